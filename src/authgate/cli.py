@@ -1,0 +1,438 @@
+"""The ``authgate`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from authgate.crypto.passwords import hash_password
+from authgate.domain import Client
+from authgate.errors import OAuthError
+from authgate.services import Services, build_services
+from authgate.settings import Settings, SettingsError, load_settings
+from authgate.storage.base import EmailTaken
+from authgate.storage.sql.driver import open_database
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="authgate",
+    help="OAuth 2.0 and OpenID Connect provider for API platforms.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Users (resource owners).", no_args_is_help=True)
+client_app = typer.Typer(help="Clients (registered apps).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(client_app, name="client")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="TOML settings file (also AUTHGATE_CONFIG).",
+        exists=True,
+        dir_okay=False,
+        envvar="AUTHGATE_CONFIG",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else.")]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"authgate: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_from(config: Path | None) -> Settings:
+    if config is not None:
+        os.environ["AUTHGATE_CONFIG"] = str(config)
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        fail(str(exc), 2)
+
+
+@app.callback()
+def root(config: ConfigOption = None) -> None:
+    """OAuth 2.0 and OpenID Connect provider for API platforms."""
+    if config is not None:
+        os.environ["AUTHGATE_CONFIG"] = str(config)
+
+
+def prepare(settings: Settings) -> None:
+    """Upgrade SQLite automatically; refuse an outdated PostgreSQL schema."""
+    from authgate.web.app import OutdatedSchema, check_schema
+
+    try:
+        check_schema(settings)
+    except OutdatedSchema as exc:
+        fail(str(exc), 3)
+    except (OSError, ConnectionError) as exc:
+        fail(f"cannot open the database {settings.database_url!r}: {exc}", 3)
+
+
+def run_with(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
+    prepare(settings)
+
+    async def main() -> T:
+        db = await open_database(settings.database_url, synchronous=settings.sqlite_synchronous)
+        try:
+            return await work(build_services(settings, db))
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(main())
+    except SettingsError as exc:
+        fail(str(exc), 2)
+    except OAuthError as exc:
+        fail(exc.description or exc.error)
+
+
+def emit(as_json: bool, data: dict[str, Any], text: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, sort_keys=False))
+    else:
+        typer.echo(text)
+
+
+# ---------------------------------------------------------------------------- serve / db
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
+    config: ConfigOption = None,
+    demo: Annotated[bool, typer.Option(help="Create demo data on first start, print it.")] = False,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+) -> None:
+    """Run the HTTP server (uvicorn)."""
+    import uvicorn
+
+    settings = settings_from(config)
+    if "issuer" not in settings.model_fields_set:
+        # No issuer configured: the address served on is the public one.
+        shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
+        os.environ["AUTHGATE_ISSUER"] = f"http://{shown}:{port}"
+        settings = settings_from(None)
+    if settings.is_sqlite:
+        # Create the key file once, before workers start, so that they all share it.
+        settings.resolved_secret_key()
+    if demo:
+        from authgate.demo import describe, ensure_demo
+
+        data = run_with(settings, ensure_demo)
+        typer.echo(describe(data, settings.issuer, settings.token_endpoint))
+        typer.echo("")
+    else:
+        prepare(settings)
+    typer.echo(f"authgate serving on http://{host}:{port} (issuer {settings.issuer})")
+    uvicorn.run(
+        "authgate.web.app:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        log_level="info",
+        server_header=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply the schema migrations (Alembic) to the configured database."""
+    from authgate.storage.sql import migrate
+
+    settings = settings_from(config)
+    try:
+        revision = migrate.upgrade(settings.database_url)
+    except (OSError, ConnectionError) as exc:
+        fail(f"cannot open the database {settings.database_url!r}: {exc}", 3)
+    typer.echo(f"database is at revision {revision}")
+
+
+@db_app.command("current")
+def db_current(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Show the schema revision of the database and the one this authgate needs."""
+    from authgate.storage.sql import migrate
+
+    settings = settings_from(config)
+    current, head = migrate.current_revision(settings.database_url), migrate.head_revision()
+    emit(
+        as_json,
+        {"current": current, "head": head, "up_to_date": current == head},
+        f"current revision: {current or 'none'}; this authgate needs: {head}",
+    )
+
+
+# ---------------------------------------------------------------------------- users
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="E-mail address (the login name).")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password.")
+    ],
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Create a user who can sign in."""
+    email = email.strip()
+    if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
+        fail(f"{email!r} is not an e-mail address")
+    if not 8 <= len(password) <= 1024:
+        fail("the password must have 8 to 1024 characters")
+    if len(name) > 200:
+        fail("the name must have at most 200 characters")
+    settings = settings_from(config)
+
+    async def work(services: Services) -> dict[str, Any]:
+        try:
+            user = await services.users.create(
+                email,
+                name.strip(),
+                await asyncio.to_thread(hash_password, password),
+                services.issuer.now(),
+            )
+        except EmailTaken:
+            fail(f"a user with e-mail {email!r} already exists")
+        return {"id": user.id, "email": user.email, "name": user.name}
+
+    data = run_with(settings, work)
+    emit(as_json, data, f"created user {data['email']} (id {data['id']})")
+
+
+# ---------------------------------------------------------------------------- clients
+
+
+def client_dict(client: Client, services: Services) -> dict[str, Any]:
+    lifetime = services.issuer.access_lifetime(client)
+    return {
+        "client_id": client.client_id,
+        "name": client.name,
+        "type": "public" if client.is_public else "confidential",
+        "redirect_uris": list(client.redirect_uris),
+        "grant_types": sorted(client.grant_types),
+        "scope": " ".join(sorted(client.scopes)),
+        "token_lifetime": "never" if lifetime is None else lifetime,
+        "refresh_policy": client.refresh_policy,
+        "owner_id": client.owner_id,
+        "created_at": client.created_at,
+    }
+
+
+def client_text(data: dict[str, Any]) -> str:
+    rows = [(key.replace("_", " "), value) for key, value in data.items()]
+    lines = []
+    for key, value in rows:
+        if isinstance(value, list):
+            value = ", ".join(value) or "-"
+        lines.append(f"{key:<18} {value if value is not None else '-'}")
+    return "\n".join(lines)
+
+
+def lifetime_option(value: str | None) -> int | None:
+    from authgate.protocol.registration import parse_lifetime
+
+    try:
+        return parse_lifetime(value)
+    except OAuthError as exc:
+        fail(exc.description)
+
+
+RedirectOption = Annotated[
+    list[str] | None, typer.Option("--redirect-uri", help="Redirect URI (repeatable).")
+]
+GrantOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--grant",
+        help="Grant type (repeatable): authorization_code, client_credentials, password, "
+        "refresh_token, implicit.",
+    ),
+]
+ScopeOption = Annotated[
+    str | None, typer.Option(help='Allowed scopes, space separated ("read write").')
+]
+LifetimeOption = Annotated[
+    str | None,
+    typer.Option("--token-lifetime", help="Access-token lifetime in seconds, or 'never'."),
+]
+
+
+@client_app.command("create")
+def client_create(
+    name: Annotated[str, typer.Option(help="The app's name, shown to users.")],
+    redirect_uri: RedirectOption = None,
+    grant: GrantOption = None,
+    scope: ScopeOption = None,
+    public: Annotated[bool, typer.Option("--public", help="A public client (no secret).")] = False,
+    token_lifetime: LifetimeOption = None,
+    no_refresh: Annotated[
+        bool, typer.Option("--no-refresh", help="Never issue refresh tokens.")
+    ] = False,
+    owner: Annotated[
+        str | None, typer.Option(help="E-mail of the owner; creates a test access token.")
+    ] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Register a client. Its secret is shown once."""
+    settings = settings_from(config)
+    lifetime = lifetime_option(token_lifetime)
+
+    async def work(services: Services) -> dict[str, Any]:
+        registered = await services.registry.register(
+            name,
+            redirect_uris=redirect_uri or [],
+            grant_types=grant or ["authorization_code"],
+            scopes=None if scope is None else scope.split(),
+            public=public,
+            token_lifetime=lifetime,
+            refresh_policy="none" if no_refresh else "rotate",
+            owner_email=owner,
+        )
+        data = client_dict(registered.client, services)
+        if registered.client_secret is not None:
+            data["client_secret"] = registered.client_secret
+        if registered.test_access_token is not None:
+            data["test_access_token"] = registered.test_access_token
+        return data
+
+    data = run_with(settings, work)
+    note = (
+        "\n\nThe client secret is shown only now: keep it safe." if "client_secret" in data else ""
+    )
+    emit(as_json, data, client_text(data) + note)
+
+
+@client_app.command("list")
+def client_list(as_json: JsonOption = False, config: ConfigOption = None) -> None:
+    """List registered clients."""
+    settings = settings_from(config)
+
+    async def work(services: Services) -> list[dict[str, Any]]:
+        return [client_dict(c, services) for c in await services.clients.all()]
+
+    clients = run_with(settings, work)
+    if as_json:
+        typer.echo(json.dumps({"clients": clients}, indent=2))
+        return
+    if not clients:
+        typer.echo("no clients yet: create one with `authgate client create --name NAME`")
+        return
+    typer.echo(f"{'CLIENT ID':<24} {'TYPE':<13} {'GRANTS':<48} NAME")
+    for c in clients:
+        typer.echo(
+            f"{c['client_id']:<24} {c['type']:<13} {','.join(c['grant_types']):<48} {c['name']}"
+        )
+
+
+@client_app.command("show")
+def client_show(
+    client_id: Annotated[str, typer.Argument(help="The client's id.")],
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Show a client, with its test access token if it has one."""
+    settings = settings_from(config)
+
+    async def work(services: Services) -> dict[str, Any]:
+        client = await services.registry.get(client_id)
+        data = client_dict(client, services)
+        test_token = services.registry.test_token(client)
+        if test_token is not None:
+            data["test_access_token"] = test_token
+        return data
+
+    data = run_with(settings, work)
+    emit(as_json, data, client_text(data))
+
+
+@client_app.command("update")
+def client_update(
+    client_id: Annotated[str, typer.Argument(help="The client's id.")],
+    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    redirect_uri: RedirectOption = None,
+    grant: GrantOption = None,
+    scope: ScopeOption = None,
+    token_lifetime: LifetimeOption = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Change a client. Lists given replace the old ones; tokens keep their scopes."""
+    settings = settings_from(config)
+    lifetime = lifetime_option(token_lifetime)
+
+    async def work(services: Services) -> dict[str, Any]:
+        client = await services.registry.update(
+            client_id,
+            name=name,
+            redirect_uris=redirect_uri,
+            grant_types=grant,
+            scopes=None if scope is None else scope.split(),
+            token_lifetime=lifetime,
+        )
+        return client_dict(client, services)
+
+    data = run_with(settings, work)
+    emit(as_json, data, client_text(data))
+
+
+@client_app.command("rotate-secret")
+def client_rotate_secret(
+    client_id: Annotated[str, typer.Argument(help="The client's id.")],
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Issue a new client secret; the old one stops working within seconds."""
+    settings = settings_from(config)
+
+    async def work(services: Services) -> str:
+        return await services.registry.rotate_secret(client_id)
+
+    secret = run_with(settings, work)
+    emit(
+        as_json,
+        {"client_id": client_id, "client_secret": secret},
+        f"new client_secret: {secret}\nIt is shown only now: keep it safe.",
+    )
+
+
+@client_app.command("delete")
+def client_delete(
+    client_id: Annotated[str, typer.Argument(help="The client's id.")],
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Delete a client and every token issued to it."""
+    settings = settings_from(config)
+
+    async def work(services: Services) -> None:
+        await services.registry.delete(client_id)
+
+    run_with(settings, work)
+    emit(as_json, {"client_id": client_id, "deleted": True}, f"deleted client {client_id}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

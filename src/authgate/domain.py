@@ -1,0 +1,154 @@
+"""Plain data types shared by every layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, NewType
+
+UserId = NewType("UserId", int)
+ClientPk = NewType("ClientPk", int)
+TokenId = NewType("TokenId", int)
+
+GrantType = Literal[
+    "authorization_code", "client_credentials", "password", "refresh_token", "implicit"
+]
+GRANT_TYPES: tuple[GrantType, ...] = (
+    "authorization_code",
+    "client_credentials",
+    "password",
+    "refresh_token",
+    "implicit",
+)
+RefreshPolicy = Literal["rotate", "none"]
+
+#: ``Client.token_lifetime`` value for tokens that never expire (seed 000, Cobot).
+NEVER = 0
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: UserId
+    email: str
+    name: str
+    password_hash: str
+    created_at: int
+    is_active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """A registered application."""
+
+    pk: ClientPk
+    client_id: str
+    name: str
+    secret_digest: bytes | None
+    is_public: bool
+    redirect_uris: tuple[str, ...]
+    grant_types: frozenset[str]
+    scopes: frozenset[str]
+    #: seconds; ``None`` means the server default, ``NEVER`` (0) means no expiry
+    token_lifetime: int | None
+    refresh_policy: RefreshPolicy
+    owner_id: UserId | None
+    created_at: int
+    test_token_sealed: str | None = None
+
+    def allows_grant(self, grant_type: str) -> bool:
+        return grant_type in self.grant_types
+
+
+@dataclass(frozen=True, slots=True)
+class NewClient:
+    """What registration stores; the store assigns ``pk``."""
+
+    client_id: str
+    name: str
+    secret_digest: bytes | None
+    is_public: bool
+    redirect_uris: tuple[str, ...]
+    grant_types: frozenset[str]
+    scopes: frozenset[str]
+    token_lifetime: int | None
+    refresh_policy: RefreshPolicy
+    owner_id: UserId | None
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    """A stored access token row (the secret itself is never stored)."""
+
+    id: TokenId
+    secret_digest: bytes
+    client_pk: ClientPk
+    user_id: UserId | None
+    scope: str
+    issued_at: int
+    expires_at: int | None
+    revoked_at: int | None
+    family_id: TokenId | None
+    grant_type: str
+
+    @property
+    def root_id(self) -> TokenId:
+        """The family a token belongs to is named by its first access token."""
+        return self.family_id if self.family_id is not None else self.id
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshToken:
+    id: TokenId
+    secret_digest: bytes
+    client_pk: ClientPk
+    user_id: UserId | None
+    scope: str
+    issued_at: int
+    expires_at: int | None
+    used_at: int | None
+    revoked_at: int | None
+    family_id: TokenId
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccessToken:
+    secret_digest: bytes
+    client_pk: ClientPk
+    user_id: UserId | None
+    scope: str
+    issued_at: int
+    expires_at: int | None
+    family_id: TokenId | None
+    grant_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewRefreshToken:
+    secret_digest: bytes
+    client_pk: ClientPk
+    user_id: UserId | None
+    scope: str
+    issued_at: int
+    expires_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    """What a grant hands back to the token endpoint."""
+
+    access_token: str
+    expires_in: int | None
+    scope: str
+    refresh_token: str | None = None
+    extra: dict[str, str | int] = field(default_factory=dict)
+
+    def to_response(self) -> dict[str, str | int]:
+        """RFC 6749 §5.1 successful response body."""
+        body: dict[str, str | int] = {"access_token": self.access_token, "token_type": "Bearer"}
+        if self.expires_in is not None:
+            body["expires_in"] = self.expires_in
+        if self.refresh_token is not None:
+            body["refresh_token"] = self.refresh_token
+        body["scope"] = self.scope
+        body.update(self.extra)
+        return body

@@ -1,0 +1,103 @@
+"""OAuth 2.0 errors as types.
+
+Every error the protocol layer can produce is a subclass of :class:`OAuthError` that
+carries the RFC error code and HTTP status. The web layer renders them; nothing builds
+error JSON by hand.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class OAuthError(Exception):
+    """An error defined by RFC 6749 §5.2 / §4.1.2.1, RFC 6750 §3.1 or RFC 7009."""
+
+    error: ClassVar[str] = "invalid_request"
+    status_code: ClassVar[int] = 400
+
+    def __init__(self, description: str = "", *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(description or self.error)
+        self.description = description
+        self.headers: dict[str, str] = dict(headers or {})
+
+    def to_dict(self) -> dict[str, str]:
+        body = {"error": self.error}
+        if self.description:
+            body["error_description"] = self.description
+        return body
+
+
+class InvalidRequest(OAuthError):
+    error = "invalid_request"
+
+
+class InvalidClient(OAuthError):
+    """RFC 6749 §5.2: client authentication failed (401 when credentials were sent)."""
+
+    error = "invalid_client"
+    status_code = 401
+
+
+class InvalidGrant(OAuthError):
+    error = "invalid_grant"
+
+
+class UnauthorizedClient(OAuthError):
+    error = "unauthorized_client"
+
+
+class UnsupportedGrantType(OAuthError):
+    error = "unsupported_grant_type"
+
+
+class InvalidScope(OAuthError):
+    error = "invalid_scope"
+
+
+class AccessDenied(OAuthError):
+    error = "access_denied"
+    status_code = 403
+
+
+class UnsupportedResponseType(OAuthError):
+    error = "unsupported_response_type"
+
+
+class ServerError(OAuthError):
+    error = "server_error"
+    status_code = 500
+
+
+class TemporarilyUnavailable(OAuthError):
+    error = "temporarily_unavailable"
+    status_code = 503
+
+
+class SlowDown(OAuthError):
+    """Too many attempts; the caller should wait ``retry_after`` seconds."""
+
+    error = "slow_down"
+    status_code = 429
+
+    def __init__(self, description: str, retry_after: int) -> None:
+        super().__init__(description, headers={"Retry-After": str(max(1, retry_after))})
+        self.retry_after = retry_after
+
+
+class InvalidToken(OAuthError):
+    """RFC 6750 §3.1: the access token is expired, revoked, malformed or invalid."""
+
+    error = "invalid_token"
+    status_code = 401
+
+
+class InsufficientScope(OAuthError):
+    """RFC 6750 §3.1: the request requires higher privileges than the token provides."""
+
+    error = "insufficient_scope"
+    status_code = 403
+
+    def __init__(self, description: str, scope: str) -> None:
+        super().__init__(description)
+        self.scope = scope

@@ -1,0 +1,28 @@
+"""RFC 6749 §4.4: the client acts on its own behalf."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from authgate.domain import Client, IssuedTokens
+from authgate.errors import UnauthorizedClient
+from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.requests import Params
+from authgate.protocol.scopes import format_scope, narrow, parse_scope
+
+
+class ClientCredentialsGrant:
+    grant_type: ClassVar[str] = "client_credentials"
+
+    def __init__(self, issuer: TokenIssuer) -> None:
+        self._issuer = issuer
+
+    async def issue(self, client: Client, params: Params) -> IssuedTokens:
+        # §4.4: "The client credentials grant type MUST only be used by confidential clients."
+        if client.is_public:
+            raise UnauthorizedClient("public clients cannot use the client_credentials grant")
+        scopes = narrow(parse_scope(params.get("scope")), client.scopes)
+        # §4.4.3: "A refresh token SHOULD NOT be included."
+        return await self._issuer.issue(
+            client, None, format_scope(scopes), self.grant_type, with_refresh=False
+        )

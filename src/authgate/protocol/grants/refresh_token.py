@@ -1,0 +1,62 @@
+"""RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14.2).
+
+Every refresh returns a new refresh token and the old one dies. Presenting a used one
+revokes the whole family: the thief and the victim both lose access, and the user signs in
+again.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from authgate.crypto.tokens import matches, parse_token
+from authgate.domain import Client, IssuedTokens, TokenId
+from authgate.errors import InvalidGrant
+from authgate.protocol.grants.base import require
+from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.requests import Params
+from authgate.protocol.scopes import format_scope, narrow, parse_scope
+from authgate.storage.base import TokenStore
+
+INVALID = "the refresh token is invalid, expired or revoked"
+
+
+class RefreshTokenGrant:
+    grant_type: ClassVar[str] = "refresh_token"
+
+    def __init__(self, issuer: TokenIssuer, tokens: TokenStore) -> None:
+        self._issuer = issuer
+        self._tokens = tokens
+
+    async def issue(self, client: Client, params: Params) -> IssuedTokens:
+        parsed = parse_token(require(params, "refresh_token"))
+        if parsed is None:
+            raise InvalidGrant(INVALID)
+        token_id, secret = parsed
+        old = await self._tokens.refresh(TokenId(token_id))
+        if old is None or not matches(secret, old.secret_digest):
+            raise InvalidGrant(INVALID)
+        # §6: "the authorization server MUST ... validate the refresh token" and that it
+        # was issued to the authenticated client.
+        if old.client_pk != client.pk:
+            raise InvalidGrant("the refresh token was issued to another client")
+        now = self._issuer.now()
+        if old.revoked_at is not None:
+            raise InvalidGrant(INVALID)
+        if old.used_at is not None:
+            await self._tokens.revoke_family(old.family_id, now)
+            raise InvalidGrant(
+                "the refresh token was already used; every token of this grant is now revoked"
+            )
+        if old.expires_at is not None and old.expires_at <= now:
+            raise InvalidGrant("the refresh token expired")
+        # §6: the requested scope MUST NOT include any scope not originally granted.
+        original = frozenset(old.scope.split()) & client.scopes
+        scopes = narrow(parse_scope(params.get("scope")), original, what="the original grant")
+        issued = await self._issuer.rotate(client, old, format_scope(scopes))
+        if issued is None:  # a concurrent request used it first: treat as reuse
+            await self._tokens.revoke_family(old.family_id, now)
+            raise InvalidGrant(
+                "the refresh token was already used; every token of this grant is now revoked"
+            )
+        return issued

@@ -1,0 +1,223 @@
+"""Registering and managing clients: the rules shared by the CLI and (later) the portal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from authgate.crypto.secretbox import SecretBox
+from authgate.crypto.tokens import digest, new_client_id, new_secret
+from authgate.domain import GRANT_TYPES, Client, NewClient, RefreshPolicy
+from authgate.errors import InvalidRequest
+from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.redirect_uris import validate_redirect_uri
+from authgate.protocol.scopes import format_scope
+from authgate.storage.base import ClientStore, UserStore
+
+#: Grants that come with refresh tokens: choosing one enables ``refresh_token`` (seed 004).
+_REFRESHING = frozenset({"authorization_code", "password"})
+_REDIRECTING = frozenset({"authorization_code", "implicit"})
+
+
+class RegistrationError(InvalidRequest):
+    """A registration value is not acceptable; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    client: Client
+    #: shown once; ``None`` for public clients
+    client_secret: str | None
+    test_access_token: str | None
+
+
+def parse_lifetime(value: str | int | None) -> int | None:
+    """``never`` → 0 (no expiry), a positive number of seconds, or ``None`` (default)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value.strip().lower() == "never":
+            return 0
+        if not value.strip().isdigit():
+            raise RegistrationError(f"token lifetime {value!r} must be seconds or 'never'")
+        value = int(value)
+    if not 0 < value <= 10 * 365 * 24 * 3600:
+        raise RegistrationError("token lifetime must be between 1 second and 10 years")
+    return value
+
+
+class ClientRegistry:
+    def __init__(
+        self,
+        clients: ClientStore,
+        users: UserStore,
+        issuer: TokenIssuer,
+        box: SecretBox,
+        scope_catalog: Mapping[str, str],
+    ) -> None:
+        self._clients = clients
+        self._users = users
+        self._issuer = issuer
+        self._box = box
+        self._catalog = scope_catalog
+
+    def _grants(self, grant_types: Iterable[str], refresh_policy: RefreshPolicy) -> frozenset[str]:
+        grants = set(grant_types)
+        unknown = grants - set(GRANT_TYPES)
+        if unknown:
+            raise RegistrationError(
+                f"unknown grant type {sorted(unknown)[0]!r}; choose from {', '.join(GRANT_TYPES)}"
+            )
+        if grants & _REFRESHING and refresh_policy != "none":
+            grants.add("refresh_token")
+        if not grants:
+            raise RegistrationError("a client needs at least one grant type")
+        return frozenset(grants)
+
+    def _scopes(self, scopes: Iterable[str]) -> frozenset[str]:
+        chosen = frozenset(scopes)
+        unknown = chosen - set(self._catalog)
+        if unknown:
+            raise RegistrationError(
+                f"unknown scope {sorted(unknown)[0]!r}; the catalog has "
+                f"{format_scope(self._catalog) or 'no scopes'}"
+            )
+        return chosen
+
+    @staticmethod
+    def _redirects(uris: Iterable[str], grants: frozenset[str]) -> tuple[str, ...]:
+        checked = tuple(dict.fromkeys(validate_redirect_uri(u) for u in uris))
+        if grants & _REDIRECTING and not checked:
+            raise RegistrationError(
+                "authorization_code and implicit clients need at least one --redirect-uri"
+            )
+        return checked
+
+    async def register(
+        self,
+        name: str,
+        *,
+        redirect_uris: Iterable[str] = (),
+        grant_types: Iterable[str] = ("authorization_code",),
+        scopes: Iterable[str] | None = None,
+        public: bool = False,
+        token_lifetime: int | None = None,
+        refresh_policy: RefreshPolicy = "rotate",
+        owner_email: str | None = None,
+    ) -> Registered:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise RegistrationError("a client needs a name of 1 to 200 characters")
+        grants = self._grants(grant_types, refresh_policy)
+        if public and "client_credentials" in grants:
+            raise RegistrationError("a public client cannot use client_credentials")
+        owner = None
+        if owner_email is not None:
+            owner = await self._users.by_email(owner_email)
+            if owner is None:
+                raise RegistrationError(f"no user with e-mail {owner_email!r}; create it first")
+        secret = None if public else new_secret()
+        client = await self._clients.create(
+            NewClient(
+                client_id=new_client_id(),
+                name=name,
+                secret_digest=None if secret is None else digest(secret),
+                is_public=public,
+                redirect_uris=self._redirects(redirect_uris, grants),
+                grant_types=grants,
+                scopes=self._scopes(self._catalog if scopes is None else scopes),
+                token_lifetime=token_lifetime,
+                refresh_policy=refresh_policy,
+                owner_id=None if owner is None else owner.id,
+                created_at=self._issuer.now(),
+            )
+        )
+        test_token = None
+        if owner is not None:
+            client, test_token = await self._new_test_token(client)
+        return Registered(client, secret, test_token)
+
+    async def _new_test_token(self, client: Client) -> tuple[Client, str]:
+        """Seed 000: a token for the owner with all the client's scopes, shown again later.
+
+        It never expires (like Cobot's tokens); it is kept sealed with the secret key so
+        that it can be shown again, and looked up like any token by its digest.
+        """
+        assert client.owner_id is not None
+        issued = await self._issuer.issue(
+            client,
+            client.owner_id,
+            format_scope(client.scopes),
+            "test",
+            with_refresh=False,
+            never_expires=True,
+        )
+        updated = await self._clients.update(
+            client.client_id, test_token_sealed=self._box.seal(issued.access_token)
+        )
+        assert updated is not None
+        return updated, issued.access_token
+
+    def test_token(self, client: Client) -> str | None:
+        if client.test_token_sealed is None:
+            return None
+        return self._box.open(client.test_token_sealed)
+
+    async def get(self, client_id: str) -> Client:
+        client = await self._clients.by_client_id(client_id)
+        if client is None:
+            raise RegistrationError(f"no client with id {client_id!r}")
+        return client
+
+    async def update(
+        self,
+        client_id: str,
+        *,
+        name: str | None = None,
+        redirect_uris: Iterable[str] | None = None,
+        grant_types: Iterable[str] | None = None,
+        scopes: Iterable[str] | None = None,
+        token_lifetime: int | None = None,
+        refresh_policy: RefreshPolicy | None = None,
+    ) -> Client:
+        """Change a client. Tokens issued before keep the scopes they were issued with."""
+        client = await self.get(client_id)
+        changes: dict[str, Any] = {}
+        if name is not None:
+            if not name.strip() or len(name) > 200:
+                raise RegistrationError("a client needs a name of 1 to 200 characters")
+            changes["name"] = name.strip()
+        policy = refresh_policy or client.refresh_policy
+        grants = client.grant_types
+        if grant_types is not None:
+            grants = self._grants(grant_types, policy)
+            if client.is_public and "client_credentials" in grants:
+                raise RegistrationError("a public client cannot use client_credentials")
+            changes["grant_types"] = grants
+        if refresh_policy is not None:
+            changes["refresh_policy"] = refresh_policy
+        uris = client.redirect_uris if redirect_uris is None else redirect_uris
+        checked = self._redirects(uris, grants)
+        if redirect_uris is not None:
+            changes["redirect_uris"] = checked
+        if scopes is not None:
+            changes["scopes"] = self._scopes(scopes)
+        if token_lifetime is not None:
+            changes["token_lifetime"] = token_lifetime
+        updated = await self._clients.update(client_id, **changes)
+        if updated is None:
+            raise RegistrationError(f"no client with id {client_id!r}")
+        return updated
+
+    async def rotate_secret(self, client_id: str) -> str:
+        client = await self.get(client_id)
+        if client.is_public:
+            raise RegistrationError("a public client has no secret to rotate")
+        secret = new_secret()
+        await self._clients.update(client_id, secret_digest=digest(secret))
+        return secret
+
+    async def delete(self, client_id: str) -> None:
+        if not await self._clients.delete(client_id):
+            raise RegistrationError(f"no client with id {client_id!r}")

@@ -1,0 +1,56 @@
+"""Parse raw request parameters, enforcing RFC 6749 §3.1 and §3.2 rules that every endpoint shares.
+
+- Parameters sent without a value MUST be treated as if they were omitted (§3.1).
+- Request and response parameters MUST NOT be included more than once (§3.1, §3.2).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from authgate.errors import InvalidRequest
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_VALUE_LENGTH = 4096
+MAX_FIELDS = 64
+
+Params = dict[str, str]
+
+
+def parse_pairs(pairs: list[tuple[str, str]]) -> Params:
+    """Reject duplicates and hostile values; drop empty ones."""
+    if len(pairs) > MAX_FIELDS:
+        raise InvalidRequest("too many parameters")
+    seen: set[str] = set()
+    params: Params = {}
+    for name, value in pairs:
+        if name in seen:
+            raise InvalidRequest(f"parameter {name!r} was sent more than once")
+        seen.add(name)
+        if len(value) > MAX_VALUE_LENGTH or len(name) > 128:
+            raise InvalidRequest(f"parameter {name[:40]!r} is too long")
+        if "\x00" in value or "\x00" in name:
+            raise InvalidRequest(f"parameter {name[:40]!r} contains a NUL character")
+        if value:
+            params[name] = value
+    return params
+
+
+def parse_form(body: bytes) -> Params:
+    """Parse an ``application/x-www-form-urlencoded`` body (UTF-8 after percent-decoding)."""
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidRequest("request body is too large")
+    try:
+        text = body.decode("ascii")
+        pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS)
+    except UnicodeDecodeError:
+        raise InvalidRequest("request body is not valid URL-encoded UTF-8") from None
+    except ValueError:
+        raise InvalidRequest("too many parameters") from None
+    return parse_pairs(pairs)
+
+
+def is_form_content_type(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    return content_type.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded"

@@ -1,0 +1,43 @@
+"""Scope strings (RFC 6749 §3.3): parse, validate against a catalog, narrow."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from authgate.errors import InvalidScope
+
+
+def _is_scope_token(token: str) -> bool:
+    # scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+    return all(0x21 <= ord(c) <= 0x7E and c not in '"\\' for c in token)
+
+
+def parse_scope(value: str | None) -> frozenset[str] | None:
+    """``None`` when absent; otherwise the set of scope tokens, or :class:`InvalidScope`."""
+    if value is None:
+        return None
+    tokens = value.split(" ")
+    scopes = frozenset(t for t in tokens if t)
+    if not scopes:
+        return None
+    bad = next((t for t in scopes if not _is_scope_token(t)), None)
+    if bad is not None:
+        raise InvalidScope("scope contains characters that RFC 6749 §3.3 does not allow")
+    return scopes
+
+
+def format_scope(scopes: Iterable[str]) -> str:
+    return " ".join(sorted(scopes))
+
+
+def narrow(
+    requested: frozenset[str] | None, allowed: Collection[str], *, what: str = "this client"
+) -> frozenset[str]:
+    """The granted scopes: all of ``allowed`` when none were requested (RFC 6749 §3.3
+    default), otherwise ``requested`` if every one of them is allowed."""
+    if requested is None:
+        return frozenset(allowed)
+    extra = requested.difference(allowed)
+    if extra:
+        raise InvalidScope(f"scope {format_scope(extra)!r} is not allowed for {what}")
+    return requested

@@ -1,0 +1,123 @@
+"""RFC 6750 for Starlette apps: find the bearer token, check it, require scopes.
+
+Platforms import this kit to protect their own API; authgate's demo API is built on it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from authgate.errors import InsufficientScope, InvalidRequest, OAuthError
+from authgate.protocol.requests import MAX_BODY_BYTES, is_form_content_type, parse_form
+from authgate.protocol.token_check import AccessTokenChecker, TokenInfo
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class MissingToken(OAuthError):
+    """RFC 6750 §3.1: a request with no authentication gets no error code, only a challenge."""
+
+    error = ""
+    status_code = 401
+
+    def to_dict(self) -> dict[str, str]:
+        return {"error": "unauthorized", "error_description": self.description}
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class BearerAuth:
+    def __init__(self, checker: AccessTokenChecker, *, realm: str, allow_query: bool) -> None:
+        self._checker = checker
+        self.realm = realm
+        self.allow_query = allow_query
+
+    async def find_token(self, request: Request) -> str | None:
+        """RFC 6750 §2: header, form body or (if allowed) query; never more than one."""
+        found: list[str] = []
+        header = request.headers.get("authorization")
+        if header is not None:
+            scheme, _, value = header.strip().partition(" ")
+            if scheme.lower() == "bearer":
+                value = value.strip()
+                if not value:
+                    raise InvalidRequest("the Authorization header has no bearer token")
+                found.append(value)
+        if request.method not in {"GET", "HEAD"} and is_form_content_type(
+            request.headers.get("content-type")
+        ):
+            length = request.headers.get("content-length", "")
+            if length.isdigit() and int(length) <= MAX_BODY_BYTES:
+                body_token = parse_form(await request.body()).get("access_token")
+                if body_token is not None:
+                    found.append(body_token)
+        if "access_token" in request.query_params:
+            if not self.allow_query:
+                raise InvalidRequest(
+                    "send the access token in the Authorization header, not the URL"
+                )
+            values = request.query_params.getlist("access_token")
+            if len(values) > 1:
+                raise InvalidRequest("access_token was sent more than once")
+            found.append(values[0])
+        if len(found) > 1:
+            raise InvalidRequest("send the access token by one method only (RFC 6750 §2)")
+        return found[0] if found else None
+
+    async def authenticate(self, request: Request, scopes: frozenset[str]) -> TokenInfo:
+        token = await self.find_token(request)
+        if token is None:
+            raise MissingToken("an access token is required")
+        info = await self._checker.check(token)
+        missing = scopes - info.scopes
+        if missing:
+            raise InsufficientScope(
+                f"this request needs the scope {' '.join(sorted(scopes))!r}",
+                " ".join(sorted(scopes)),
+            )
+        return info
+
+    def challenge(self, exc: OAuthError) -> str:
+        """The ``WWW-Authenticate`` value for ``exc`` (RFC 6750 §3)."""
+        parts = [f"realm={_quote(self.realm)}"]
+        if exc.error:
+            parts.append(f"error={_quote(exc.error)}")
+            if exc.description:
+                parts.append(f"error_description={_quote(exc.description)}")
+        if isinstance(exc, InsufficientScope):
+            parts.append(f"scope={_quote(exc.scope)}")
+        return "Bearer " + ", ".join(parts)
+
+    def error_response(self, exc: OAuthError) -> Response:
+        headers = {"WWW-Authenticate": self.challenge(exc), "Cache-Control": "no-store"}
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+
+    def requires(self, *scopes: str) -> Callable[[Endpoint], Endpoint]:
+        """Decorate a Starlette endpoint; the checked token is in ``request.state.token``."""
+        needed = frozenset(scopes)
+
+        def decorate(endpoint: Endpoint) -> Endpoint:
+            @functools.wraps(endpoint)
+            async def guarded(request: Request) -> Response:
+                try:
+                    request.state.token = await self.authenticate(request, needed)
+                except OAuthError as exc:
+                    return self.error_response(exc)
+                return await endpoint(request)
+
+            return guarded
+
+        return decorate
+
+
+def token_of(request: Request) -> TokenInfo:
+    info: Any = request.state.token
+    assert isinstance(info, TokenInfo)
+    return info

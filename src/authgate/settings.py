@@ -1,0 +1,169 @@
+"""Settings: defaults < TOML file (``--config`` / ``AUTHGATE_CONFIG``) < ``AUTHGATE_*`` env.
+
+Validated once at start-up; every field is documented in ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_SCOPES = {
+    "read": "Read your profile and the data you can see",
+    "write": "Create and change data on your behalf",
+}
+
+
+class SettingsError(Exception):
+    """Settings could not be loaded; the message says which and how to fix it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AUTHGATE_", extra="forbid", frozen=True)
+
+    database_url: str = Field(
+        "sqlite:///data/authgate.db",
+        description="sqlite:///PATH (embedded) or postgresql://USER@HOST:PORT/DB",
+    )
+    issuer: str = Field("http://127.0.0.1:8000", description="public base URL of the server")
+    secret_key: SecretStr | None = Field(
+        None, description="key for encrypting stored test tokens and signing sessions"
+    )
+    realm: str = Field("authgate", description='realm in WWW-Authenticate: Bearer realm="…"')
+    access_token_lifetime: int = Field(3600, gt=0, description="default access-token seconds")
+    refresh_token_lifetime: int = Field(
+        30 * 24 * 3600, ge=0, description="refresh-token seconds; 0 means no expiry"
+    )
+    scopes: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_SCOPES), description="scope catalog: name → text"
+    )
+    token_endpoint: str = Field("/oauth/token", description="path of the token endpoint")
+    token_endpoint_aliases: list[str] = Field(
+        default_factory=list, description="more paths that serve the token endpoint"
+    )
+    allow_access_token_query: bool = Field(
+        False, description="accept ?access_token= on API calls (RFC 6750 §2.3; off by default)"
+    )
+    client_cache_seconds: float = Field(
+        2.0, ge=0, le=60, description="how stale a cached client may be (deletes, rotations)"
+    )
+    password_max_failures: int = Field(
+        5, gt=0, description="failed password attempts per account before throttling"
+    )
+    password_failure_window: int = Field(
+        300, gt=0, description="seconds over which failed password attempts are counted"
+    )
+    redis_url: str | None = Field(
+        None, description="redis://… to share throttling counters between workers"
+    )
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        "NORMAL", description="SQLite durability: NORMAL survives a crash, FULL a power loss"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("AUTHGATE_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
+            return value
+        if value.startswith(("postgresql://", "postgres://")):
+            return value
+        raise ValueError("must start with sqlite:///PATH or postgresql://")
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")) or "#" in value or "?" in value:
+            raise ValueError("must be an http(s) URL without query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("token_endpoint", "token_endpoint_aliases")
+    @classmethod
+    def _paths(cls, value: str | list[str]) -> str | list[str]:
+        for path in [value] if isinstance(value, str) else value:
+            if not path.startswith("/") or any(c in path for c in "?#{} "):
+                raise ValueError(f"{path!r} must be a path starting with / (no query)")
+        return value
+
+    @field_validator("scopes")
+    @classmethod
+    def _scope_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not name or any(not (0x21 <= ord(c) <= 0x7E) or c in '"\\' for c in name):
+                raise ValueError(f"scope name {name!r} is not a valid RFC 6749 §3.3 scope token")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def token_paths(self) -> list[str]:
+        return [self.token_endpoint, *self.token_endpoint_aliases]
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or on SQLite one generated once beside the database."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if not self.is_sqlite:
+            raise SettingsError(
+                "secret_key is required with PostgreSQL: set AUTHGATE_SECRET_KEY "
+                "(for example to the output of `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`) on every worker"
+            )
+        path = self.sqlite_path.with_suffix(".secret")
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        return key
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load and validate settings, turning validation errors into one readable message."""
+    config_file = os.environ.get("AUTHGATE_CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise SettingsError(f"config file {config_file!r} does not exist")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]) or "settings"
+            env = "AUTHGATE_" + str(err["loc"][0]).upper() if err["loc"] else ""
+            where = f" (TOML key {name!r} or {env})" if env else ""
+            lines.append(f"  {name}{where}: {err['msg']}")
+        raise SettingsError("invalid settings:\n" + "\n".join(lines)) from None
+    except ValueError as exc:  # e.g. malformed TOML
+        raise SettingsError(f"cannot read settings: {exc}") from None

@@ -1,0 +1,85 @@
+"""Storage Protocols: one small async interface per concern.
+
+The protocol layer depends only on these; ``storage.sql`` implements them over SQLite and
+PostgreSQL, and the shared contract tests in ``tests/storage`` hold every backend to them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from authgate.domain import (
+    AccessToken,
+    Client,
+    ClientPk,
+    NewAccessToken,
+    NewClient,
+    NewRefreshToken,
+    RefreshToken,
+    TokenId,
+    User,
+    UserId,
+)
+
+
+class EmailTaken(Exception):
+    """A user with this e-mail address already exists."""
+
+
+class UserStore(Protocol):
+    async def create(self, email: str, name: str, password_hash: str, now: int) -> User:
+        """Raises :class:`EmailTaken`; e-mail addresses are compared case-insensitively."""
+        ...
+
+    async def by_id(self, user_id: UserId) -> User | None: ...
+    async def by_email(self, email: str) -> User | None: ...
+
+
+class ClientStore(Protocol):
+    async def create(self, new: NewClient) -> Client: ...
+    async def by_client_id(self, client_id: str) -> Client | None: ...
+    async def by_pk(self, pk: ClientPk) -> Client | None: ...
+    async def all(self) -> list[Client]: ...
+    async def update(self, client_id: str, **changes: Any) -> Client | None:
+        """Change the named fields of :class:`Client`; ``None`` if there is no such client."""
+        ...
+
+    async def delete(self, client_id: str) -> bool:
+        """Delete the client and every token issued to it."""
+        ...
+
+
+class TokenStore(Protocol):
+    async def issue(
+        self, access: NewAccessToken, refresh: NewRefreshToken | None = None
+    ) -> tuple[TokenId, TokenId | None]:
+        """Store an access token and, in the same transaction, its refresh token.
+
+        A refresh token joins the access token's family (a new family when the access
+        token has none).
+        """
+        ...
+
+    async def access(self, token_id: TokenId) -> AccessToken | None: ...
+    async def refresh(self, token_id: TokenId) -> RefreshToken | None: ...
+
+    async def rotate(
+        self, old: RefreshToken, now: int, access: NewAccessToken, refresh: NewRefreshToken | None
+    ) -> tuple[TokenId, TokenId | None] | None:
+        """Atomically mark ``old`` used and store its successors.
+
+        ``None`` when ``old`` was already used or revoked (a concurrent refresh won).
+        """
+        ...
+
+    async def revoke_family(self, root_id: TokenId, now: int) -> int:
+        """Revoke every access and refresh token of a family; returns how many."""
+        ...
+
+    async def revoke_access(self, token_id: TokenId, now: int) -> bool: ...
+
+
+class Stores(Protocol):
+    users: UserStore
+    clients: ClientStore
+    tokens: TokenStore

@@ -1,0 +1,223 @@
+"""Thin async adapters over the raw drivers: stdlib ``sqlite3`` and ``asyncpg``.
+
+Stores write each statement once, with PostgreSQL's ``$1`` placeholders; the SQLite
+adapter rewrites them to SQLite's equivalent ``?1``. Rows support ``row["column"]``.
+
+SQLite calls run directly on the event loop: a primary-key look-up or a WAL append costs
+microseconds, far less than a hop to a thread. Writes wait at most ``busy_timeout`` for
+another process's write lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import asyncpg
+
+Row = Mapping[str, Any]
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+class Executor(Protocol):
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None: ...
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]: ...
+    async def fetchval(self, sql: str, *args: Any) -> Any: ...
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run a statement; returns the number of rows it changed."""
+        ...
+
+
+class Database(Executor, Protocol):
+    @property
+    def dialect(self) -> str: ...
+
+    def transaction(self) -> Any:
+        """``async with db.transaction() as tx:`` — statements on ``tx`` commit together."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class _SqliteExecutor:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._sql: dict[str, str] = {}
+
+    def _translate(self, sql: str) -> str:
+        translated = self._sql.get(sql)
+        if translated is None:
+            translated = self._sql[sql] = _PLACEHOLDER.sub(r"?\1", sql)
+        return translated
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        row: Row | None = self._conn.execute(self._translate(sql), args).fetchone()
+        return row
+
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
+        return self._conn.execute(self._translate(sql), args).fetchall()
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        row = self._conn.execute(self._translate(sql), args).fetchone()
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        return self._conn.execute(self._translate(sql), args).rowcount
+
+
+class SqliteDatabase(_SqliteExecutor):
+    """One connection per process, WAL journal; transactions are serialized in-process."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=5000")
+        super().__init__(conn)
+        self._lock = asyncio.Lock()
+
+    # Statements outside a transaction must not slip into one that another task holds
+    # open across an await, so they wait for it to finish.
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        if self._lock.locked():
+            async with self._lock:
+                return await super().fetchrow(sql, *args)
+        return await super().fetchrow(sql, *args)
+
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
+        if self._lock.locked():
+            async with self._lock:
+                return await super().fetch(sql, *args)
+        return await super().fetch(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        if self._lock.locked():
+            async with self._lock:
+                return await super().fetchval(sql, *args)
+        return await super().fetchval(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        if self._lock.locked():
+            async with self._lock:
+                return await super().execute(sql, *args)
+        return await super().execute(sql, *args)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Executor]:
+        async with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteExecutor(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    async def close(self) -> None:
+        self._conn.close()
+
+
+def _rowcount(status: str) -> int:
+    tail = status.rsplit(" ", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+class _PgExecutor:
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        row: Row | None = await self._conn.fetchrow(sql, *args)
+        return row
+
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
+        rows: Sequence[Row] = await self._conn.fetch(sql, *args)
+        return rows
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        return await self._conn.fetchval(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        return _rowcount(await self._conn.execute(sql, *args))
+
+
+class PostgresDatabase(_PgExecutor):
+    """An asyncpg pool; each statement outside a transaction autocommits."""
+
+    dialect = "postgresql"
+
+    def __init__(self, pool: Any) -> None:
+        super().__init__(pool)
+        self._pool = pool
+
+    @classmethod
+    async def connect(cls, dsn: str, *, max_size: int = 10) -> PostgresDatabase:
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size)
+        return cls(pool)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Executor]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield _PgExecutor(conn)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+async def open_database(database_url: str, *, synchronous: str = "NORMAL") -> Database:
+    if database_url.startswith("sqlite:"):
+        return SqliteDatabase(
+            Path(database_url.removeprefix("sqlite:///")), synchronous=synchronous
+        )
+    return await PostgresDatabase.connect(database_url)
+
+
+class DeferredDatabase:
+    """Stands in for a :class:`Database` until the app's lifespan opens the real one, so
+    that the whole object graph can be built once, up front, in ``create_app``."""
+
+    def __init__(self) -> None:
+        self._db: Database | None = None
+
+    @property
+    def dialect(self) -> str:
+        return self._target().dialect
+
+    def bind(self, db: Database | None) -> None:
+        self._db = db
+
+    def _target(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("the database is not open: run the app inside its lifespan")
+        return self._db
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        return await self._target().fetchrow(sql, *args)
+
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
+        return await self._target().fetch(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        return await self._target().fetchval(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        return await self._target().execute(sql, *args)
+
+    def transaction(self) -> Any:
+        return self._target().transaction()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None

@@ -1,0 +1,321 @@
+"""The storage Protocols over a :class:`~authgate.storage.sql.driver.Database`.
+
+Each statement is written once and runs on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from authgate.domain import (
+    AccessToken,
+    Client,
+    ClientPk,
+    NewAccessToken,
+    NewClient,
+    NewRefreshToken,
+    RefreshPolicy,
+    RefreshToken,
+    TokenId,
+    User,
+    UserId,
+)
+from authgate.storage.base import EmailTaken
+from authgate.storage.sql.driver import Database, Executor, Row
+
+_USER_COLUMNS = "id, email, name, password_hash, created_at, is_active"
+
+
+def _user(row: Row) -> User:
+    return User(
+        id=UserId(row["id"]),
+        email=row["email"],
+        name=row["name"],
+        password_hash=row["password_hash"],
+        created_at=row["created_at"],
+        is_active=bool(row["is_active"]),
+    )
+
+
+class SqlUserStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, email: str, name: str, password_hash: str, now: int) -> User:
+        email = email.strip().lower()
+        async with self._db.transaction() as tx:
+            if await tx.fetchval("SELECT 1 FROM users WHERE email = $1", email):
+                raise EmailTaken(email)
+            row = await tx.fetchrow(
+                "INSERT INTO users (email, name, password_hash, is_active, created_at) "
+                f"VALUES ($1, $2, $3, $4, $5) RETURNING {_USER_COLUMNS}",
+                email,
+                name,
+                password_hash,
+                True,
+                now,
+            )
+        assert row is not None
+        return _user(row)
+
+    async def by_id(self, user_id: UserId) -> User | None:
+        row = await self._db.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)
+        return None if row is None else _user(row)
+
+    async def by_email(self, email: str) -> User | None:
+        row = await self._db.fetchrow(
+            f"SELECT {_USER_COLUMNS} FROM users WHERE email = $1", email.strip().lower()
+        )
+        return None if row is None else _user(row)
+
+
+_CLIENT_COLUMNS = (
+    "id, client_id, name, secret_digest, is_public, redirect_uris, grant_types, scopes, "
+    "token_lifetime, refresh_policy, owner_id, created_at, test_token_sealed"
+)
+# Client fields that ``update`` may change, with how each is written to its column.
+_UPDATABLE: dict[str, Any] = {
+    "name": str,
+    "secret_digest": lambda v: v,
+    "redirect_uris": " ".join,
+    "grant_types": lambda v: " ".join(sorted(v)),
+    "scopes": lambda v: " ".join(sorted(v)),
+    "token_lifetime": lambda v: v,
+    "refresh_policy": str,
+    "test_token_sealed": lambda v: v,
+}
+
+
+def _client(row: Row) -> Client:
+    owner = row["owner_id"]
+    return Client(
+        pk=ClientPk(row["id"]),
+        client_id=row["client_id"],
+        name=row["name"],
+        secret_digest=None if row["secret_digest"] is None else bytes(row["secret_digest"]),
+        is_public=bool(row["is_public"]),
+        redirect_uris=tuple(row["redirect_uris"].split()),
+        grant_types=frozenset(row["grant_types"].split()),
+        scopes=frozenset(row["scopes"].split()),
+        token_lifetime=row["token_lifetime"],
+        refresh_policy=cast(RefreshPolicy, row["refresh_policy"]),
+        owner_id=None if owner is None else UserId(owner),
+        created_at=row["created_at"],
+        test_token_sealed=row["test_token_sealed"],
+    )
+
+
+class SqlClientStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, new: NewClient) -> Client:
+        row = await self._db.fetchrow(
+            "INSERT INTO clients (client_id, name, secret_digest, is_public, redirect_uris, "
+            "grant_types, scopes, token_lifetime, refresh_policy, owner_id, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+            f"RETURNING {_CLIENT_COLUMNS}",
+            new.client_id,
+            new.name,
+            new.secret_digest,
+            new.is_public,
+            " ".join(new.redirect_uris),
+            " ".join(sorted(new.grant_types)),
+            " ".join(sorted(new.scopes)),
+            new.token_lifetime,
+            new.refresh_policy,
+            new.owner_id,
+            new.created_at,
+        )
+        assert row is not None
+        return _client(row)
+
+    async def by_client_id(self, client_id: str) -> Client | None:
+        row = await self._db.fetchrow(
+            f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE client_id = $1", client_id
+        )
+        return None if row is None else _client(row)
+
+    async def by_pk(self, pk: ClientPk) -> Client | None:
+        row = await self._db.fetchrow(f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE id = $1", pk)
+        return None if row is None else _client(row)
+
+    async def all(self) -> list[Client]:
+        rows = await self._db.fetch(f"SELECT {_CLIENT_COLUMNS} FROM clients ORDER BY id")
+        return [_client(row) for row in rows]
+
+    async def update(self, client_id: str, **changes: Any) -> Client | None:
+        unknown = set(changes) - set(_UPDATABLE)
+        if unknown:
+            raise TypeError(f"cannot update client fields {sorted(unknown)}")
+        if not changes:
+            return await self.by_client_id(client_id)
+        names = sorted(changes)
+        assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=2))
+        row = await self._db.fetchrow(
+            f"UPDATE clients SET {assignments} WHERE client_id = $1 RETURNING {_CLIENT_COLUMNS}",
+            client_id,
+            *(_UPDATABLE[name](changes[name]) for name in names),
+        )
+        return None if row is None else _client(row)
+
+    async def delete(self, client_id: str) -> bool:
+        return await self._db.execute("DELETE FROM clients WHERE client_id = $1", client_id) > 0
+
+
+_ACCESS_COLUMNS = (
+    "id, secret_digest, client_pk, user_id, scope, issued_at, expires_at, revoked_at, "
+    "family_id, grant_type"
+)
+_REFRESH_COLUMNS = (
+    "id, secret_digest, client_pk, user_id, scope, issued_at, expires_at, used_at, "
+    "revoked_at, family_id"
+)
+_INSERT_ACCESS = (
+    "INSERT INTO access_tokens (secret_digest, client_pk, user_id, scope, issued_at, "
+    "expires_at, family_id, grant_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+)
+_INSERT_REFRESH = (
+    "INSERT INTO refresh_tokens (secret_digest, client_pk, user_id, scope, issued_at, "
+    "expires_at, family_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+)
+
+
+def _access(row: Row) -> AccessToken:
+    return AccessToken(
+        id=TokenId(row["id"]),
+        secret_digest=bytes(row["secret_digest"]),
+        client_pk=ClientPk(row["client_pk"]),
+        user_id=row["user_id"],
+        scope=row["scope"],
+        issued_at=row["issued_at"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"],
+        family_id=row["family_id"],
+        grant_type=row["grant_type"],
+    )
+
+
+def _refresh(row: Row) -> RefreshToken:
+    return RefreshToken(
+        id=TokenId(row["id"]),
+        secret_digest=bytes(row["secret_digest"]),
+        client_pk=ClientPk(row["client_pk"]),
+        user_id=row["user_id"],
+        scope=row["scope"],
+        issued_at=row["issued_at"],
+        expires_at=row["expires_at"],
+        used_at=row["used_at"],
+        revoked_at=row["revoked_at"],
+        family_id=TokenId(row["family_id"]),
+    )
+
+
+async def _insert_access(db: Executor, new: NewAccessToken) -> TokenId:
+    return TokenId(
+        await db.fetchval(
+            _INSERT_ACCESS,
+            new.secret_digest,
+            new.client_pk,
+            new.user_id,
+            new.scope,
+            new.issued_at,
+            new.expires_at,
+            new.family_id,
+            new.grant_type,
+        )
+    )
+
+
+async def _insert_refresh(db: Executor, new: NewRefreshToken, family: TokenId) -> TokenId:
+    return TokenId(
+        await db.fetchval(
+            _INSERT_REFRESH,
+            new.secret_digest,
+            new.client_pk,
+            new.user_id,
+            new.scope,
+            new.issued_at,
+            new.expires_at,
+            family,
+        )
+    )
+
+
+class SqlTokenStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def issue(
+        self, access: NewAccessToken, refresh: NewRefreshToken | None = None
+    ) -> tuple[TokenId, TokenId | None]:
+        if refresh is None:
+            return await _insert_access(self._db, access), None
+        async with self._db.transaction() as tx:
+            access_id = await _insert_access(tx, access)
+            family = access.family_id if access.family_id is not None else access_id
+            return access_id, await _insert_refresh(tx, refresh, family)
+
+    async def access(self, token_id: TokenId) -> AccessToken | None:
+        row = await self._db.fetchrow(
+            f"SELECT {_ACCESS_COLUMNS} FROM access_tokens WHERE id = $1", token_id
+        )
+        return None if row is None else _access(row)
+
+    async def refresh(self, token_id: TokenId) -> RefreshToken | None:
+        row = await self._db.fetchrow(
+            f"SELECT {_REFRESH_COLUMNS} FROM refresh_tokens WHERE id = $1", token_id
+        )
+        return None if row is None else _refresh(row)
+
+    async def rotate(
+        self, old: RefreshToken, now: int, access: NewAccessToken, refresh: NewRefreshToken | None
+    ) -> tuple[TokenId, TokenId | None] | None:
+        async with self._db.transaction() as tx:
+            claimed = await tx.execute(
+                "UPDATE refresh_tokens SET used_at = $1 "
+                "WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL",
+                now,
+                old.id,
+            )
+            if not claimed:
+                return None
+            access_id = await _insert_access(tx, access)
+            refresh_id = (
+                None if refresh is None else await _insert_refresh(tx, refresh, old.family_id)
+            )
+        return access_id, refresh_id
+
+    async def revoke_family(self, root_id: TokenId, now: int) -> int:
+        async with self._db.transaction() as tx:
+            count: int = await tx.execute(
+                "UPDATE access_tokens SET revoked_at = $1 "
+                "WHERE (id = $2 OR family_id = $2) AND revoked_at IS NULL",
+                now,
+                root_id,
+            )
+            count += await tx.execute(
+                "UPDATE refresh_tokens SET revoked_at = $1 "
+                "WHERE family_id = $2 AND revoked_at IS NULL",
+                now,
+                root_id,
+            )
+        return count
+
+    async def revoke_access(self, token_id: TokenId, now: int) -> bool:
+        changed = await self._db.execute(
+            "UPDATE access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            now,
+            token_id,
+        )
+        return changed > 0
+
+
+class SqlStores:
+    """All stores over one database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.users = SqlUserStore(db)
+        self.clients = SqlClientStore(db)
+        self.tokens = SqlTokenStore(db)

@@ -1,0 +1,88 @@
+"""The schema, defined once with SQLAlchemy Core; Alembic migrations are written from it.
+
+Times are integer seconds since the epoch, scopes are space-separated strings, and token
+rows are keyed by an increasing integer so inserts append to the index.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# SQLite only makes INTEGER PRIMARY KEY an alias of its rowid; BIGINT elsewhere.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("password_hash", Text, nullable=False),
+    Column("is_active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("client_id", String(100), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("secret_digest", LargeBinary(32), nullable=True),
+    Column("is_public", Boolean, nullable=False),
+    Column("redirect_uris", Text, nullable=False, server_default=""),
+    Column("grant_types", Text, nullable=False),
+    Column("scopes", Text, nullable=False, server_default=""),
+    Column("token_lifetime", Integer, nullable=True),
+    Column("refresh_policy", String(20), nullable=False, server_default="rotate"),
+    Column("owner_id", Id, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("test_token_sealed", Text, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("secret_digest", LargeBinary(32), nullable=False),
+    Column("client_pk", Id, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("scope", Text, nullable=False),
+    Column("issued_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=True),
+    Column("revoked_at", BigInteger, nullable=True),
+    Column("family_id", Id, nullable=True),
+    Column("grant_type", String(40), nullable=False),
+    Index("ix_access_tokens_family", "family_id"),
+    Index("ix_access_tokens_client", "client_pk"),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("secret_digest", LargeBinary(32), nullable=False),
+    Column("client_pk", Id, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("scope", Text, nullable=False),
+    Column("issued_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=True),
+    Column("used_at", BigInteger, nullable=True),
+    Column("revoked_at", BigInteger, nullable=True),
+    Column("family_id", Id, nullable=False),
+    Index("ix_refresh_tokens_family", "family_id"),
+)

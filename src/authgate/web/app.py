@@ -1,0 +1,79 @@
+"""``create_app(settings)``: the single composition root of the HTTP server."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from authgate.demo_api.routes import demo_routes
+from authgate.resource.bearer import BearerAuth
+from authgate.services import Services, build_services
+from authgate.settings import Settings, load_settings
+from authgate.storage.sql import migrate
+from authgate.storage.sql.driver import DeferredDatabase, open_database
+from authgate.web.oauth import TokenHandler
+from authgate.web.responses import server_error_json
+
+log = logging.getLogger("authgate")
+
+
+class OutdatedSchema(RuntimeError):
+    pass
+
+
+def check_schema(settings: Settings) -> None:
+    """SQLite is upgraded automatically; PostgreSQL must be upgraded by an operator."""
+    if settings.is_sqlite:
+        migrate.upgrade(settings.database_url)
+        return
+    current, head = migrate.current_revision(settings.database_url), migrate.head_revision()
+    if current != head:
+        raise OutdatedSchema(
+            f"the database schema is at revision {current or 'none'}, this authgate needs "
+            f"{head}: run `authgate db upgrade` (with the same AUTHGATE_DATABASE_URL)"
+        )
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], float] = time.time
+) -> Starlette:
+    settings = settings or load_settings()
+    db = DeferredDatabase()
+    services = build_services(settings, db, clock=clock)
+    bearer = BearerAuth(
+        services.checker, realm=settings.realm, allow_query=settings.allow_access_token_query
+    )
+    token = TokenHandler(services.token_endpoint)
+    routes = [Route(path, token.handle, methods=["GET", "POST"]) for path in settings.token_paths]
+    routes += demo_routes(bearer, services.users)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db.bind(await open_database(settings.database_url, synchronous=settings.sqlite_synchronous))
+        try:
+            yield
+        finally:
+            await db.close()
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return server_error_json()
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: on_error})
+    app.state.services = services
+    return app
+
+
+def app_factory() -> Starlette:
+    """Entry point for ``uvicorn --factory`` workers: settings from the environment."""
+    return create_app()
+
+
+__all__ = ["Services", "check_schema", "create_app"]

@@ -1,0 +1,49 @@
+"""HTTP adapter for the token endpoint (RFC 6749 §3.2)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from authgate.errors import InvalidRequest, OAuthError
+from authgate.protocol.endpoints.token import TokenEndpoint
+from authgate.protocol.requests import MAX_BODY_BYTES, is_form_content_type, parse_form
+from authgate.web.responses import oauth_error_json, token_json
+
+
+async def read_limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, or :class:`InvalidRequest` once it passes ``limit`` bytes."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        raise InvalidRequest("request body is too large")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise InvalidRequest("request body is too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class TokenHandler:
+    def __init__(self, endpoint: TokenEndpoint) -> None:
+        self._endpoint = endpoint
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            if request.method != "POST":
+                raise InvalidRequest("the token endpoint accepts only POST (RFC 6749 §3.2)")
+            if not is_form_content_type(request.headers.get("content-type")):
+                raise InvalidRequest(
+                    "send parameters as application/x-www-form-urlencoded (RFC 6749 §4.1.3)"
+                )
+            if request.url.query:
+                raise InvalidRequest(
+                    "send parameters in the request body, not the URL (RFC 6749 §2.3.1)"
+                )
+            params = parse_form(await read_limited_body(request))
+            issued = await self._endpoint.handle(params, request.headers.get("authorization"))
+        except OAuthError as exc:
+            return oauth_error_json(exc)
+        return token_json(issued.to_response())

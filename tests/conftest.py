@@ -1,0 +1,163 @@
+"""Shared fixtures: every HTTP and storage test runs on SQLite and on PostgreSQL.
+
+PostgreSQL runs when ``AUTHGATE_TEST_POSTGRES_URL`` is set (``.ci/run`` sets it); then an
+unreachable server fails the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from authgate.crypto.passwords import hash_password
+from authgate.domain import User
+from authgate.protocol.registration import Registered
+from authgate.services import Services
+from authgate.settings import Settings
+from authgate.storage.sql import migrate
+from authgate.web.app import create_app
+
+POSTGRES_URL = os.environ.get("AUTHGATE_TEST_POSTGRES_URL")
+TABLES = ("refresh_tokens", "access_tokens", "clients", "users")
+
+
+class Clock:
+    """A controllable clock: starts at the real time, moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = float(int(time.time()))
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("AUTHGATE_") and not name.startswith("AUTHGATE_TEST_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    """A private schema, migrated once, dropped at the end of the session."""
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL runs need AUTHGATE_TEST_POSTGRES_URL (set by .ci/run)")
+    schema = f"authgate_test_{os.getpid()}_{secrets.token_hex(3)}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE SCHEMA "{schema}"'))
+    url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}search_path={schema}"
+    migrate.upgrade(url)
+    yield url
+    asyncio.run(admin(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/authgate.db"
+        migrate.upgrade(url)
+        yield url
+        return
+    url = request.getfixturevalue("postgres_schema")
+
+    async def truncate() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+        finally:
+            await conn.close()
+
+    asyncio.run(truncate())
+    yield url
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Tests override this to change settings."""
+    return {}
+
+
+@pytest.fixture
+def settings(database_url: str, settings_overrides: dict[str, Any]) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "secret_key": "test-secret-key",
+        "issuer": "http://testserver",
+        "client_cache_seconds": 0,
+    }
+    values.update(settings_overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: Clock) -> AsyncIterator[Starlette]:
+    application = create_app(settings, clock=clock)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def services(app: Starlette) -> Services:
+    result: Services = app.state.services
+    return result
+
+
+_HASHES: dict[str, str] = {}
+
+
+@dataclass
+class Factory:
+    services: Services
+
+    async def user(self, email: str = "alice@example.com", password: str = "correct horse") -> User:
+        if password not in _HASHES:  # Argon2 is slow on purpose; hash each password once
+            _HASHES[password] = hash_password(password)
+        return await self.services.users.create(
+            email, email.split("@")[0].title(), _HASHES[password], self.services.issuer.now()
+        )
+
+    async def client(self, **options: Any) -> Registered:
+        options.setdefault("grant_types", ["client_credentials"])
+        return await self.services.registry.register(options.pop("name", "Test App"), **options)
+
+
+@pytest.fixture
+def make(services: Services) -> Factory:
+    return Factory(services)
+
+
+def basic(client_id: str, secret: str) -> tuple[str, str]:
+    return (client_id, secret)

@@ -1,0 +1,194 @@
+"""RFC 6749 §4.4 client credentials, §2.3 client authentication and §5 responses."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+
+from tests.conftest import Factory
+
+TOKEN = "/oauth/token"
+
+
+async def test_basic_auth_issues_bearer_token_without_refresh(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    reg = await make.client(scopes=["read"])
+    assert reg.client_secret
+    r = await http.post(
+        TOKEN,
+        data={"grant_type": "client_credentials"},
+        auth=(reg.client.client_id, reg.client_secret),
+    )
+    assert r.status_code == 200
+    body = r.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 3600
+    assert body["scope"] == "read"
+    assert "refresh_token" not in body  # §4.4.3
+    assert r.headers["cache-control"] == "no-store"  # §5.1
+    assert r.headers["pragma"] == "no-cache"
+    me = await http.get("/api/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200
+    assert me.json() == {
+        "type": "client",
+        "client_id": reg.client.client_id,
+        "name": "Test App",
+        "scope": "read",
+    }
+
+
+async def test_client_secret_post(http: httpx.AsyncClient, make: Factory) -> None:
+    reg = await make.client()
+    r = await http.post(
+        TOKEN,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": reg.client.client_id,
+            "client_secret": reg.client_secret,
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["scope"] == "read write"
+
+
+async def test_basic_credentials_are_form_decoded_rfc6749_2_3_1(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    reg = await make.client()
+    raw = f"{reg.client.client_id}:{reg.client_secret}".replace("-", "%2D")
+    header = "Basic " + base64.b64encode(raw.encode()).decode()
+    r = await http.post(
+        TOKEN, data={"grant_type": "client_credentials"}, headers={"Authorization": header}
+    )
+    assert r.status_code == 200, r.text
+
+
+async def test_wrong_secret_is_401_invalid_client_with_basic_challenge_rfc6749_5_2(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    reg = await make.client()
+    r = await http.post(
+        TOKEN, data={"grant_type": "client_credentials"}, auth=(reg.client.client_id, "nope")
+    )
+    assert r.status_code == 401
+    assert r.json()["error"] == "invalid_client"
+    assert r.headers["www-authenticate"].startswith("Basic")
+    assert r.headers["cache-control"] == "no-store"
+
+
+async def test_unknown_client_post_is_401_invalid_client(http: httpx.AsyncClient) -> None:
+    r = await http.post(
+        TOKEN, data={"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"}
+    )
+    assert r.status_code == 401
+    assert r.json()["error"] == "invalid_client"
+
+
+async def test_confidential_client_without_secret_is_invalid_client(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    reg = await make.client()
+    r = await http.post(
+        TOKEN, data={"grant_type": "client_credentials", "client_id": reg.client.client_id}
+    )
+    assert r.status_code == 401
+    assert r.json()["error"] == "invalid_client"
+
+
+async def test_two_authentication_methods_are_rejected_rfc6749_2_3(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    reg = await make.client()
+    assert reg.client_secret
+    r = await http.post(
+        TOKEN,
+        data={"grant_type": "client_credentials", "client_secret": reg.client_secret},
+        auth=(reg.client.client_id, reg.client_secret),
+    )
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid_request"
+
+
+async def test_grant_not_registered_is_unauthorized_client(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    reg = await make.client(grant_types=["password"])
+    assert reg.client_secret
+    r = await http.post(
+        TOKEN,
+        data={"grant_type": "client_credentials"},
+        auth=(reg.client.client_id, reg.client_secret),
+    )
+    assert r.status_code == 400
+    assert r.json()["error"] == "unauthorized_client"
+
+
+async def test_unknown_grant_type_is_unsupported_grant_type(http: httpx.AsyncClient) -> None:
+    r = await http.post(TOKEN, data={"grant_type": "urn:example:magic"})
+    assert r.status_code == 400
+    assert r.json()["error"] == "unsupported_grant_type"
+
+
+async def test_scope_outside_client_scopes_is_invalid_scope(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    reg = await make.client(scopes=["read"])
+    assert reg.client_secret
+    r = await http.post(
+        TOKEN,
+        data={"grant_type": "client_credentials", "scope": "read write"},
+        auth=(reg.client.client_id, reg.client_secret),
+    )
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid_scope"
+
+
+async def test_narrower_scope_is_granted(http: httpx.AsyncClient, make: Factory) -> None:
+    reg = await make.client()
+    assert reg.client_secret
+    r = await http.post(
+        TOKEN,
+        data={"grant_type": "client_credentials", "scope": "write"},
+        auth=(reg.client.client_id, reg.client_secret),
+    )
+    assert r.json()["scope"] == "write"
+
+
+async def test_non_expiring_client_tokens_omit_expires_in(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    reg = await make.client(token_lifetime=0)
+    assert reg.client_secret
+    r = await http.post(
+        TOKEN,
+        data={"grant_type": "client_credentials"},
+        auth=(reg.client.client_id, reg.client_secret),
+    )
+    assert r.status_code == 200
+    assert "expires_in" not in r.json()
+
+
+async def test_deleted_client_and_rotated_secret_stop_working(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    reg = await make.client()
+    assert reg.client_secret
+    auth = (reg.client.client_id, reg.client_secret)
+    token = (await http.post(TOKEN, data={"grant_type": "client_credentials"}, auth=auth)).json()
+    services = make.services
+    new_secret = await services.registry.rotate_secret(reg.client.client_id)
+    r = await http.post(TOKEN, data={"grant_type": "client_credentials"}, auth=auth)
+    assert r.status_code == 401
+    r = await http.post(
+        TOKEN, data={"grant_type": "client_credentials"}, auth=(reg.client.client_id, new_secret)
+    )
+    assert r.status_code == 200
+    await services.registry.delete(reg.client.client_id)
+    r = await http.post(
+        TOKEN, data={"grant_type": "client_credentials"}, auth=(reg.client.client_id, new_secret)
+    )
+    assert r.status_code == 401
+    me = await http.get("/api/me", headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert me.status_code == 401

@@ -1,0 +1,174 @@
+"""RFC 6750 bearer tokens on the platform API, with seed 000's and 003's documented forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from authgate.resource.bearer import BearerAuth, token_of
+from tests.conftest import Clock, Factory
+
+TOKEN = "/oauth/token"
+
+
+async def _client_token(http: httpx.AsyncClient, make: Factory, **options: Any) -> str:
+    reg = await make.client(**options)
+    assert reg.client_secret
+    r = await http.post(
+        TOKEN,
+        data={"grant_type": "client_credentials"},
+        auth=(reg.client.client_id, reg.client_secret),
+    )
+    token: str = r.json()["access_token"]
+    return token
+
+
+async def test_public_endpoint_needs_no_token(http: httpx.AsyncClient) -> None:
+    r = await http.get("/api/ping")
+    assert r.status_code == 200
+    assert r.json() == {"ok": True}
+
+
+async def test_no_token_is_401_with_realm_only_rfc6750_3_1(http: httpx.AsyncClient) -> None:
+    r = await http.get("/api/me")
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"] == 'Bearer realm="authgate"'
+
+
+async def test_token_in_form_body_rfc6750_2_2(http: httpx.AsyncClient, make: Factory) -> None:
+    """The resource kit reads ``access_token`` from a form-encoded POST body."""
+    token = await _client_token(http, make)
+    bearer = BearerAuth(make.services.checker, realm="api", allow_query=False)
+
+    @bearer.requires("read")
+    async def create(request: Request) -> Response:
+        form = await request.form()
+        return JSONResponse({"title": form["title"], "client": token_of(request).client.name})
+
+    api = Starlette(routes=[Route("/notes", create, methods=["POST"])])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://t") as c:
+        r = await c.post("/notes", data={"access_token": token, "title": "hello"})
+        assert r.status_code == 200, r.text
+        assert r.json() == {"title": "hello", "client": "Test App"}
+        r = await c.post("/notes", data={"title": "hello"})
+        assert r.status_code == 401
+
+
+async def test_query_token_is_refused_by_default_rfc6750_2_3(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    token = await _client_token(http, make)
+    r = await http.get("/api/me", params={"access_token": token})
+    assert r.status_code == 400
+    assert 'error="invalid_request"' in r.headers["www-authenticate"]
+
+
+async def test_two_methods_at_once_is_invalid_request_rfc6750_2(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    token = await _client_token(http, make)
+    r = await http.get(
+        "/api/me", params={"access_token": token}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert r.status_code == 400
+
+
+async def test_invalid_token_rfc6750_3_1(http: httpx.AsyncClient, make: Factory) -> None:
+    token = await _client_token(http, make)
+    row, _, _ = token.partition(".")
+    r = await http.get("/api/me", headers={"Authorization": f"Bearer {row}.forged"})
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"] == (
+        'Bearer realm="authgate", error="invalid_token", '
+        'error_description="The access token is invalid"'
+    )
+
+
+async def test_expired_token_seed003_exact_challenge(
+    http: httpx.AsyncClient, make: Factory, clock: Clock
+) -> None:
+    token = await _client_token(http, make, token_lifetime=7200)
+    clock.advance(7200)
+    r = await http.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"] == (
+        'Bearer realm="authgate", error="invalid_token", '
+        'error_description="The access token expired"'
+    )
+    assert r.json()["error"] == "invalid_token"
+
+
+async def test_missing_scope_is_403_insufficient_scope_rfc6750_3_1(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    token = await _client_token(http, make, scopes=["write"])
+    r = await http.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 403
+    challenge = r.headers["www-authenticate"]
+    assert 'error="insufficient_scope"' in challenge
+    assert 'scope="read"' in challenge
+
+
+async def test_changing_client_scopes_never_adds_scopes_to_old_tokens_seed000(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    reg = await make.client(scopes=["write"])
+    assert reg.client_secret
+    auth = (reg.client.client_id, reg.client_secret)
+    old = (await http.post(TOKEN, data={"grant_type": "client_credentials"}, auth=auth)).json()
+    await make.services.registry.update(reg.client.client_id, scopes=["read", "write"])
+    r = await http.get("/api/me", headers={"Authorization": f"Bearer {old['access_token']}"})
+    assert r.status_code == 403
+    new = (await http.post(TOKEN, data={"grant_type": "client_credentials"}, auth=auth)).json()
+    r = await http.get("/api/me", headers={"Authorization": f"Bearer {new['access_token']}"})
+    assert r.status_code == 200
+    assert r.json()["scope"] == "read write"
+
+
+async def test_removing_a_client_scope_removes_it_from_its_tokens(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    reg = await make.client(scopes=["read", "write"])
+    assert reg.client_secret
+    auth = (reg.client.client_id, reg.client_secret)
+    token = (await http.post(TOKEN, data={"grant_type": "client_credentials"}, auth=auth)).json()
+    await make.services.registry.update(reg.client.client_id, scopes=["write"])
+    r = await http.get("/api/me", headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert r.status_code == 403
+
+
+async def test_test_access_token_for_owner_shown_again_seed000(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    owner = await make.user()
+    reg = await make.client(owner_email="alice@example.com", scopes=["read"])
+    assert reg.test_access_token
+    client = await make.services.registry.get(reg.client.client_id)
+    assert make.services.registry.test_token(client) == reg.test_access_token
+    r = await http.get("/api/me", headers={"Authorization": f"Bearer {reg.test_access_token}"})
+    assert r.status_code == 200
+    assert r.json()["id"] == owner.id
+    assert r.json()["scope"] == "read"
+
+
+class TestQueryParameterAllowed:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"allow_access_token_query": True, "realm": "Doorkeeper"}
+
+    async def test_query_token_when_enabled_seed000(
+        self, http: httpx.AsyncClient, make: Factory
+    ) -> None:
+        token = await _client_token(http, make)
+        r = await http.get("/api/me", params={"access_token": token})
+        assert r.status_code == 200
+
+    async def test_realm_comes_from_settings(self, http: httpx.AsyncClient) -> None:
+        r = await http.get("/api/me")
+        assert r.headers["www-authenticate"] == 'Bearer realm="Doorkeeper"'

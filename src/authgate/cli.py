@@ -128,9 +128,11 @@ def serve(
         shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
         os.environ["AUTHGATE_ISSUER"] = f"http://{shown}:{port}"
         settings = settings_from(None)
-    if settings.is_sqlite:
-        # Create the key file once, before workers start, so that they all share it.
+    try:
+        # On SQLite this creates the key file once, before workers start, to share it.
         settings.resolved_secret_key()
+    except SettingsError as exc:
+        fail(str(exc), 2)
     if demo:
         from authgate.demo import describe, ensure_demo
 

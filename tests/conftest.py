@@ -28,7 +28,15 @@ from authgate.storage.sql import migrate
 from authgate.web.app import create_app
 
 POSTGRES_URL = os.environ.get("AUTHGATE_TEST_POSTGRES_URL")
-TABLES = ("refresh_tokens", "access_tokens", "clients", "users")
+TABLES = (
+    "sessions",
+    "consents",
+    "authorization_codes",
+    "refresh_tokens",
+    "access_tokens",
+    "clients",
+    "users",
+)
 
 
 class Clock:

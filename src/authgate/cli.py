@@ -136,8 +136,11 @@ def serve(
     if demo:
         from authgate.demo import describe, ensure_demo
 
+        os.environ["AUTHGATE_DEMO"] = "true"
+        settings = settings_from(None)
+
         data = run_with(settings, ensure_demo)
-        typer.echo(describe(data, settings.issuer, settings.token_endpoint))
+        typer.echo(describe(data, settings))
         typer.echo("")
     else:
         prepare(settings)

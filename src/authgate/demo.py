@@ -11,9 +11,13 @@ import os
 import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from authgate.crypto.passwords import hash_password
 from authgate.services import Services
+from authgate.settings import Settings
+
+CALLBACK_PATH = "/demo/callback"
 
 DEMO_EMAIL = "demo@example.com"
 
@@ -38,7 +42,11 @@ async def ensure_demo(services: Services) -> DemoData:
     path = demo_file(services)
     if path.exists():
         saved = json.loads(path.read_text())
-        if await services.clients.by_client_id(saved.get("client_id", "")) is not None:
+        client = await services.clients.by_client_id(saved.get("client_id", ""))
+        if client is not None:
+            callback = services.settings.issuer + CALLBACK_PATH
+            if client.redirect_uris != (callback,):  # served on another address this time
+                await services.registry.update(client.client_id, redirect_uris=[callback])
             return DemoData(**{**saved, "created": False})
     password = secrets.token_urlsafe(9)
     user = await services.users.by_email(DEMO_EMAIL)
@@ -51,7 +59,7 @@ async def ensure_demo(services: Services) -> DemoData:
     issuer = services.settings.issuer
     registered = await services.registry.register(
         "Demo App",
-        redirect_uris=[f"{issuer}/demo/callback"],
+        redirect_uris=[issuer + CALLBACK_PATH],
         grant_types=["authorization_code", "client_credentials", "password", "refresh_token"],
         owner_email=DEMO_EMAIL,
     )
@@ -70,8 +78,22 @@ async def ensure_demo(services: Services) -> DemoData:
     return DemoData(**{**asdict(data), "created": True})
 
 
-def describe(data: DemoData, issuer: str, token_path: str) -> str:
-    token_url = issuer + token_path
+def authorize_url(data: DemoData, settings: Settings) -> str:
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": data.client_id,
+            "redirect_uri": settings.issuer + CALLBACK_PATH,
+            "scope": "read",
+            "state": "demo-state",
+        }
+    )
+    return f"{settings.issuer}{settings.authorize_endpoint}?{query}"
+
+
+def describe(data: DemoData, settings: Settings) -> str:
+    issuer = settings.issuer
+    token_url = issuer + settings.token_endpoint
     verb = "Created" if data.created else "Using"
     return "\n".join(
         [
@@ -80,6 +102,9 @@ def describe(data: DemoData, issuer: str, token_path: str) -> str:
             f"  demo client      client_id: {data.client_id}",
             f"                   client_secret: {data.client_secret}",
             f"  test token       {data.test_access_token}",
+            "",
+            "Sign in through the browser (authorization code flow): open",
+            f"  {authorize_url(data, settings)}",
             "",
             "Get a token (client credentials):",
             f"  curl -s -u '{data.client_id}:{data.client_secret}' "

@@ -152,3 +152,33 @@ class IssuedTokens:
         body["scope"] = self.scope
         body.update(self.extra)
         return body
+
+
+@dataclass(frozen=True, slots=True)
+class NewAuthorizationCode:
+    secret_digest: bytes
+    client_pk: ClientPk
+    user_id: UserId
+    #: the redirect_uri sent at authorization, if one was (RFC 6749 §4.1.3)
+    redirect_uri: str | None
+    scope: str
+    code_challenge: str | None
+    code_challenge_method: str | None
+    nonce: str | None
+    issued_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationCode(NewAuthorizationCode):
+    id: TokenId
+    used_at: int | None
+    family_id: TokenId | None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id: TokenId
+    user_id: UserId
+    created_at: int
+    expires_at: int

@@ -101,3 +101,15 @@ class InsufficientScope(OAuthError):
     def __init__(self, description: str, scope: str) -> None:
         super().__init__(description)
         self.scope = scope
+
+
+class LoginRequired(OAuthError):
+    """OpenID Connect Core §3.1.2.6: ``prompt=none`` and the user is not signed in."""
+
+    error = "login_required"
+
+
+class ConsentRequired(OAuthError):
+    """OpenID Connect Core §3.1.2.6: ``prompt=none`` and consent is needed."""
+
+    error = "consent_required"

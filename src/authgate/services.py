@@ -9,21 +9,32 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from authgate.crypto.csrf import CsrfSigner
 from authgate.crypto.secretbox import SecretBox
+from authgate.protocol.authorize import AuthorizeEndpoint, AuthorizePolicy
 from authgate.protocol.client_auth import ClientAuthenticator
 from authgate.protocol.endpoints.token import TokenEndpoint
+from authgate.protocol.grants.authorization_code import AuthorizationCodeGrant
 from authgate.protocol.grants.base import Grant
 from authgate.protocol.grants.client_credentials import ClientCredentialsGrant
 from authgate.protocol.grants.password import PasswordGrant
 from authgate.protocol.grants.refresh_token import RefreshTokenGrant
 from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.login import SessionManager
 from authgate.protocol.registration import ClientRegistry
 from authgate.protocol.token_check import AccessTokenChecker
 from authgate.ratelimit import LimitsFailureThrottle, make_storage
 from authgate.settings import Settings
 from authgate.storage.cache import CachedClientStore
 from authgate.storage.sql.driver import Database
-from authgate.storage.sql.stores import SqlClientStore, SqlTokenStore, SqlUserStore
+from authgate.storage.sql.stores import (
+    SqlClientStore,
+    SqlCodeStore,
+    SqlConsentStore,
+    SqlSessionStore,
+    SqlTokenStore,
+    SqlUserStore,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,9 @@ class Services:
     registry: ClientRegistry
     token_endpoint: TokenEndpoint
     checker: AccessTokenChecker
+    authorize: AuthorizeEndpoint
+    sessions: SessionManager
+    csrf: CsrfSigner
 
 
 def build_services(
@@ -44,19 +58,24 @@ def build_services(
     users = SqlUserStore(db)
     clients = CachedClientStore(SqlClientStore(db), ttl=settings.client_cache_seconds)
     tokens = SqlTokenStore(db)
+    codes = SqlCodeStore(db)
     issuer = TokenIssuer(
         tokens,
+        codes,
         access_lifetime=settings.access_token_lifetime,
         refresh_lifetime=settings.refresh_token_lifetime,
         clock=clock,
     )
+    limits_storage = make_storage(settings.redis_url)
     throttle = LimitsFailureThrottle(
-        make_storage(settings.redis_url),
+        limits_storage,
         settings.password_max_failures,
         settings.password_failure_window,
         prefix="authgate-password",
     )
+    secret_key = settings.resolved_secret_key()
     grants: list[Grant] = [
+        AuthorizationCodeGrant(issuer, codes, tokens),
         ClientCredentialsGrant(issuer),
         PasswordGrant(issuer, users, throttle),
         RefreshTokenGrant(issuer, tokens),
@@ -67,9 +86,35 @@ def build_services(
         clients=clients,
         tokens=tokens,
         issuer=issuer,
-        registry=ClientRegistry(
-            clients, users, issuer, SecretBox(settings.resolved_secret_key()), settings.scopes
-        ),
+        registry=ClientRegistry(clients, users, issuer, SecretBox(secret_key), settings.scopes),
         token_endpoint=TokenEndpoint(ClientAuthenticator(clients), grants),
         checker=AccessTokenChecker(tokens, clients, clock),
+        authorize=AuthorizeEndpoint(
+            clients,
+            codes,
+            SqlConsentStore(db),
+            issuer,
+            AuthorizePolicy(
+                require_redirect_uri=settings.require_redirect_uri,
+                redirect_uri_matching=settings.redirect_uri_matching,
+                allow_plain_pkce=settings.allow_plain_pkce,
+                code_lifetime=settings.authorization_code_lifetime,
+            ),
+            settings.issuer,
+            settings.scopes,
+        ),
+        sessions=SessionManager(
+            users,
+            SqlSessionStore(db),
+            per_account=throttle,
+            per_address=LimitsFailureThrottle(
+                limits_storage,
+                settings.login_max_failures_per_address,
+                settings.password_failure_window,
+                prefix="authgate-login-address",
+            ),
+            lifetime=settings.session_lifetime,
+            clock=clock,
+        ),
+        csrf=CsrfSigner(secret_key),
     )

@@ -51,6 +51,33 @@ class Settings(BaseSettings):
     token_endpoint_aliases: list[str] = Field(
         default_factory=list, description="more paths that serve the token endpoint"
     )
+    authorize_endpoint: str = Field("/oauth/authorize", description="authorization endpoint path")
+    authorize_endpoint_aliases: list[str] = Field(
+        default_factory=list,
+        description='more paths for the authorization endpoint, e.g. ["/oauth/auth"]',
+    )
+    require_redirect_uri: bool = Field(
+        False, description="require redirect_uri even when a client registered only one"
+    )
+    redirect_uri_matching: Literal["exact", "host_and_path"] = Field(
+        "exact",
+        description="exact string match, or same scheme, host and path (query may differ)",
+    )
+    allow_plain_pkce: bool = Field(False, description='accept code_challenge_method "plain"')
+    authorization_code_lifetime: int = Field(
+        600, gt=0, le=600, description="seconds an authorization code lives (at most 600)"
+    )
+    session_lifetime: int = Field(14 * 24 * 3600, gt=0, description="seconds a login session lasts")
+    login_max_failures_per_address: int = Field(
+        20, gt=0, description="failed logins per client address before throttling"
+    )
+    frame_ancestors: list[str] = Field(
+        default_factory=list,
+        description="origins allowed to embed the login and consent pages (CSP frame-ancestors)",
+    )
+    platform_name: str = Field("authgate", description="name shown on the pages")
+    logo_url: str | None = Field(None, description="logo shown on the pages (https URL or /path)")
+    demo: bool = Field(False, description="mount the demo callback page (set by serve --demo)")
     allow_access_token_query: bool = Field(
         False, description="accept ?access_token= on API calls (RFC 6750 §2.3; off by default)"
     )
@@ -101,7 +128,12 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL without query or fragment")
         return value.rstrip("/")
 
-    @field_validator("token_endpoint", "token_endpoint_aliases")
+    @field_validator(
+        "token_endpoint",
+        "token_endpoint_aliases",
+        "authorize_endpoint",
+        "authorize_endpoint_aliases",
+    )
     @classmethod
     def _paths(cls, value: str | list[str]) -> str | list[str]:
         for path in [value] if isinstance(value, str) else value:
@@ -125,9 +157,25 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path:
         return Path(self.database_url.removeprefix("sqlite:///"))
 
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not origin.startswith(("https://", "http://")) or any(c in origin for c in " ;,'"):
+                raise ValueError(f"{origin!r} must be an origin like https://app.example.com")
+        return value
+
     @property
     def token_paths(self) -> list[str]:
         return [self.token_endpoint, *self.token_endpoint_aliases]
+
+    @property
+    def authorize_paths(self) -> list[str]:
+        return [self.authorize_endpoint, *self.authorize_endpoint_aliases]
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.issuer.startswith("https://")
 
     def resolved_secret_key(self) -> str:
         """The configured key, or on SQLite one generated once beside the database."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from authgate.crypto.tokens import digest, format_token, new_secret
 from authgate.domain import (
     NEVER,
+    AuthorizationCode,
     Client,
     IssuedTokens,
     NewAccessToken,
@@ -15,19 +16,21 @@ from authgate.domain import (
     TokenId,
     UserId,
 )
-from authgate.storage.base import TokenStore
+from authgate.storage.base import CodeStore, TokenStore
 
 
 class TokenIssuer:
     def __init__(
         self,
         tokens: TokenStore,
+        codes: CodeStore,
         *,
         access_lifetime: int,
         refresh_lifetime: int,
         clock: Callable[[], float],
     ) -> None:
         self._tokens = tokens
+        self._codes = codes
         self._access_lifetime = access_lifetime
         self._refresh_lifetime = refresh_lifetime
         self.clock = clock
@@ -126,4 +129,25 @@ class TokenIssuer:
             expires_in=lifetime,
             scope=scope,
             refresh_token=format_token(refresh_id, refresh_secret),
+        )
+
+    async def redeem(self, client: Client, code: AuthorizationCode) -> IssuedTokens | None:
+        """Tokens for an authorization code, stored atomically with the code's use;
+        ``None`` if another redemption of the same code won."""
+        now = self.now()
+        secret, access, lifetime = self._new_access(
+            client, code.user_id, code.scope, "authorization_code", now, None
+        )
+        refresh = None
+        if self.gives_refresh_tokens(client):
+            refresh_secret, refresh = self._new_refresh(client, code.user_id, code.scope, now)
+        ids = await self._codes.redeem(code, now, access, refresh)
+        if ids is None:
+            return None
+        access_id, refresh_id = ids
+        return IssuedTokens(
+            access_token=format_token(access_id, secret),
+            expires_in=lifetime,
+            scope=code.scope,
+            refresh_token=None if refresh_id is None else format_token(refresh_id, refresh_secret),
         )

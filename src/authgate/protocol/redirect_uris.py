@@ -41,3 +41,39 @@ def validate_redirect_uri(uri: str) -> str:
     if parts.username or parts.password:
         raise InvalidRequest(f"redirect URI {uri[:80]!r} must not contain credentials")
     return uri
+
+
+def _is_loopback(uri: str) -> bool:
+    parts = urlsplit(uri)
+    return parts.scheme == "http" and (parts.hostname or "") in {"127.0.0.1", "::1"}
+
+
+def _without_port(uri: str) -> tuple[str, str, str, str]:
+    parts = urlsplit(uri)
+    return parts.scheme, parts.hostname or "", parts.path, parts.query
+
+
+def redirect_uri_matches(requested: str, registered: str, rule: str) -> bool:
+    """Does ``requested`` match one registered URI?
+
+    - ``exact`` (RFC 9700 §4.1.3): simple string comparison,
+    - ``host_and_path`` (seed 003, Redbooth): same scheme, host, port and path; the query
+      may differ,
+    - loopback IP redirects match on any port (RFC 8252 §7.3) under either rule.
+    """
+    try:
+        if _is_loopback(registered) and _is_loopback(requested):
+            a, b = _without_port(requested), _without_port(registered)
+            if rule == "host_and_path":
+                return a[:3] == b[:3]
+            return a == b
+        if rule == "host_and_path":
+            req, reg = urlsplit(requested), urlsplit(registered)
+            return not req.fragment and (req.scheme, req.netloc.lower(), req.path) == (
+                reg.scheme,
+                reg.netloc.lower(),
+                reg.path,
+            )
+    except ValueError:
+        return False
+    return requested == registered

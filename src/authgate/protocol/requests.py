@@ -50,6 +50,34 @@ def parse_form(body: bytes) -> Params:
     return parse_pairs(pairs)
 
 
+def content_length_exceeds(length: str | None, limit: int = MAX_BODY_BYTES) -> bool:
+    """Whether a ``Content-Length`` header value is malformed or larger than ``limit``.
+
+    Only ASCII digits count (``"²".isdigit()`` is true, ``int("²")`` fails), and the length is
+    checked before ``int`` so that thousands of digits cannot hit Python's int-size guard.
+    """
+    if length is None:
+        return False
+    length = length.strip()
+    if not (length.isascii() and length.isdigit()):
+        return True
+    return len(length.lstrip("0")) > len(str(limit)) or int(length) > limit
+
+
+#: RFC 6749 §5.2 and RFC 6750 §3: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E )
+_DESCRIPTION_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
+
+
+def safe_description(text: str) -> str:
+    """``text`` reduced to the characters an ``error_description`` may contain.
+
+    Descriptions may quote what the client sent (any Unicode, quotes, control characters);
+    every character outside the allowed set becomes ``?``.
+    """
+    text = text.replace("\u00a7", "section ")
+    return "".join(c if c in _DESCRIPTION_CHARS else "?" for c in text)
+
+
 def is_form_content_type(content_type: str | None) -> bool:
     if not content_type:
         return False

@@ -13,7 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from authgate.errors import InsufficientScope, InvalidRequest, OAuthError
-from authgate.protocol.requests import MAX_BODY_BYTES, is_form_content_type, parse_form
+from authgate.protocol.requests import (
+    content_length_exceeds,
+    is_form_content_type,
+    parse_form,
+    safe_description,
+)
 from authgate.protocol.token_check import AccessTokenChecker, TokenInfo
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -53,8 +58,8 @@ class BearerAuth:
         if request.method not in {"GET", "HEAD"} and is_form_content_type(
             request.headers.get("content-type")
         ):
-            length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) <= MAX_BODY_BYTES:
+            length = request.headers.get("content-length")
+            if length is not None and not content_length_exceeds(length):
                 body_token = parse_form(await request.body()).get("access_token")
                 if body_token is not None:
                     found.append(body_token)
@@ -90,14 +95,17 @@ class BearerAuth:
         if exc.error:
             parts.append(f"error={_quote(exc.error)}")
             if exc.description:
-                parts.append(f"error_description={_quote(exc.description)}")
+                parts.append(f"error_description={_quote(safe_description(exc.description))}")
         if isinstance(exc, InsufficientScope):
             parts.append(f"scope={_quote(exc.scope)}")
         return "Bearer " + ", ".join(parts)
 
     def error_response(self, exc: OAuthError) -> Response:
         headers = {"WWW-Authenticate": self.challenge(exc), "Cache-Control": "no-store"}
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+        body = exc.to_dict()
+        if "error_description" in body:
+            body["error_description"] = safe_description(body["error_description"])
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     def requires(self, *scopes: str) -> Callable[[Endpoint], Endpoint]:
         """Decorate a Starlette endpoint; the checked token is in ``request.state.token``."""

@@ -10,12 +10,15 @@ from typing import Any, Protocol
 
 from authgate.domain import (
     AccessToken,
+    AuthorizationCode,
     Client,
     ClientPk,
     NewAccessToken,
+    NewAuthorizationCode,
     NewClient,
     NewRefreshToken,
     RefreshToken,
+    Session,
     TokenId,
     User,
     UserId,
@@ -79,7 +82,40 @@ class TokenStore(Protocol):
     async def revoke_access(self, token_id: TokenId, now: int) -> bool: ...
 
 
-class Stores(Protocol):
-    users: UserStore
-    clients: ClientStore
-    tokens: TokenStore
+class CodeStore(Protocol):
+    async def add(self, new: NewAuthorizationCode) -> TokenId: ...
+    async def get(self, code_id: TokenId) -> AuthorizationCode | None: ...
+
+    async def redeem(
+        self,
+        code: AuthorizationCode,
+        now: int,
+        access: NewAccessToken,
+        refresh: NewRefreshToken | None,
+    ) -> tuple[TokenId, TokenId | None] | None:
+        """Atomically mark the code used, store its tokens and remember their family on the
+        code. ``None`` when the code was already used (exactly one redemption wins)."""
+        ...
+
+
+class ConsentStore(Protocol):
+    async def scopes(self, user_id: UserId, client_pk: ClientPk) -> frozenset[str]:
+        """The scopes the user has granted the client (empty when none)."""
+        ...
+
+    async def grant(
+        self, user_id: UserId, client_pk: ClientPk, scopes: frozenset[str], now: int
+    ) -> None:
+        """Remember ``scopes`` in addition to those granted before."""
+        ...
+
+
+class SessionStore(Protocol):
+    async def create(
+        self, secret_digest: bytes, user_id: UserId, now: int, expires_at: int
+    ) -> TokenId: ...
+    async def get(self, session_id: TokenId) -> tuple[Session, bytes] | None:
+        """A live or dead session with its secret digest; callers check expiry."""
+        ...
+
+    async def revoke(self, session_id: TokenId, now: int) -> None: ...

@@ -6,11 +6,13 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from authgate.demo_api.routes import demo_routes
 from authgate.resource.bearer import BearerAuth
@@ -19,6 +21,10 @@ from authgate.settings import Settings, load_settings
 from authgate.storage.sql import migrate
 from authgate.storage.sql.driver import DeferredDatabase, open_database
 from authgate.web.oauth import TokenHandler
+from authgate.web.pages.account import LOGIN_PATH, LOGOUT_PATH, AccountPages
+from authgate.web.pages.authorize import DECISION_PATH, AuthorizePages
+from authgate.web.pages.demo import CALLBACK_PATH, DemoCallback
+from authgate.web.pages.render import Pages
 from authgate.web.responses import server_error_json
 
 log = logging.getLogger("authgate")
@@ -51,7 +57,28 @@ def create_app(
         services.checker, realm=settings.realm, allow_query=settings.allow_access_token_query
     )
     token = TokenHandler(services.token_endpoint)
-    routes = [Route(path, token.handle, methods=["GET", "POST"]) for path in settings.token_paths]
+    routes: list[BaseRoute] = [
+        Route(path, token.handle, methods=["GET", "POST"]) for path in settings.token_paths
+    ]
+    pages = Pages(settings)
+    authorize = AuthorizePages(services, pages)
+    account = AccountPages(services, pages)
+    routes += [
+        Route(path, authorize.authorize, methods=["GET", "POST"])
+        for path in settings.authorize_paths
+    ]
+    routes += [
+        Route(DECISION_PATH, authorize.decision, methods=["POST"]),
+        Route(LOGIN_PATH, account.login, methods=["GET", "POST"]),
+        Route(LOGOUT_PATH, account.logout, methods=["POST"]),
+        Route("/", account.home, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
+    ]
+    if settings.demo:
+        from authgate.demo import demo_file
+
+        demo = DemoCallback(pages, demo_file(services), settings.issuer, settings.token_endpoint)
+        routes.append(Route(CALLBACK_PATH, demo.callback, methods=["GET"]))
     routes += demo_routes(bearer, services.users)
 
     @asynccontextmanager

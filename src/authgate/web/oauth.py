@@ -7,14 +7,18 @@ from starlette.responses import Response
 
 from authgate.errors import InvalidRequest, OAuthError
 from authgate.protocol.endpoints.token import TokenEndpoint
-from authgate.protocol.requests import MAX_BODY_BYTES, is_form_content_type, parse_form
+from authgate.protocol.requests import (
+    MAX_BODY_BYTES,
+    content_length_exceeds,
+    is_form_content_type,
+    parse_form,
+)
 from authgate.web.responses import oauth_error_json, token_json
 
 
 async def read_limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     """The request body, or :class:`InvalidRequest` once it passes ``limit`` bytes."""
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > limit):
+    if content_length_exceeds(request.headers.get("content-length"), limit):
         raise InvalidRequest("request body is too large")
     chunks: list[bytes] = []
     size = 0

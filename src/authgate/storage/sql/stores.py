@@ -9,13 +9,16 @@ from typing import Any, cast
 
 from authgate.domain import (
     AccessToken,
+    AuthorizationCode,
     Client,
     ClientPk,
     NewAccessToken,
+    NewAuthorizationCode,
     NewClient,
     NewRefreshToken,
     RefreshPolicy,
     RefreshToken,
+    Session,
     TokenId,
     User,
     UserId,
@@ -311,11 +314,148 @@ class SqlTokenStore:
         return changed > 0
 
 
-class SqlStores:
-    """All stores over one database."""
+_CODE_COLUMNS = (
+    "id, secret_digest, client_pk, user_id, redirect_uri, scope, code_challenge, "
+    "code_challenge_method, nonce, issued_at, expires_at, used_at, family_id"
+)
 
+
+def _code(row: Row) -> AuthorizationCode:
+    return AuthorizationCode(
+        id=TokenId(row["id"]),
+        secret_digest=bytes(row["secret_digest"]),
+        client_pk=ClientPk(row["client_pk"]),
+        user_id=UserId(row["user_id"]),
+        redirect_uri=row["redirect_uri"],
+        scope=row["scope"],
+        code_challenge=row["code_challenge"],
+        code_challenge_method=row["code_challenge_method"],
+        nonce=row["nonce"],
+        issued_at=row["issued_at"],
+        expires_at=row["expires_at"],
+        used_at=row["used_at"],
+        family_id=row["family_id"],
+    )
+
+
+class SqlCodeStore:
     def __init__(self, db: Database) -> None:
-        self.db = db
-        self.users = SqlUserStore(db)
-        self.clients = SqlClientStore(db)
-        self.tokens = SqlTokenStore(db)
+        self._db = db
+
+    async def add(self, new: NewAuthorizationCode) -> TokenId:
+        return TokenId(
+            await self._db.fetchval(
+                "INSERT INTO authorization_codes (secret_digest, client_pk, user_id, "
+                "redirect_uri, scope, code_challenge, code_challenge_method, nonce, issued_at, "
+                "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                new.secret_digest,
+                new.client_pk,
+                new.user_id,
+                new.redirect_uri,
+                new.scope,
+                new.code_challenge,
+                new.code_challenge_method,
+                new.nonce,
+                new.issued_at,
+                new.expires_at,
+            )
+        )
+
+    async def get(self, code_id: TokenId) -> AuthorizationCode | None:
+        row = await self._db.fetchrow(
+            f"SELECT {_CODE_COLUMNS} FROM authorization_codes WHERE id = $1", code_id
+        )
+        return None if row is None else _code(row)
+
+    async def redeem(
+        self,
+        code: AuthorizationCode,
+        now: int,
+        access: NewAccessToken,
+        refresh: NewRefreshToken | None,
+    ) -> tuple[TokenId, TokenId | None] | None:
+        async with self._db.transaction() as tx:
+            claimed = await tx.execute(
+                "UPDATE authorization_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
+                now,
+                code.id,
+            )
+            if not claimed:
+                return None
+            access_id = await _insert_access(tx, access)
+            refresh_id = None
+            if refresh is not None:
+                refresh_id = await _insert_refresh(tx, refresh, access_id)
+            await tx.execute(
+                "UPDATE authorization_codes SET family_id = $1 WHERE id = $2", access_id, code.id
+            )
+        return access_id, refresh_id
+
+
+class SqlConsentStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def scopes(self, user_id: UserId, client_pk: ClientPk) -> frozenset[str]:
+        scope = await self._db.fetchval(
+            "SELECT scope FROM consents WHERE user_id = $1 AND client_pk = $2", user_id, client_pk
+        )
+        return frozenset(scope.split()) if scope else frozenset()
+
+    async def grant(
+        self, user_id: UserId, client_pk: ClientPk, scopes: frozenset[str], now: int
+    ) -> None:
+        async with self._db.transaction() as tx:
+            old = await tx.fetchval(
+                "SELECT scope FROM consents WHERE user_id = $1 AND client_pk = $2",
+                user_id,
+                client_pk,
+            )
+            merged = " ".join(sorted(scopes | frozenset((old or "").split())))
+            await tx.execute(
+                "INSERT INTO consents (user_id, client_pk, scope, granted_at) "
+                "VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, client_pk) "
+                "DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
+                user_id,
+                client_pk,
+                merged,
+                now,
+            )
+
+
+class SqlSessionStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self, secret_digest: bytes, user_id: UserId, now: int, expires_at: int
+    ) -> TokenId:
+        return TokenId(
+            await self._db.fetchval(
+                "INSERT INTO sessions (secret_digest, user_id, created_at, expires_at) "
+                "VALUES ($1, $2, $3, $4) RETURNING id",
+                secret_digest,
+                user_id,
+                now,
+                expires_at,
+            )
+        )
+
+    async def get(self, session_id: TokenId) -> tuple[Session, bytes] | None:
+        row = await self._db.fetchrow(
+            "SELECT id, secret_digest, user_id, created_at, expires_at FROM sessions "
+            "WHERE id = $1 AND revoked_at IS NULL",
+            session_id,
+        )
+        if row is None:
+            return None
+        session = Session(
+            id=TokenId(row["id"]),
+            user_id=UserId(row["user_id"]),
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+        )
+        return session, bytes(row["secret_digest"])
+
+    async def revoke(self, session_id: TokenId, now: int) -> None:
+        await self._db.execute("UPDATE sessions SET revoked_at = $1 WHERE id = $2", now, session_id)

@@ -86,3 +86,41 @@ refresh_tokens = Table(
     Column("family_id", Id, nullable=False),
     Index("ix_refresh_tokens_family", "family_id"),
 )
+
+authorization_codes = Table(
+    "authorization_codes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("secret_digest", LargeBinary(32), nullable=False),
+    Column("client_pk", Id, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("redirect_uri", Text, nullable=True),
+    Column("scope", Text, nullable=False),
+    Column("code_challenge", String(128), nullable=True),
+    Column("code_challenge_method", String(10), nullable=True),
+    Column("nonce", Text, nullable=True),
+    Column("issued_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger, nullable=True),
+    Column("family_id", Id, nullable=True),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("client_pk", Id, ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
+    Column("scope", Text, nullable=False),
+    Column("granted_at", BigInteger, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("secret_digest", LargeBinary(32), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger, nullable=True),
+)

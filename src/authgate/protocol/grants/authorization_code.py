@@ -1,0 +1,57 @@
+"""RFC 6749 §4.1.3: exchange an authorization code for tokens, with PKCE (RFC 7636)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from authgate.crypto.tokens import matches, parse_token
+from authgate.domain import Client, IssuedTokens, TokenId
+from authgate.errors import InvalidGrant
+from authgate.protocol import pkce
+from authgate.protocol.grants.base import require
+from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.requests import Params
+from authgate.storage.base import CodeStore, TokenStore
+
+INVALID = "the authorization code is invalid, expired or was already used"
+
+
+class AuthorizationCodeGrant:
+    grant_type: ClassVar[str] = "authorization_code"
+
+    def __init__(self, issuer: TokenIssuer, codes: CodeStore, tokens: TokenStore) -> None:
+        self._issuer = issuer
+        self._codes = codes
+        self._tokens = tokens
+
+    async def issue(self, client: Client, params: Params) -> IssuedTokens:
+        parsed = parse_token(require(params, "code"))
+        if parsed is None:
+            raise InvalidGrant(INVALID)
+        code_id, secret = parsed
+        code = await self._codes.get(TokenId(code_id))
+        # §4.1.3: ensure the code was issued to the authenticated confidential client.
+        if code is None or not matches(secret, code.secret_digest) or code.client_pk != client.pk:
+            raise InvalidGrant(INVALID)
+        now = self._issuer.now()
+        if code.used_at is not None:
+            # §4.1.2: "If an authorization code is used more than once, the authorization
+            # server MUST deny the request and SHOULD revoke (when possible) all tokens
+            # previously issued based on that authorization code."
+            if code.family_id is not None:
+                await self._tokens.revoke_family(code.family_id, now)
+            raise InvalidGrant(INVALID)
+        if code.expires_at <= now:
+            raise InvalidGrant(INVALID)
+        # §4.1.3: redirect_uri is REQUIRED if it was included in the authorization request,
+        # and the values MUST be identical.
+        if code.redirect_uri is not None and params.get("redirect_uri") != code.redirect_uri:
+            raise InvalidGrant("redirect_uri does not match the one used for authorization")
+        pkce.verify(params.get("code_verifier"), code.code_challenge, code.code_challenge_method)
+        issued = await self._issuer.redeem(client, code)
+        if issued is None:  # a concurrent redemption won; revoke what it issued
+            replayed = await self._codes.get(code.id)
+            if replayed is not None and replayed.family_id is not None:
+                await self._tokens.revoke_family(replayed.family_id, now)
+            raise InvalidGrant(INVALID)
+        return issued

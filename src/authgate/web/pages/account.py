@@ -1,0 +1,126 @@
+"""Login, logout and the signed-in page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from authgate.errors import OAuthError
+from authgate.protocol.login import LoginFailed
+from authgate.services import Services
+from authgate.web.pages.cookies import PRESESSION, SESSION, presession, set_cookie
+from authgate.web.pages.forms import read_form
+from authgate.web.pages.render import Pages
+
+LOGIN_PATH = "/login"
+LOGOUT_PATH = "/logout"
+
+
+def safe_next(value: str | None) -> str:
+    """Only local paths: never an open redirect (RFC 9700 §4.11)."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return "/"
+    if any(c in value for c in "\r\n\x00\\") or len(value) > 8000:
+        return "/"
+    return value
+
+
+def login_url(next_path: str) -> str:
+    return f"{LOGIN_PATH}?{urlencode({'next': next_path})}"
+
+
+class AccountPages:
+    def __init__(self, services: Services, pages: Pages) -> None:
+        self._services = services
+        self._pages = pages
+        self._secure = services.settings.secure_cookies
+
+    def _login_page(
+        self,
+        request: Request,
+        next_path: str,
+        *,
+        error: str = "",
+        email: str = "",
+        status: int = 200,
+    ) -> Response:
+        binding, fresh = presession(request)
+        response = self._pages.render(
+            "login.html",
+            status,
+            csrf_token=self._services.csrf.token(binding, "login"),
+            next=next_path,
+            error=error,
+            email=email,
+            login_url=LOGIN_PATH,
+            app_name="",
+        )
+        if fresh:
+            set_cookie(response, PRESESSION, binding, secure=self._secure, max_age=3600)
+        return response
+
+    async def login(self, request: Request) -> Response:
+        if request.method == "GET":
+            return self._login_page(request, safe_next(request.query_params.get("next")))
+        try:
+            form = await read_form(request)
+        except OAuthError as exc:
+            return self._pages.error("Sign-in failed", exc.description or "bad request")
+        next_path = safe_next(form.get("next"))
+        binding = request.cookies.get(PRESESSION, "")
+        if not self._services.csrf.check(binding, "login", form.get("csrf_token")):
+            return self._login_page(
+                request,
+                next_path,
+                error="Your sign-in form expired. Please try again.",
+                status=400,
+            )
+        email = form.get("email", "")
+        address = request.client.host if request.client else "unknown"
+        try:
+            token, _ = await self._services.sessions.login(email, form.get("password", ""), address)
+        except LoginFailed as exc:
+            status = 429 if exc.retry_after else 400
+            response = self._login_page(
+                request, next_path, error=exc.message, email=email, status=status
+            )
+            if exc.retry_after:
+                response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        response = self._pages.redirect(next_path)
+        set_cookie(
+            response,
+            SESSION,
+            token,
+            secure=self._secure,
+            max_age=self._services.sessions.lifetime,
+        )
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        token = request.cookies.get(SESSION, "")
+        try:
+            form = await read_form(request)
+        except OAuthError:
+            form = {}
+        if self._services.csrf.check(token, "logout", form.get("csrf_token")):
+            await self._services.sessions.logout(token)
+        response = self._pages.redirect(LOGIN_PATH)
+        response.delete_cookie(SESSION, path="/")
+        return response
+
+    async def home(self, request: Request) -> Response:
+        token = request.cookies.get(SESSION, "")
+        session = await self._services.sessions.current(token)
+        user = None if session is None else await self._services.users.by_id(session.user_id)
+        if user is None:
+            return self._pages.redirect(login_url("/"))
+        return self._pages.render(
+            "home.html",
+            user_email=user.email,
+            user_name=user.name,
+            logout_url=LOGOUT_PATH,
+            csrf_token=self._services.csrf.token(token, "logout"),
+        )

@@ -1,0 +1,59 @@
+"""The demo client's redirect URI: shows the code and a working curl line (serve --demo)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from authgate.demo import CALLBACK_PATH
+from authgate.web.pages.render import Pages
+
+__all__ = ["CALLBACK_PATH", "DemoCallback"]
+
+
+class DemoCallback:
+    def __init__(self, pages: Pages, credentials_file: Path, issuer: str, token_path: str) -> None:
+        self._pages = pages
+        self._file = credentials_file
+        self._redirect_uri = issuer + CALLBACK_PATH
+        self._token_url = issuer + token_path
+
+    def _credentials(self) -> tuple[str, str]:
+        try:
+            saved = json.loads(self._file.read_text())
+            return saved["client_id"], saved["client_secret"]
+        except (OSError, ValueError, KeyError):
+            return "CLIENT_ID", "CLIENT_SECRET"
+
+    async def callback(self, request: Request) -> Response:
+        q = request.query_params
+        code = q.get("code", "")[:300]
+        curl = ""
+        if code:
+            client_id, secret = self._credentials()
+            curl = " ".join(
+                [
+                    "curl -s",
+                    "-u",
+                    shlex.quote(f"{client_id}:{secret}"),
+                    "-d grant_type=authorization_code",
+                    "-d",
+                    shlex.quote(f"code={code}"),
+                    "--data-urlencode",
+                    shlex.quote(f"redirect_uri={self._redirect_uri}"),
+                    self._token_url,
+                ]
+            )
+        return self._pages.render(
+            "callback.html",
+            code=code,
+            curl=curl,
+            state=q.get("state", "")[:300],
+            iss=q.get("iss", "")[:300],
+            error=q.get("error", "")[:100],
+            error_description=q.get("error_description", "")[:500],
+        )

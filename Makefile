@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test lint browser bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,17 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/authgate serve --demo
 
-test: $(STAMP) lint
+test: $(STAMP) lint browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser),
+# and curl, which they run on the demo callback page's command line.
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/curl || { \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$sudo apt-get install -y chromium curl \
+	    || { $$sudo apt-get update && $$sudo apt-get install -y chromium curl; }; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
+import asyncpg
 import typer
+from sqlalchemy.exc import SQLAlchemyError, StatementError
 
 from authgate.crypto.passwords import hash_password
 from authgate.domain import Client
@@ -70,16 +74,36 @@ def root(config: ConfigOption = None) -> None:
         os.environ["AUTHGATE_CONFIG"] = str(config)
 
 
+#: What a database that is missing, unreachable, misconfigured or not a database raises.
+DATABASE_ERRORS = (OSError, sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+@contextmanager
+def database_errors(settings: Settings, *, connecting: bool = True) -> Iterator[None]:
+    """Turn database failures into one clear line and exit code 3, not a traceback.
+
+    While ``connecting``, a ``ValueError`` too: drivers raise it for a malformed URL.
+    """
+    caught: tuple[type[Exception], ...] = (*DATABASE_ERRORS, SQLAlchemyError)
+    if connecting:
+        caught = (*caught, ValueError)
+    try:
+        yield
+    except caught as exc:
+        reason = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
+        text = str(reason).strip().splitlines()[0] if str(reason).strip() else type(exc).__name__
+        fail(f"cannot open the database {settings.database_url!r}: {text}", 3)
+
+
 def prepare(settings: Settings) -> None:
     """Upgrade SQLite automatically; refuse an outdated PostgreSQL schema."""
     from authgate.web.app import OutdatedSchema, check_schema
 
     try:
-        check_schema(settings)
+        with database_errors(settings):
+            check_schema(settings)
     except OutdatedSchema as exc:
         fail(str(exc), 3)
-    except (OSError, ConnectionError) as exc:
-        fail(f"cannot open the database {settings.database_url!r}: {exc}", 3)
 
 
 def run_with(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
@@ -93,7 +117,8 @@ def run_with(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
             await db.close()
 
     try:
-        return asyncio.run(main())
+        with database_errors(settings, connecting=False):
+            return asyncio.run(main())
     except SettingsError as exc:
         fail(str(exc), 2)
     except OAuthError as exc:
@@ -163,10 +188,8 @@ def db_upgrade(config: ConfigOption = None) -> None:
     from authgate.storage.sql import migrate
 
     settings = settings_from(config)
-    try:
+    with database_errors(settings):
         revision = migrate.upgrade(settings.database_url)
-    except (OSError, ConnectionError) as exc:
-        fail(f"cannot open the database {settings.database_url!r}: {exc}", 3)
     typer.echo(f"database is at revision {revision}")
 
 
@@ -176,7 +199,9 @@ def db_current(config: ConfigOption = None, as_json: JsonOption = False) -> None
     from authgate.storage.sql import migrate
 
     settings = settings_from(config)
-    current, head = migrate.current_revision(settings.database_url), migrate.head_revision()
+    with database_errors(settings):
+        current = migrate.current_revision(settings.database_url)
+    head = migrate.head_revision()
     emit(
         as_json,
         {"current": current, "head": head, "up_to_date": current == head},
@@ -255,11 +280,20 @@ def client_text(data: dict[str, Any]) -> str:
 def lifetime_option(value: str | None) -> int | None:
     from authgate.protocol.registration import parse_lifetime
 
+    text = (value or "").strip()
+    if text.isdigit() and not text.isascii():  # int("٣") is 3
+        fail(f"token lifetime {value!r} must be seconds or 'never'")
+    if text.isdigit() and len(text.lstrip("0")) > 12:  # int() refuses 4300+ digits
+        fail("token lifetime must be between 1 second and 10 years")
     try:
         return parse_lifetime(value)
     except OAuthError as exc:
         fail(exc.description)
 
+
+#: Client ids are URL-safe base64 and may start with "-": take such an argument as the id
+#: instead of failing with "no such option".
+TAKES_CLIENT_ID = {"ignore_unknown_options": True}
 
 RedirectOption = Annotated[
     list[str] | None, typer.Option("--redirect-uri", help="Redirect URI (repeatable).")
@@ -349,7 +383,7 @@ def client_list(as_json: JsonOption = False, config: ConfigOption = None) -> Non
         )
 
 
-@client_app.command("show")
+@client_app.command("show", context_settings=TAKES_CLIENT_ID)
 def client_show(
     client_id: Annotated[str, typer.Argument(help="The client's id.")],
     as_json: JsonOption = False,
@@ -370,7 +404,7 @@ def client_show(
     emit(as_json, data, client_text(data))
 
 
-@client_app.command("update")
+@client_app.command("update", context_settings=TAKES_CLIENT_ID)
 def client_update(
     client_id: Annotated[str, typer.Argument(help="The client's id.")],
     name: Annotated[str | None, typer.Option(help="New name.")] = None,
@@ -400,7 +434,7 @@ def client_update(
     emit(as_json, data, client_text(data))
 
 
-@client_app.command("rotate-secret")
+@client_app.command("rotate-secret", context_settings=TAKES_CLIENT_ID)
 def client_rotate_secret(
     client_id: Annotated[str, typer.Argument(help="The client's id.")],
     as_json: JsonOption = False,
@@ -420,7 +454,7 @@ def client_rotate_secret(
     )
 
 
-@client_app.command("delete")
+@client_app.command("delete", context_settings=TAKES_CLIENT_ID)
 def client_delete(
     client_id: Annotated[str, typer.Argument(help="The client's id.")],
     as_json: JsonOption = False,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -45,6 +45,7 @@ class AccountPages:
         error: str = "",
         email: str = "",
         status: int = 200,
+        app_name: str = "",
     ) -> Response:
         binding, fresh = presession(request)
         response = self._pages.render(
@@ -55,15 +56,25 @@ class AccountPages:
             error=error,
             email=email,
             login_url=LOGIN_PATH,
-            app_name="",
+            app_name=app_name,
         )
         if fresh:
             set_cookie(response, PRESESSION, binding, secure=self._secure, max_age=3600)
         return response
 
+    async def _app_name(self, next_path: str) -> str:
+        """The app a sign-in continues to, when it comes from the authorization endpoint."""
+        parts = urlsplit(next_path)
+        if parts.path not in self._services.settings.authorize_paths:
+            return ""
+        client_id = parse_qs(parts.query).get("client_id", [""])[0]
+        client = await self._services.clients.by_client_id(client_id) if client_id else None
+        return "" if client is None else client.name
+
     async def login(self, request: Request) -> Response:
         if request.method == "GET":
-            return self._login_page(request, safe_next(request.query_params.get("next")))
+            next_path = safe_next(request.query_params.get("next"))
+            return self._login_page(request, next_path, app_name=await self._app_name(next_path))
         try:
             form = await read_form(request)
         except OAuthError as exc:

@@ -25,7 +25,8 @@ from authgate.protocol.registration import ClientRegistry
 from authgate.protocol.token_check import AccessTokenChecker
 from authgate.ratelimit import LimitsFailureThrottle, make_storage
 from authgate.settings import Settings
-from authgate.storage.cache import CachedClientStore
+from authgate.storage.base import TokenStore, UserStore
+from authgate.storage.cache import CachedClientStore, CachedTokenStore, CachedUserStore
 from authgate.storage.sql.driver import Database
 from authgate.storage.sql.stores import (
     SqlClientStore,
@@ -40,9 +41,9 @@ from authgate.storage.sql.stores import (
 @dataclass(frozen=True)
 class Services:
     settings: Settings
-    users: SqlUserStore
+    users: UserStore
     clients: CachedClientStore
-    tokens: SqlTokenStore
+    tokens: TokenStore
     issuer: TokenIssuer
     registry: ClientRegistry
     token_endpoint: TokenEndpoint
@@ -55,9 +56,9 @@ class Services:
 def build_services(
     settings: Settings, db: Database, *, clock: Callable[[], float] = time.time
 ) -> Services:
-    users = SqlUserStore(db)
+    users = CachedUserStore(SqlUserStore(db), ttl=settings.token_cache_seconds)
     clients = CachedClientStore(SqlClientStore(db), ttl=settings.client_cache_seconds)
-    tokens = SqlTokenStore(db)
+    tokens = CachedTokenStore(SqlTokenStore(db), ttl=settings.token_cache_seconds)
     codes = SqlCodeStore(db)
     issuer = TokenIssuer(
         tokens,

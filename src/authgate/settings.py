@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     client_cache_seconds: float = Field(
         2.0, ge=0, le=60, description="how stale a cached client may be (deletes, rotations)"
     )
+    token_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=60,
+        description="how stale a cached access-token row or user may be on another worker",
+    )
     password_max_failures: int = Field(
         5, gt=0, description="failed password attempts per account before throttling"
     )

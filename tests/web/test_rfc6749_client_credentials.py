@@ -192,3 +192,11 @@ async def test_deleted_client_and_rotated_secret_stop_working(
     assert r.status_code == 401
     me = await http.get("/api/me", headers={"Authorization": f"Bearer {token['access_token']}"})
     assert me.status_code == 401
+
+
+async def test_other_methods_get_an_rfc_error_not_a_bare_405(http: httpx.AsyncClient) -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        r = await http.request(method, TOKEN)
+        assert r.status_code == 400
+        assert r.json()["error"] == "invalid_request"
+        assert r.headers["cache-control"] == "no-store"

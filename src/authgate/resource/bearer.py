@@ -63,7 +63,9 @@ class BearerAuth:
                 body_token = parse_form(await request.body()).get("access_token")
                 if body_token is not None:
                     found.append(body_token)
-        if "access_token" in request.query_params:
+        if b"access_token" in request.scope.get("query_string", b"") and (
+            "access_token" in request.query_params
+        ):
             if not self.allow_query:
                 raise InvalidRequest(
                     "send the access token in the Authorization header, not the URL"

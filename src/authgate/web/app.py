@@ -57,9 +57,11 @@ def create_app(
         services.checker, realm=settings.realm, allow_query=settings.allow_access_token_query
     )
     token = TokenHandler(services.token_endpoint)
-    routes: list[BaseRoute] = [
-        Route(path, token.handle, methods=["GET", "POST"]) for path in settings.token_paths
-    ]
+    # Hot paths first: Starlette tries routes in order. The token endpoint takes every
+    # method, so that anything but POST gets an RFC 6749 error rather than a bare 405.
+    every = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    routes: list[BaseRoute] = [Route(p, token.handle, methods=every) for p in settings.token_paths]
+    routes += demo_routes(bearer, services.users)
     pages = Pages(settings)
     authorize = AuthorizePages(services, pages)
     account = AccountPages(services, pages)
@@ -79,7 +81,6 @@ def create_app(
 
         demo = DemoCallback(pages, demo_file(services), settings.issuer, settings.token_endpoint)
         routes.append(Route(CALLBACK_PATH, demo.callback, methods=["GET"]))
-    routes += demo_routes(bearer, services.users)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

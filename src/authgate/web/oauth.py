@@ -42,7 +42,7 @@ class TokenHandler:
                 raise InvalidRequest(
                     "send parameters as application/x-www-form-urlencoded (RFC 6749 §4.1.3)"
                 )
-            if request.url.query:
+            if request.scope.get("query_string"):
                 raise InvalidRequest(
                     "send parameters in the request body, not the URL (RFC 6749 §2.3.1)"
                 )

@@ -33,10 +33,15 @@ class InvalidRequest(OAuthError):
 
 
 class InvalidClient(OAuthError):
-    """RFC 6749 §5.2: client authentication failed (401 when credentials were sent)."""
+    """RFC 6749 §5.2: client authentication failed. A 401 always names the scheme that
+    works (RFC 9110 §15.5.2: a 401 MUST carry ``WWW-Authenticate``)."""
 
     error = "invalid_client"
     status_code = 401
+
+    def __init__(self, description: str = "", *, headers: dict[str, str] | None = None) -> None:
+        challenge = {"WWW-Authenticate": 'Basic realm="token", charset="UTF-8"'}
+        super().__init__(description, headers={**challenge, **(headers or {})})
 
 
 class InvalidGrant(OAuthError):

@@ -118,10 +118,13 @@ class Forms(HTMLParser):
 
 
 def only_form(html: str) -> dict[str, Any]:
+    """The page's one sign-in form, or the consent page's decision form (the consent page
+    also has a small "use another account" form)."""
     parser = Forms()
     parser.feed(html)
-    assert len(parser.forms) == 1, html
-    return parser.forms[0]
+    forms = [f for f in parser.forms if f["action"] != "/logout"]
+    assert len(forms) == 1, html
+    return forms[0]
 
 
 def authorize(setup: Setup, browser: httpx.Client, url: str, redirect_uri: str) -> str:

@@ -47,7 +47,7 @@ class Browser:
 
     async def decide(self, consent_page: httpx.Response, decision: str = "allow") -> httpx.Response:
         assert consent_page.status_code == 200, consent_page.text
-        form = hidden_inputs(consent_page.text)
+        form = hidden_inputs(consent_page.text.split("</form>")[0])  # the decision form
         return await self.http.post(
             "/oauth/authorize/decision", data={**form, "decision": decision}
         )

@@ -44,19 +44,16 @@ def _basic(header: str) -> tuple[str, str]:
 def extract_credentials(params: Params, authorization: str | None) -> Credentials:
     """Read the client's credentials from the request, without checking them."""
     if authorization and authorization.strip().lower().startswith("basic"):
-        challenge = {"WWW-Authenticate": 'Basic realm="token", charset="UTF-8"'}
         try:
             client_id, secret = _basic(authorization)
         except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise InvalidClient("malformed HTTP Basic credentials", headers=challenge) from None
+            raise InvalidClient("malformed HTTP Basic credentials") from None
         if "client_secret" in params:
             raise InvalidRequest("send client credentials either by HTTP Basic or in the body")
         if params.get("client_id", client_id) != client_id:
-            raise InvalidClient(
-                "client_id does not match HTTP Basic credentials", headers=challenge
-            )
+            raise InvalidClient("client_id does not match HTTP Basic credentials")
         if not client_id or "\x00" in client_id + secret:
-            raise InvalidClient("malformed HTTP Basic credentials", headers=challenge)
+            raise InvalidClient("malformed HTTP Basic credentials")
         return Credentials(client_id, secret, "client_secret_basic")
     posted_id = params.get("client_id")
     if posted_id is None:
@@ -73,25 +70,17 @@ class ClientAuthenticator:
     async def authenticate(self, params: Params, authorization: str | None) -> Client:
         """The authenticated client, or :class:`InvalidClient` (401)."""
         creds = extract_credentials(params, authorization)
-        headers = (
-            {"WWW-Authenticate": 'Basic realm="token", charset="UTF-8"'}
-            if creds.method == "client_secret_basic"
-            else None
-        )
         client = await self._clients.by_client_id(creds.client_id)
         if client is None:
             if creds.secret is not None:
                 matches(creds.secret, _DUMMY_DIGEST)  # same work as for a known client
-            raise InvalidClient("unknown client or wrong client credentials", headers=headers)
+            raise InvalidClient("unknown client or wrong client credentials")
         if client.is_public:
             if creds.secret is not None:
-                raise InvalidClient(
-                    "this client is public and has no secret; send only client_id",
-                    headers=headers,
-                )
+                raise InvalidClient("this client is public and has no secret; send only client_id")
             return client
         if creds.secret is None:
             raise InvalidClient("this client is confidential: send its client_secret")
         if not matches(creds.secret, client.secret_digest):
-            raise InvalidClient("unknown client or wrong client credentials", headers=headers)
+            raise InvalidClient("unknown client or wrong client credentials")
         return client

@@ -118,7 +118,8 @@ class AccountPages:
             form = {}
         if self._services.csrf.check(token, "logout", form.get("csrf_token")):
             await self._services.sessions.logout(token)
-        response = self._pages.redirect(LOGIN_PATH)
+        next_path = safe_next(form.get("next"))
+        response = self._pages.redirect(login_url(next_path) if next_path != "/" else LOGIN_PATH)
         response.delete_cookie(SESSION, path="/")
         return response
 

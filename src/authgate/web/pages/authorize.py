@@ -16,7 +16,7 @@ from authgate.protocol.authorize import (
 )
 from authgate.protocol.requests import MAX_FIELDS
 from authgate.services import Services
-from authgate.web.pages.account import login_url
+from authgate.web.pages.account import LOGOUT_PATH, login_url
 from authgate.web.pages.cookies import SESSION
 from authgate.web.pages.forms import read_pairs
 from authgate.web.pages.render import Pages
@@ -102,6 +102,9 @@ class AuthorizePages:
             decision_url=DECISION_PATH,
             params=sorted(auth.params.items()),
             csrf_token=self._services.csrf.token(request.cookies.get(SESSION, ""), "consent"),
+            logout_url=LOGOUT_PATH,
+            logout_csrf_token=self._services.csrf.token(request.cookies.get(SESSION, ""), "logout"),
+            continue_url=f"{self._path}?{urlencode(auth.params)}",
         )
 
     async def decision(self, request: Request) -> Response:

@@ -35,6 +35,9 @@ class DemoCallback:
         curl = ""
         if code:
             client_id, secret = self._credentials()
+            host = request.client.host if request.client else ""
+            if host not in {"127.0.0.1", "::1"}:  # the secret is shown on this machine only
+                secret = "CLIENT_SECRET"
             curl = " ".join(
                 [
                     "curl -s",

@@ -1,0 +1,69 @@
+"""Page behaviours around the flow: switching account, the demo callback page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from authgate.demo import demo_file
+from tests.conftest import Factory
+from tests.web.flow import Browser, hidden_inputs, query_of
+
+CB = "https://app.example.com/callback"
+
+
+async def test_use_another_account_signs_out_and_returns_to_the_request(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    await make.user()
+    reg = await make.client(grant_types=["authorization_code"], redirect_uris=[CB])
+    browser = Browser(http)
+    await browser.login()
+    consent = await browser.authorize(
+        response_type="code", client_id=reg.client.client_id, state="s"
+    )
+    switch = hidden_inputs(consent.text.split("</form>")[1])
+    r = await http.post("/logout", data=switch)
+    assert r.status_code == 303
+    next_path = query_of(r.headers["location"])["next"]
+    assert next_path.startswith("/oauth/authorize?")
+    assert (await http.get("/")).status_code == 303  # signed out
+    login = await http.get(r.headers["location"])
+    assert "to continue to <strong>Test App</strong>" in login.text
+
+
+class TestDemoCallback:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"demo": True}
+
+    async def test_callback_shows_code_and_curl_but_the_secret_only_on_loopback(
+        self,
+        app: Starlette,
+        http: httpx.AsyncClient,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.chdir(tmp_path)  # on PostgreSQL the demo file lives in ./data
+        path = demo_file(app.state.services)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"client_id": "demo-id", "client_secret": "demo-secret"}))
+        r = await http.get("/demo/callback", params={"code": "1.abc", "state": "st"})
+        assert r.status_code == 200
+        assert "grant_type=authorization_code" in r.text
+        assert "code=1.abc" in r.text
+        assert "demo-id:demo-secret" in r.text
+        remote = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+        async with httpx.AsyncClient(transport=remote, base_url="http://testserver") as other:
+            r = await other.get("/demo/callback", params={"code": "1.abc"})
+        assert "demo-id:CLIENT_SECRET" in r.text
+        assert "demo-secret" not in r.text
+
+    async def test_callback_shows_errors(self, http: httpx.AsyncClient) -> None:
+        r = await http.get("/demo/callback", params={"error": "access_denied", "state": "st"})
+        assert "access_denied" in r.text

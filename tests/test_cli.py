@@ -705,3 +705,19 @@ def test_usage_errors_exit_2_without_traceback(cli: Cli) -> None:
     assert out.exit_code == 2
     out = cli("user", "create", "--email", "a@example.com", "--password")
     assert out.exit_code == 2
+
+
+def test_refresh_policy_can_be_changed(cli: Cli) -> None:
+    created = ok(cli("client", "create", "--name", "R", "--grant", "password", "--json"))
+    assert created["grant_types"] == ["password", "refresh_token"]
+    off = ok(cli("client", "update", created["client_id"], "--refresh-policy", "none", "--json"))
+    assert (off["refresh_policy"], off["grant_types"]) == ("none", ["password"])
+    on = ok(cli("client", "update", created["client_id"], "--refresh-policy", "rotate", "--json"))
+    assert (on["refresh_policy"], on["grant_types"]) == ("rotate", ["password", "refresh_token"])
+    bad = cli("client", "update", created["client_id"], "--refresh-policy", "sometimes")
+    assert bad.exit_code != 0
+    assert "--refresh-policy" in bad.stderr
+
+
+def test_db_upgrade_json(sqlite_cli: Cli) -> None:
+    assert ok(sqlite_cli("db", "upgrade", "--json"))["revision"]

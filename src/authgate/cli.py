@@ -17,7 +17,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError, StatementError
 
 from authgate.crypto.passwords import hash_password
-from authgate.domain import Client
+from authgate.domain import Client, RefreshPolicy
 from authgate.errors import OAuthError
 from authgate.services import Services, build_services
 from authgate.settings import Settings, SettingsError, load_settings
@@ -183,14 +183,14 @@ def serve(
 
 
 @db_app.command("upgrade")
-def db_upgrade(config: ConfigOption = None) -> None:
+def db_upgrade(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Apply the schema migrations (Alembic) to the configured database."""
     from authgate.storage.sql import migrate
 
     settings = settings_from(config)
     with database_errors(settings):
         revision = migrate.upgrade(settings.database_url)
-    typer.echo(f"database is at revision {revision}")
+    emit(as_json, {"revision": revision}, f"database is at revision {revision}")
 
 
 @db_app.command("current")
@@ -216,7 +216,13 @@ def db_current(config: ConfigOption = None, as_json: JsonOption = False) -> None
 def user_create(
     email: Annotated[str, typer.Option(help="E-mail address (the login name).")],
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password.")
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="Password (asked for, hidden, when omitted).",
+        ),
     ],
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     as_json: JsonOption = False,
@@ -412,10 +418,22 @@ def client_update(
     grant: GrantOption = None,
     scope: ScopeOption = None,
     token_lifetime: LifetimeOption = None,
+    refresh_policy: Annotated[
+        str | None,
+        typer.Option(
+            "--refresh-policy",
+            help="rotate: refresh tokens rotate on every use; none: no refresh tokens.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Change a client. Lists given replace the old ones; tokens keep their scopes."""
+    if refresh_policy not in {None, "rotate", "none"}:
+        fail("--refresh-policy must be 'rotate' or 'none'")
+    policy: RefreshPolicy | None = None
+    if refresh_policy is not None:
+        policy = "none" if refresh_policy == "none" else "rotate"
     settings = settings_from(config)
     lifetime = lifetime_option(token_lifetime)
 
@@ -427,6 +445,7 @@ def client_update(
             grant_types=grant,
             scopes=None if scope is None else scope.split(),
             token_lifetime=lifetime,
+            refresh_policy=policy,
         )
         return client_dict(client, services)
 

@@ -197,6 +197,9 @@ class ClientRegistry:
             changes["grant_types"] = grants
         if refresh_policy is not None:
             changes["refresh_policy"] = refresh_policy
+            # "none" takes the refresh grant away; "rotate" gives it to refreshing grants.
+            base = grants - {"refresh_token"} if refresh_policy == "none" else grants
+            grants = changes["grant_types"] = self._grants(base, refresh_policy)
         uris = client.redirect_uris if redirect_uris is None else redirect_uris
         checked = self._redirects(uris, grants)
         if redirect_uris is not None:

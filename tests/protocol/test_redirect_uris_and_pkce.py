@@ -73,3 +73,20 @@ def test_challenge_method_defaults_to_plain_which_is_off_by_default_rfc7636_4_3(
     assert pkce.check_challenge("a" * 43, None, allow_plain=True) == "plain"
     with pytest.raises(InvalidRequest):
         pkce.check_challenge(None, "S256", allow_plain=False)
+
+
+@pytest.mark.parametrize("value", ["٣", "9" * 5000, "-5", "1.5", "0", str(11 * 365 * 24 * 3600)])
+def test_token_lifetime_rejects_non_ascii_huge_and_out_of_range(value: str) -> None:
+    from authgate.protocol.registration import RegistrationError, parse_lifetime
+
+    with pytest.raises(RegistrationError) as caught:
+        parse_lifetime(value)
+    assert len(caught.value.description) < 120
+
+
+def test_token_lifetime_accepts_seconds_and_never() -> None:
+    from authgate.protocol.registration import parse_lifetime
+
+    assert parse_lifetime("7200") == 7200
+    assert parse_lifetime("never") == 0
+    assert parse_lifetime(None) is None

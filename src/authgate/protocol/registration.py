@@ -39,8 +39,8 @@ def parse_lifetime(value: str | int | None) -> int | None:
     if isinstance(value, str):
         if value.strip().lower() == "never":
             return 0
-        if not value.strip().isdigit():
-            raise RegistrationError(f"token lifetime {value!r} must be seconds or 'never'")
+        if not (value.strip().isascii() and value.strip().isdigit()) or len(value.strip()) > 12:
+            raise RegistrationError(f"token lifetime {value[:20]!r} must be seconds or 'never'")
         value = int(value)
     if not 0 < value <= 10 * 365 * 24 * 3600:
         raise RegistrationError("token lifetime must be between 1 second and 10 years")

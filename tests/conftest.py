@@ -52,6 +52,19 @@ class Clock:
         self.now += seconds
 
 
+def postgres_execute(url: str, sql: str) -> None:
+    """Run one statement on a short-lived connection (schema set-up, clean-up)."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
@@ -65,19 +78,11 @@ def postgres_schema() -> Iterator[str]:
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL runs need AUTHGATE_TEST_POSTGRES_URL (set by .ci/run)")
     schema = f"authgate_test_{os.getpid()}_{secrets.token_hex(3)}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(POSTGRES_URL)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE SCHEMA "{schema}"'))
+    postgres_execute(POSTGRES_URL, f'CREATE SCHEMA "{schema}"')
     url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}search_path={schema}"
     migrate.upgrade(url)
     yield url
-    asyncio.run(admin(f'DROP SCHEMA "{schema}" CASCADE'))
+    postgres_execute(POSTGRES_URL, f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -88,15 +93,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]
         yield url
         return
     url = request.getfixturevalue("postgres_schema")
-
-    async def truncate() -> None:
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
-        finally:
-            await conn.close()
-
-    asyncio.run(truncate())
+    postgres_execute(url, f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
     yield url
 
 

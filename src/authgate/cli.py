@@ -97,11 +97,11 @@ def database_errors(settings: Settings, *, connecting: bool = True) -> Iterator[
 
 def prepare(settings: Settings) -> None:
     """Upgrade SQLite automatically; refuse an outdated PostgreSQL schema."""
-    from authgate.web.app import OutdatedSchema, check_schema
+    from authgate.storage.sql.migrate import OutdatedSchema, check_schema
 
     try:
         with database_errors(settings):
-            check_schema(settings)
+            check_schema(settings.database_url)
     except OutdatedSchema as exc:
         fail(str(exc), 3)
 

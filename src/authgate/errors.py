@@ -79,17 +79,6 @@ class TemporarilyUnavailable(OAuthError):
     status_code = 503
 
 
-class SlowDown(OAuthError):
-    """Too many attempts; the caller should wait ``retry_after`` seconds."""
-
-    error = "slow_down"
-    status_code = 429
-
-    def __init__(self, description: str, retry_after: int) -> None:
-        super().__init__(description, headers={"Retry-After": str(max(1, retry_after))})
-        self.retry_after = retry_after
-
-
 class InvalidToken(OAuthError):
     """RFC 6750 §3.1: the access token is expired, revoked, malformed or invalid."""
 

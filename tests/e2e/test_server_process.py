@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import secrets
@@ -15,11 +14,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, postgres_execute
 
 AUTHGATE = str(Path(sys.executable).parent / "authgate")
 pytestmark = pytest.mark.e2e
@@ -125,15 +123,7 @@ def test_serve_refuses_an_outdated_postgres_schema(workdir: Path) -> None:
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL runs need AUTHGATE_TEST_POSTGRES_URL (set by .ci/run)")
     schema = f"authgate_empty_{secrets.token_hex(4)}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(POSTGRES_URL)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE SCHEMA "{schema}"'))
+    postgres_execute(POSTGRES_URL, f'CREATE SCHEMA "{schema}"')
     try:
         url = f"{POSTGRES_URL}?search_path={schema}"
         env = clean_env(AUTHGATE_DATABASE_URL=url, AUTHGATE_SECRET_KEY="k")
@@ -171,4 +161,4 @@ def test_serve_refuses_an_outdated_postgres_schema(workdir: Path) -> None:
         assert no_key.returncode == 2
         assert "AUTHGATE_SECRET_KEY" in no_key.stderr
     finally:
-        asyncio.run(admin(f'DROP SCHEMA "{schema}" CASCADE'))
+        postgres_execute(POSTGRES_URL, f'DROP SCHEMA "{schema}" CASCADE')

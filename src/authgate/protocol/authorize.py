@@ -25,7 +25,7 @@ from authgate.errors import (
 from authgate.protocol import pkce
 from authgate.protocol.issuer import TokenIssuer
 from authgate.protocol.redirect_uris import redirect_uri_matches
-from authgate.protocol.requests import MAX_VALUE_LENGTH, Params
+from authgate.protocol.requests import Params, check_values, collect
 from authgate.protocol.scopes import format_scope, narrow, parse_scope
 from authgate.storage.base import ClientStore, CodeStore, ConsentStore
 
@@ -88,20 +88,6 @@ def build_redirect(
     return urlunsplit(parts._replace(query=query))
 
 
-def _single(pairs: list[tuple[str, str]]) -> tuple[Params, set[str]]:
-    """Parameters (empty ones dropped, §3.1) and the names that were repeated."""
-    params: Params = {}
-    seen: set[str] = set()
-    repeated: set[str] = set()
-    for name, value in pairs:
-        if name in seen:
-            repeated.add(name)
-        seen.add(name)
-        if value:
-            params[name] = value
-    return params, repeated
-
-
 class AuthorizeEndpoint:
     def __init__(
         self,
@@ -152,7 +138,7 @@ class AuthorizeEndpoint:
         return client, requested
 
     async def validate(self, pairs: list[tuple[str, str]]) -> AuthorizationRequest:
-        params, repeated = _single(pairs)
+        params, repeated = collect(pairs)
         client, redirect_uri = await self._client_and_redirect(params, repeated)
         state = params.get("state")
         response_type = params.get("response_type")
@@ -163,9 +149,10 @@ class AuthorizeEndpoint:
 
         if repeated:
             raise fail(InvalidRequest(f"parameter {sorted(repeated)[0]!r} was sent more than once"))
-        too_long = next((k for k, v in params.items() if len(v) > MAX_VALUE_LENGTH), None)
-        if too_long is not None or any("\x00" in v for v in params.values()):
-            raise fail(InvalidRequest(f"parameter {too_long or 'value'!r} is malformed"))
+        try:
+            check_values(pairs)
+        except InvalidRequest as exc:
+            raise fail(exc) from None
         if response_type is None:
             raise fail(InvalidRequest("missing required parameter 'response_type'"))
         if response_type not in _GRANT_FOR:

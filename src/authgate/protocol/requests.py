@@ -17,22 +17,40 @@ MAX_FIELDS = 64
 Params = dict[str, str]
 
 
-def parse_pairs(pairs: list[tuple[str, str]]) -> Params:
-    """Reject duplicates and hostile values; drop empty ones."""
-    if len(pairs) > MAX_FIELDS:
-        raise InvalidRequest("too many parameters")
-    seen: set[str] = set()
+def collect(pairs: list[tuple[str, str]]) -> tuple[Params, set[str]]:
+    """Parameters with empty ones dropped (§3.1), and the names that were repeated."""
     params: Params = {}
+    seen: set[str] = set()
+    repeated: set[str] = set()
     for name, value in pairs:
         if name in seen:
-            raise InvalidRequest(f"parameter {name!r} was sent more than once")
+            repeated.add(name)
         seen.add(name)
+        if value:
+            params[name] = value
+    return params, repeated
+
+
+def check_values(pairs: list[tuple[str, str]]) -> None:
+    """Reject too many, over-long or NUL-bearing parameters."""
+    if len(pairs) > MAX_FIELDS:
+        raise InvalidRequest("too many parameters")
+    for name, value in pairs:
         if len(value) > MAX_VALUE_LENGTH or len(name) > 128:
             raise InvalidRequest(f"parameter {name[:40]!r} is too long")
         if "\x00" in value or "\x00" in name:
             raise InvalidRequest(f"parameter {name[:40]!r} contains a NUL character")
-        if value:
-            params[name] = value
+
+
+def parse_pairs(pairs: list[tuple[str, str]]) -> Params:
+    """Reject duplicates and hostile values; drop empty ones."""
+    if len(pairs) > MAX_FIELDS:
+        raise InvalidRequest("too many parameters")
+    params, repeated = collect(pairs)
+    if repeated:
+        name = next(n for n, _ in pairs if n in repeated)
+        raise InvalidRequest(f"parameter {name!r} was sent more than once")
+    check_values(pairs)
     return params
 
 

@@ -10,7 +10,8 @@ at once.
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, Generic, TypeVar
 
 from authgate.domain import (
     AccessToken,
@@ -26,41 +27,50 @@ from authgate.domain import (
 )
 from authgate.storage.base import ClientStore, TokenStore, UserStore
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class TtlCache(Generic[K, V]):
+    """Values (``None`` included: unknown keys are cached too, so that a flood of made-up
+    ids stays off the database) trusted for ``ttl`` seconds; ``ttl=0`` disables it."""
+
+    def __init__(self, ttl: float, max_entries: int) -> None:
+        self._ttl = ttl
+        self._max = max_entries
+        self._entries: dict[K, tuple[float, V | None]] = {}
+
+    async def get(self, key: K, load: Callable[[K], Awaitable[V | None]]) -> V | None:
+        now = time.monotonic()
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = await load(key)
+        if self._ttl:
+            if len(self._entries) >= self._max:
+                self._entries.clear()
+            self._entries[key] = (now + self._ttl, value)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
 
 class CachedClientStore:
     def __init__(self, inner: ClientStore, ttl: float, max_entries: int = 10_000) -> None:
         self._inner = inner
-        self._ttl = ttl
-        self._max = max_entries
-        self._by_id: dict[str, tuple[float, Client | None]] = {}
-        self._by_pk: dict[ClientPk, tuple[float, Client | None]] = {}
+        self._by_id: TtlCache[str, Client] = TtlCache(ttl, max_entries)
+        self._by_pk: TtlCache[ClientPk, Client] = TtlCache(ttl, max_entries)
 
     def _forget(self) -> None:
         self._by_id.clear()
         self._by_pk.clear()
 
     async def by_client_id(self, client_id: str) -> Client | None:
-        now = time.monotonic()
-        hit = self._by_id.get(client_id)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        client = await self._inner.by_client_id(client_id)
-        if len(self._by_id) >= self._max:
-            self._by_id.clear()
-        # Unknown ids are cached too, so that a flood of made-up ids stays off the database.
-        self._by_id[client_id] = (now + self._ttl, client)
-        return client
+        return await self._by_id.get(client_id, self._inner.by_client_id)
 
     async def by_pk(self, pk: ClientPk) -> Client | None:
-        now = time.monotonic()
-        hit = self._by_pk.get(pk)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        client = await self._inner.by_pk(pk)
-        if len(self._by_pk) >= self._max:
-            self._by_pk.clear()
-        self._by_pk[pk] = (now + self._ttl, client)
-        return client
+        return await self._by_pk.get(pk, self._inner.by_pk)
 
     async def create(self, new: NewClient) -> Client:
         self._forget()
@@ -83,21 +93,10 @@ class CachedTokenStore:
 
     def __init__(self, inner: TokenStore, ttl: float, max_entries: int = 100_000) -> None:
         self._inner = inner
-        self._ttl = ttl
-        self._max = max_entries
-        self._access: dict[TokenId, tuple[float, AccessToken | None]] = {}
+        self._access: TtlCache[TokenId, AccessToken] = TtlCache(ttl, max_entries)
 
     async def access(self, token_id: TokenId) -> AccessToken | None:
-        now = time.monotonic()
-        hit = self._access.get(token_id)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        token = await self._inner.access(token_id)
-        if self._ttl:
-            if len(self._access) >= self._max:
-                self._access.clear()
-            self._access[token_id] = (now + self._ttl, token)
-        return token
+        return await self._access.get(token_id, self._inner.access)
 
     async def issue(
         self, access: NewAccessToken, refresh: NewRefreshToken | None = None
@@ -126,21 +125,10 @@ class CachedUserStore:
 
     def __init__(self, inner: UserStore, ttl: float, max_entries: int = 100_000) -> None:
         self._inner = inner
-        self._ttl = ttl
-        self._max = max_entries
-        self._by_id: dict[UserId, tuple[float, User | None]] = {}
+        self._by_id: TtlCache[UserId, User] = TtlCache(ttl, max_entries)
 
     async def by_id(self, user_id: UserId) -> User | None:
-        now = time.monotonic()
-        hit = self._by_id.get(user_id)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        user = await self._inner.by_id(user_id)
-        if self._ttl:
-            if len(self._by_id) >= self._max:
-                self._by_id.clear()
-            self._by_id[user_id] = (now + self._ttl, user)
-        return user
+        return await self._by_id.get(user_id, self._inner.by_id)
 
     async def by_email(self, email: str) -> User | None:
         return await self._inner.by_email(email)

@@ -18,33 +18,15 @@ from authgate.demo_api.routes import demo_routes
 from authgate.resource.bearer import BearerAuth
 from authgate.services import Services, build_services
 from authgate.settings import Settings, load_settings
-from authgate.storage.sql import migrate
 from authgate.storage.sql.driver import DeferredDatabase, open_database
 from authgate.web.oauth import TokenHandler
 from authgate.web.pages.account import LOGIN_PATH, LOGOUT_PATH, AccountPages
 from authgate.web.pages.authorize import DECISION_PATH, AuthorizePages
-from authgate.web.pages.demo import CALLBACK_PATH, DemoCallback
+from authgate.web.pages.demo import DemoCallback
 from authgate.web.pages.render import Pages
 from authgate.web.responses import server_error_json
 
 log = logging.getLogger("authgate")
-
-
-class OutdatedSchema(RuntimeError):
-    pass
-
-
-def check_schema(settings: Settings) -> None:
-    """SQLite is upgraded automatically; PostgreSQL must be upgraded by an operator."""
-    if settings.is_sqlite:
-        migrate.upgrade(settings.database_url)
-        return
-    current, head = migrate.current_revision(settings.database_url), migrate.head_revision()
-    if current != head:
-        raise OutdatedSchema(
-            f"the database schema is at revision {current or 'none'}, this authgate needs "
-            f"{head}: run `authgate db upgrade` (with the same AUTHGATE_DATABASE_URL)"
-        )
 
 
 def create_app(
@@ -77,7 +59,7 @@ def create_app(
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     ]
     if settings.demo:
-        from authgate.demo import demo_file
+        from authgate.demo import CALLBACK_PATH, demo_file
 
         demo = DemoCallback(pages, demo_file(services), settings.issuer, settings.token_endpoint)
         routes.append(Route(CALLBACK_PATH, demo.callback, methods=["GET"]))
@@ -104,4 +86,4 @@ def app_factory() -> Starlette:
     return create_app()
 
 
-__all__ = ["Services", "check_schema", "create_app"]
+__all__ = ["Services", "create_app"]

@@ -72,3 +72,20 @@ def current_revision(database_url: str) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
     return _run(database_url, work)
+
+
+class OutdatedSchema(RuntimeError):
+    """The database's schema is older than this authgate; the message says how to fix it."""
+
+
+def check_schema(database_url: str) -> None:
+    """SQLite is upgraded automatically; PostgreSQL must be upgraded by an operator."""
+    if database_url.startswith("sqlite:"):
+        upgrade(database_url)
+        return
+    current, head = current_revision(database_url), head_revision()
+    if current != head:
+        raise OutdatedSchema(
+            f"the database schema is at revision {current or 'none'}, this authgate needs "
+            f"{head}: run `authgate db upgrade` (with the same AUTHGATE_DATABASE_URL)"
+        )

@@ -10,7 +10,7 @@ at once.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Hashable
 from typing import Any, Generic, TypeVar
 
 from authgate.domain import (
@@ -40,16 +40,18 @@ class TtlCache(Generic[K, V]):
         self._max = max_entries
         self._entries: dict[K, tuple[float, V | None]] = {}
 
-    async def get(self, key: K, load: Callable[[K], Awaitable[V | None]]) -> V | None:
-        now = time.monotonic()
-        hit = self._entries.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        value = await load(key)
+    def hit(self, key: K) -> tuple[bool, V | None]:
+        """``(True, value)`` while a fresh entry exists; a plain call, no await on a hit."""
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > time.monotonic():
+            return True, entry[1]
+        return False, None
+
+    def put(self, key: K, value: V | None) -> V | None:
         if self._ttl:
             if len(self._entries) >= self._max:
                 self._entries.clear()
-            self._entries[key] = (now + self._ttl, value)
+            self._entries[key] = (time.monotonic() + self._ttl, value)
         return value
 
     def clear(self) -> None:
@@ -67,10 +69,16 @@ class CachedClientStore:
         self._by_pk.clear()
 
     async def by_client_id(self, client_id: str) -> Client | None:
-        return await self._by_id.get(client_id, self._inner.by_client_id)
+        found, value = self._by_id.hit(client_id)
+        if found:
+            return value
+        return self._by_id.put(client_id, await self._inner.by_client_id(client_id))
 
     async def by_pk(self, pk: ClientPk) -> Client | None:
-        return await self._by_pk.get(pk, self._inner.by_pk)
+        found, value = self._by_pk.hit(pk)
+        if found:
+            return value
+        return self._by_pk.put(pk, await self._inner.by_pk(pk))
 
     async def create(self, new: NewClient) -> Client:
         self._forget()
@@ -96,7 +104,10 @@ class CachedTokenStore:
         self._access: TtlCache[TokenId, AccessToken] = TtlCache(ttl, max_entries)
 
     async def access(self, token_id: TokenId) -> AccessToken | None:
-        return await self._access.get(token_id, self._inner.access)
+        found, value = self._access.hit(token_id)
+        if found:
+            return value
+        return self._access.put(token_id, await self._inner.access(token_id))
 
     async def issue(
         self, access: NewAccessToken, refresh: NewRefreshToken | None = None
@@ -128,7 +139,10 @@ class CachedUserStore:
         self._by_id: TtlCache[UserId, User] = TtlCache(ttl, max_entries)
 
     async def by_id(self, user_id: UserId) -> User | None:
-        return await self._by_id.get(user_id, self._inner.by_id)
+        found, value = self._by_id.hit(user_id)
+        if found:
+            return value
+        return self._by_id.put(user_id, await self._inner.by_id(user_id))
 
     async def by_email(self, email: str) -> User | None:
         return await self._inner.by_email(email)

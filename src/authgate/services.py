@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from authgate.crypto.csrf import CsrfSigner
+from authgate.crypto.passwords import PasswordVerifier
 from authgate.crypto.secretbox import SecretBox
 from authgate.protocol.authorize import AuthorizeEndpoint, AuthorizePolicy
 from authgate.protocol.client_auth import ClientAuthenticator
@@ -21,9 +22,10 @@ from authgate.protocol.grants.password import PasswordGrant
 from authgate.protocol.grants.refresh_token import RefreshTokenGrant
 from authgate.protocol.issuer import TokenIssuer
 from authgate.protocol.login import SessionManager
+from authgate.protocol.password_check import PasswordCheck, PasswordThrottles
 from authgate.protocol.registration import ClientRegistry
 from authgate.protocol.token_check import AccessTokenChecker
-from authgate.ratelimit import LimitsFailureThrottle, make_storage
+from authgate.ratelimit import ThrottleFactory
 from authgate.settings import Settings
 from authgate.storage.base import TokenStore, UserStore
 from authgate.storage.cache import CachedClientStore, CachedTokenStore, CachedUserStore
@@ -51,6 +53,13 @@ class Services:
     authorize: AuthorizeEndpoint
     sessions: SessionManager
     csrf: CsrfSigner
+    verifier: PasswordVerifier
+    throttles: ThrottleFactory
+
+    async def close(self) -> None:
+        """Give back what the services hold besides the database (threads, Redis pool)."""
+        self.verifier.close()
+        await self.throttles.close()
 
 
 def build_services(
@@ -67,18 +76,26 @@ def build_services(
         refresh_lifetime=settings.refresh_token_lifetime,
         clock=clock,
     )
-    limits_storage = make_storage(settings.redis_url)
-    throttle = LimitsFailureThrottle(
-        limits_storage,
-        settings.password_max_failures,
-        settings.password_failure_window,
-        prefix="authgate-password",
+    throttle = ThrottleFactory(settings.redis_url, clock)
+    window = settings.password_failure_window
+    verifier = PasswordVerifier(settings.password_hash_workers, settings.password_hash_queue)
+    per_account = throttle(settings.password_max_failures, window, "account")
+    per_address = throttle(settings.login_max_failures_per_address, window, "address")
+    passwords = PasswordCheck(users, verifier, PasswordThrottles(per_account, per_address))
+    grant_passwords = PasswordCheck(
+        users,
+        verifier,
+        PasswordThrottles(
+            per_account,
+            per_address,
+            throttle(settings.password_max_failures_per_client, window, "client"),
+        ),
     )
     secret_key = settings.resolved_secret_key()
     grants: list[Grant] = [
         AuthorizationCodeGrant(issuer, codes, tokens),
         ClientCredentialsGrant(issuer),
-        PasswordGrant(issuer, users, throttle),
+        PasswordGrant(issuer, grant_passwords),
         RefreshTokenGrant(issuer, tokens),
     ]
     return Services(
@@ -105,17 +122,9 @@ def build_services(
             settings.scopes,
         ),
         sessions=SessionManager(
-            users,
-            SqlSessionStore(db),
-            per_account=throttle,
-            per_address=LimitsFailureThrottle(
-                limits_storage,
-                settings.login_max_failures_per_address,
-                settings.password_failure_window,
-                prefix="authgate-login-address",
-            ),
-            lifetime=settings.session_lifetime,
-            clock=clock,
+            SqlSessionStore(db), passwords, lifetime=settings.session_lifetime, clock=clock
         ),
         csrf=CsrfSigner(secret_key),
+        verifier=verifier,
+        throttles=throttle,
     )

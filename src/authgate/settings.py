@@ -69,7 +69,10 @@ class Settings(BaseSettings):
     )
     session_lifetime: int = Field(14 * 24 * 3600, gt=0, description="seconds a login session lasts")
     login_max_failures_per_address: int = Field(
-        20, gt=0, description="failed logins per client address before throttling"
+        20,
+        gt=0,
+        description="failed password attempts (sign-in page and password grant) per client "
+        "address before throttling",
     )
     frame_ancestors: list[str] = Field(
         default_factory=list,
@@ -95,6 +98,15 @@ class Settings(BaseSettings):
     )
     password_failure_window: int = Field(
         300, gt=0, description="seconds over which failed password attempts are counted"
+    )
+    password_max_failures_per_client: int = Field(
+        100, gt=0, description="failed password-grant attempts per client before throttling"
+    )
+    password_hash_workers: int = Field(
+        0, ge=0, le=256, description="Argon2 verifications run at once; 0 means one per core"
+    )
+    password_hash_queue: int = Field(
+        8, ge=0, le=10_000, description="verifications that may wait; more get 503 at once"
     )
     redis_url: str | None = Field(
         None, description="redis://… to share throttling counters between workers"

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from authgate.protocol.context import RequestContext
 from authgate.protocol.registration import Registered
 from tests.conftest import Factory
 from tests.web.test_token_endpoint_bad_input import assert_rfc6749_error
@@ -131,6 +132,7 @@ async def real(make: Factory) -> dict[str, str]:
             "password": USER_PASSWORD,
         },
         None,
+        RequestContext(client_address="192.0.2.1"),
     )
     assert issued.refresh_token
     return {

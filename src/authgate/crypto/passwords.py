@@ -1,8 +1,10 @@
-"""Password hashing with Argon2id, run off the event loop."""
+"""Password hashing with Argon2id, run off the event loop on a bounded pool."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -24,6 +26,45 @@ def _verify(password_hash: str | None, password: str) -> bool:
         return False
 
 
-async def verify_password(password_hash: str | None, password: str) -> bool:
-    """Verify in a worker thread; ``None`` hash (unknown user) always fails, in equal time."""
-    return await asyncio.to_thread(_verify, password_hash, password)
+def cpu_count() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class VerifierBusy(Exception):
+    """Every verification slot is taken: answer at once instead of queueing behind them."""
+
+
+class PasswordVerifier:
+    """Argon2 verifications on their own threads: at most ``workers`` run at once (one
+    per core by default) and at most ``queue`` more wait. Past that, :class:`VerifierBusy`
+    comes at once, so that a flood of guesses cannot queue a real user's sign-in for
+    seconds or starve the rest of the process of CPU."""
+
+    def __init__(self, workers: int = 0, queue: int = 8) -> None:
+        self.workers = workers or cpu_count()
+        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="authgate-argon2")
+        self._slots = self.workers + queue
+        self._taken = 0
+
+    @property
+    def in_use(self) -> int:
+        return self._taken
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """``None`` hash (unknown user) always fails, after the same work as a wrong one."""
+        if self._taken >= self._slots:
+            raise VerifierBusy
+        self._taken += 1
+        work = asyncio.get_running_loop().run_in_executor(
+            self._executor, _verify, password_hash, password
+        )
+        # The slot is given back when the thread is done, even if the request goes away.
+        work.add_done_callback(self._give_back)
+        return await asyncio.shield(work)
+
+    def _give_back(self, _: object) -> None:
+        self._taken -= 1
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

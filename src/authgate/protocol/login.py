@@ -4,60 +4,61 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from authgate.crypto.passwords import verify_password
 from authgate.crypto.tokens import digest, format_token, matches, new_secret, parse_token
 from authgate.domain import Session, TokenId, User
-from authgate.protocol.throttle import FailureThrottle
-from authgate.storage.base import SessionStore, UserStore
+from authgate.protocol.password_check import (
+    CheckUnavailable,
+    PasswordCheck,
+    TooManyFailures,
+    WrongCredentials,
+)
+from authgate.storage.base import SessionStore
 
 
 class LoginFailed(Exception):
-    def __init__(self, message: str, retry_after: int = 0) -> None:
+    def __init__(self, message: str, retry_after: int = 0, *, status: int = 400) -> None:
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+        self.status = status
+
+
+def _wait_text(seconds: int) -> str:
+    minutes = (seconds + 59) // 60
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 class SessionManager:
     def __init__(
         self,
-        users: UserStore,
         sessions: SessionStore,
+        passwords: PasswordCheck,
         *,
-        per_account: FailureThrottle,
-        per_address: FailureThrottle,
         lifetime: int,
         clock: Callable[[], float],
     ) -> None:
-        self._users = users
         self._sessions = sessions
-        self._per_account = per_account
-        self._per_address = per_address
+        self._passwords = passwords
         self.lifetime = lifetime
         self._clock = clock
 
     async def login(self, email: str, password: str, address: str) -> tuple[str, User]:
         """A new session token for the user, or :class:`LoginFailed` with a clear message."""
-        account_key = "login:" + email.strip().lower()[:320]
-        address_key = "address:" + address
-        wait = max(
-            await self._per_account.retry_after(account_key),
-            await self._per_address.retry_after(address_key),
-        )
-        if wait:
-            minutes = (wait + 59) // 60
+        try:
+            user = await self._passwords.check(email, password, address=address)
+        except TooManyFailures as exc:
             raise LoginFailed(
                 "Too many failed sign-in attempts. Please wait "
-                f"{minutes} minute{'s' if minutes != 1 else ''} and try again.",
-                wait,
-            )
-        user = await self._users.by_email(email) if len(email) <= 320 else None
-        ok = await verify_password(user.password_hash if user else None, password[:1024])
-        if user is None or not ok or not user.is_active:
-            await self._per_account.failed(account_key)
-            await self._per_address.failed(address_key)
-            raise LoginFailed("The e-mail address or password is not correct.")
-        await self._per_account.succeeded(account_key)
+                f"{_wait_text(exc.retry_after)} and try again.",
+                exc.retry_after,
+                status=429,
+            ) from None
+        except CheckUnavailable as exc:
+            raise LoginFailed(
+                "The server is busy. Please try again in a moment.", exc.retry_after, status=503
+            ) from None
+        except WrongCredentials:
+            raise LoginFailed("The e-mail address or password is not correct.") from None
         now = int(self._clock())
         secret = new_secret()
         session_id = await self._sessions.create(digest(secret), user.id, now, now + self.lifetime)

@@ -70,6 +70,7 @@ def create_app(
         try:
             yield
         finally:
+            await services.close()
             await db.close()
 
     async def on_error(request: Request, exc: Exception) -> Response:

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.errors import InvalidRequest, OAuthError
+from authgate.protocol.context import RequestContext
 from authgate.protocol.endpoints.token import TokenEndpoint
 from authgate.protocol.requests import (
     MAX_BODY_BYTES,
@@ -30,6 +31,11 @@ async def read_limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> by
     return b"".join(chunks)
 
 
+def request_context(request: Request) -> RequestContext:
+    """The protocol's view of the request (the peer address as uvicorn resolved it)."""
+    return RequestContext(client_address=request.client.host if request.client else "unknown")
+
+
 class TokenHandler:
     def __init__(self, endpoint: TokenEndpoint) -> None:
         self._endpoint = endpoint
@@ -47,7 +53,9 @@ class TokenHandler:
                     "send parameters in the request body, not the URL (RFC 6749 §2.3.1)"
                 )
             params = parse_form(await read_limited_body(request))
-            issued = await self._endpoint.handle(params, request.headers.get("authorization"))
+            issued = await self._endpoint.handle(
+                params, request.headers.get("authorization"), request_context(request)
+            )
         except OAuthError as exc:
             return oauth_error_json(exc)
         return token_json(issued.to_response())

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from authgate.domain import IssuedTokens
 from authgate.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 from authgate.protocol.client_auth import ClientAuthenticator
+from authgate.protocol.context import RequestContext
 from authgate.protocol.grants.base import Grant
 from authgate.protocol.requests import Params
 
@@ -20,7 +21,9 @@ class TokenEndpoint:
     def grant_types(self) -> list[str]:
         return sorted(self._grants)
 
-    async def handle(self, params: Params, authorization: str | None) -> IssuedTokens:
+    async def handle(
+        self, params: Params, authorization: str | None, context: RequestContext
+    ) -> IssuedTokens:
         grant_type = params.get("grant_type")
         if grant_type is None:
             raise InvalidRequest("missing required parameter 'grant_type'")
@@ -30,4 +33,4 @@ class TokenEndpoint:
         client = await self._authenticator.authenticate(params, authorization)
         if not client.allows_grant(grant_type):
             raise UnauthorizedClient(f"this client is not allowed to use the {grant_type} grant")
-        return await grant.issue(client, params)
+        return await grant.issue(client, params, context)

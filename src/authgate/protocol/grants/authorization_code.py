@@ -8,6 +8,7 @@ from authgate.crypto.tokens import matches, parse_token
 from authgate.domain import Client, IssuedTokens, TokenId
 from authgate.errors import InvalidGrant
 from authgate.protocol import pkce
+from authgate.protocol.context import RequestContext
 from authgate.protocol.grants.base import require
 from authgate.protocol.issuer import TokenIssuer
 from authgate.protocol.requests import Params
@@ -24,7 +25,7 @@ class AuthorizationCodeGrant:
         self._codes = codes
         self._tokens = tokens
 
-    async def issue(self, client: Client, params: Params) -> IssuedTokens:
+    async def issue(self, client: Client, params: Params, context: RequestContext) -> IssuedTokens:
         parsed = parse_token(require(params, "code"))
         if parsed is None:
             raise InvalidGrant(INVALID)

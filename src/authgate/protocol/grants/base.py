@@ -6,13 +6,14 @@ from typing import ClassVar, Protocol
 
 from authgate.domain import Client, IssuedTokens
 from authgate.errors import InvalidRequest
+from authgate.protocol.context import RequestContext
 from authgate.protocol.requests import Params
 
 
 class Grant(Protocol):
     grant_type: ClassVar[str]
 
-    async def issue(self, client: Client, params: Params) -> IssuedTokens:
+    async def issue(self, client: Client, params: Params, context: RequestContext) -> IssuedTokens:
         """Validate the grant-specific parameters and issue tokens, or raise OAuthError."""
         ...
 

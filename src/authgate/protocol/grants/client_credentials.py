@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from authgate.domain import Client, IssuedTokens
 from authgate.errors import UnauthorizedClient
+from authgate.protocol.context import RequestContext
 from authgate.protocol.issuer import TokenIssuer
 from authgate.protocol.requests import Params
 from authgate.protocol.scopes import format_scope, narrow, parse_scope
@@ -17,7 +18,7 @@ class ClientCredentialsGrant:
     def __init__(self, issuer: TokenIssuer) -> None:
         self._issuer = issuer
 
-    async def issue(self, client: Client, params: Params) -> IssuedTokens:
+    async def issue(self, client: Client, params: Params, context: RequestContext) -> IssuedTokens:
         # §4.4: "The client credentials grant type MUST only be used by confidential clients."
         if client.is_public:
             raise UnauthorizedClient("public clients cannot use the client_credentials grant")

@@ -1,51 +1,63 @@
 """RFC 6749 §4.3: resource owner password credentials (off unless the client allows it).
 
-An unknown e-mail and a wrong password get the same error after the same work, and
-repeated failures for one account name are throttled.
+An unknown e-mail and a wrong password get the same error after the same work. Failures
+are budgeted per account name, per client address and per client (RFC 6749 §4.3.2: "the
+authorization server MUST protect the endpoint against brute force attacks").
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from authgate.crypto.passwords import verify_password
 from authgate.domain import Client, IssuedTokens
-from authgate.errors import InvalidGrant
+from authgate.errors import InvalidGrant, TemporarilyUnavailable
+from authgate.protocol.context import RequestContext
 from authgate.protocol.grants.base import require
 from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.password_check import (
+    CheckUnavailable,
+    PasswordCheck,
+    TooManyFailures,
+    WrongCredentials,
+)
 from authgate.protocol.requests import Params
 from authgate.protocol.scopes import format_scope, narrow, parse_scope
-from authgate.protocol.throttle import FailureThrottle
-from authgate.storage.base import UserStore
 
 WRONG_CREDENTIALS = "the e-mail address or password is not correct"
+_TOO_MANY = {
+    "account": "too many failed attempts for this account",
+    "address": "too many failed attempts from this address",
+    "client": "too many failed attempts for this client",
+}
 
 
 class PasswordGrant:
     grant_type: ClassVar[str] = "password"
 
-    def __init__(self, issuer: TokenIssuer, users: UserStore, throttle: FailureThrottle) -> None:
+    def __init__(self, issuer: TokenIssuer, passwords: PasswordCheck) -> None:
         self._issuer = issuer
-        self._users = users
-        self._throttle = throttle
+        self._passwords = passwords
 
-    async def issue(self, client: Client, params: Params) -> IssuedTokens:
+    async def issue(self, client: Client, params: Params, context: RequestContext) -> IssuedTokens:
         username = require(params, "username")
         password = require(params, "password")
         scopes = narrow(parse_scope(params.get("scope")), client.scopes)
-        key = "password:" + username.strip().lower()
-        wait = await self._throttle.retry_after(key)
-        if wait:
-            raise InvalidGrant(
-                f"too many failed attempts for this account; try again in {wait} seconds",
-                headers={"Retry-After": str(wait)},
+        try:
+            user = await self._passwords.check(
+                username, password, address=context.client_address, client=client.client_id
             )
-        user = await self._users.by_email(username)
-        ok = await verify_password(user.password_hash if user else None, password)
-        if user is None or not ok or not user.is_active:
-            await self._throttle.failed(key)
-            raise InvalidGrant(WRONG_CREDENTIALS)
-        await self._throttle.succeeded(key)
+        except TooManyFailures as exc:
+            raise InvalidGrant(
+                f"{_TOO_MANY[exc.budget]}; try again in {exc.retry_after} seconds",
+                headers={"Retry-After": str(exc.retry_after)},
+            ) from None
+        except CheckUnavailable as exc:
+            raise TemporarilyUnavailable(
+                "the server is busy; try again in a moment",
+                headers={"Retry-After": str(exc.retry_after)},
+            ) from None
+        except WrongCredentials:
+            raise InvalidGrant(WRONG_CREDENTIALS) from None
         return await self._issuer.issue(
             client, user.id, format_scope(scopes), self.grant_type, with_refresh=True
         )

@@ -12,6 +12,7 @@ from typing import ClassVar
 from authgate.crypto.tokens import matches, parse_token
 from authgate.domain import Client, IssuedTokens, TokenId
 from authgate.errors import InvalidGrant
+from authgate.protocol.context import RequestContext
 from authgate.protocol.grants.base import require
 from authgate.protocol.issuer import TokenIssuer
 from authgate.protocol.requests import Params
@@ -28,7 +29,7 @@ class RefreshTokenGrant:
         self._issuer = issuer
         self._tokens = tokens
 
-    async def issue(self, client: Client, params: Params) -> IssuedTokens:
+    async def issue(self, client: Client, params: Params, context: RequestContext) -> IssuedTokens:
         parsed = parse_token(require(params, "refresh_token"))
         if parsed is None:
             raise InvalidGrant(INVALID)

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from authgate.errors import OAuthError
 from authgate.protocol.login import LoginFailed
 from authgate.services import Services
+from authgate.web.oauth import request_context
 from authgate.web.pages.cookies import PRESESSION, SESSION, presession, set_cookie
 from authgate.web.pages.forms import read_form
 from authgate.web.pages.render import Pages
@@ -89,13 +90,12 @@ class AccountPages:
                 status=400,
             )
         email = form.get("email", "")
-        address = request.client.host if request.client else "unknown"
+        address = request_context(request).client_address
         try:
             token, _ = await self._services.sessions.login(email, form.get("password", ""), address)
         except LoginFailed as exc:
-            status = 429 if exc.retry_after else 400
             response = self._login_page(
-                request, next_path, error=exc.message, email=email, status=status
+                request, next_path, error=exc.message, email=email, status=exc.status
             )
             if exc.retry_after:
                 response.headers["Retry-After"] = str(exc.retry_after)

@@ -525,6 +525,8 @@ async def test_code_of_another_client_is_invalid_grant(
     code = await browser.code_for(**_params(app_client))
     other = await make.client(name="Other", grant_types=["authorization_code"], redirect_uris=[CB])
     r = await _exchange(browser.http, other, code)
+    unknown = await _exchange(browser.http, other, "999." + "A" * 43)
+    assert r.json() == unknown.json()  # does not confirm that the code exists
     assert r.json()["error"] == "invalid_grant"
     assert (await _exchange(browser.http, app_client, code)).status_code == 200
 

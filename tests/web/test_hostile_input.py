@@ -13,6 +13,7 @@ import pytest
 from authgate.protocol.registration import Registered
 from tests.conftest import Factory
 from tests.web.flow import Browser, hidden_inputs
+from tests.web.test_authorize_properties import NAMES
 
 CB = "https://app.example.com/callback"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -130,21 +131,7 @@ async def test_consent_decision(http: httpx.AsyncClient, app_client: Registered,
         assert r.status_code in {302, 303, 400, 403}, (raw, r.status_code)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "client_id",
-        "redirect_uri",
-        "response_type",
-        "response_mode",
-        "scope",
-        "state",
-        "code_challenge",
-        "code_challenge_method",
-        "prompt",
-        "nonce",
-    ],
-)
+@pytest.mark.parametrize("name", [*NAMES, "response_mode"])
 @pytest.mark.parametrize("signed_in", [False, True])
 async def test_authorize_endpoint(
     http: httpx.AsyncClient, app_client: Registered, name: str, signed_in: bool

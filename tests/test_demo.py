@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from authgate.cli import run_with
-from authgate.crypto.passwords import verify_password
 from authgate.demo import DEMO_EMAIL, DemoData, ensure_demo
 from authgate.services import Services
 from authgate.settings import Settings
@@ -36,7 +35,9 @@ def works(settings: Settings, data: DemoData) -> bool:
         user = await services.users.by_email(DEMO_EMAIL)
         client = await services.clients.by_client_id(data.client_id)
         assert user is not None
-        return client is not None and await verify_password(user.password_hash, data.password)
+        return client is not None and await services.verifier.verify(
+            user.password_hash, data.password
+        )
 
     return run_with(settings, check)
 

@@ -196,9 +196,13 @@ def run_with(
 
     async def main() -> T:
         db = await open_database(settings.database_url, synchronous=settings.sqlite_synchronous)
+        services = None
         try:
-            return await work(build_services(settings, db))
+            services = build_services(settings, db)
+            return await work(services)
         finally:
+            if services is not None:
+                await services.close()
             await db.close()
 
     try:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from authgate.crypto.passwords import hash_password, verify_password
+from authgate.crypto.passwords import hash_password
 from authgate.crypto.tokens import matches
 from authgate.domain import User
 from authgate.files import write_private_file
@@ -58,7 +58,11 @@ async def _demo_user(services: Services, saved: dict[str, str]) -> tuple[User, s
     else a new one (it is the demo account). True if anything changed."""
     password = saved.get("password", "")
     user = await services.users.by_email(DEMO_EMAIL)
-    if user is not None and password and await verify_password(user.password_hash, password):
+    if (
+        user is not None
+        and password
+        and await services.verifier.verify(user.password_hash, password)
+    ):
         return user, password, False
     password = secrets.token_urlsafe(9)
     hashed = await asyncio.to_thread(hash_password, password)

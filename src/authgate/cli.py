@@ -146,8 +146,9 @@ def serve(
     forwarded_allow_ips: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated proxy addresses or networks whose X-Forwarded-For is "
-            "trusted (setting forwarded_allow_ips; default: none)."
+            metavar="IPS",
+            help="Proxies whose X-Forwarded-For is trusted: comma-separated IP addresses "
+            "or networks. Overrides forwarded_allow_ips (default: none).",
         ),
     ] = None,
 ) -> None:

@@ -116,3 +116,13 @@ def read_response(sock: socket.socket, limit: float = 5.0) -> bytes:
 def get(path: str, *headers: str) -> bytes:
     lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", *headers, "", ""]
     return "\r\n".join(lines).encode("latin-1")
+
+
+def post(path: str, framing: str, body: bytes) -> bytes:
+    """A form POST whose body is framed by ``framing`` (a Content-Length or
+    Transfer-Encoding header), followed by ``body`` as given: possibly short or broken."""
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: application/x-www-form-urlencoded\r\n{framing}\r\n\r\n"
+    )
+    return head.encode("latin-1") + body

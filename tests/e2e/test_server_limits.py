@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.raw_http import LoggedServer, connect, get, read_response, read_until_closed
+from tests.e2e.raw_http import (
+    LoggedServer,
+    connect,
+    get,
+    post,
+    read_response,
+    read_until_closed,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -61,11 +68,7 @@ def assert_still_serves(server: LoggedServer) -> None:
 def test_client_that_leaves_mid_body_is_not_an_error(server: LoggedServer, path: str) -> None:
     since = server.mark()
     with connect(server.port) as sock:
-        sock.sendall(
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\n"
-            "Content-Length: 100\r\n\r\ngrant_type".encode()
-        )
+        sock.sendall(post(path, "Content-Length: 100", b"grant_type"))
         time.sleep(0.2)
     time.sleep(0.3)
     assert_still_serves(server)
@@ -77,12 +80,7 @@ def test_malformed_chunk_is_a_quiet_400(server: LoggedServer, path: str) -> None
     """RFC 9112 §7.1: a chunk size is hex digits; anything else is a bad request."""
     since = server.mark()
     with connect(server.port) as sock:
-        sock.sendall(
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\n"
-            "Transfer-Encoding: chunked\r\n\r\n"
-            "5\r\ngrant\r\nzz\r\n_type\r\n".encode()
-        )
+        sock.sendall(post(path, "Transfer-Encoding: chunked", b"5\r\ngrant\r\nzz\r\n_type\r\n"))
         data, closed = read_until_closed(sock, 5)
     assert status_of(data) == 400
     assert closed is not None
@@ -163,11 +161,7 @@ def test_slow_request_head_gets_408(server: LoggedServer) -> None:
 def test_stalled_body_is_closed_after_the_read_timeout(server: LoggedServer, path: str) -> None:
     since = server.mark()
     with connect(server.port) as sock:
-        sock.sendall(
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\n"
-            "Content-Length: 100\r\n\r\ngrant_type=".encode()
-        )
+        sock.sendall(post(path, "Content-Length: 100", b"grant_type="))
         data, closed = read_until_closed(sock, READ_TIMEOUT + 3)
     assert status_of(data) == 408
     assert closed is not None and READ_TIMEOUT - 0.2 < closed < READ_TIMEOUT + 2
@@ -179,11 +173,7 @@ def test_body_that_keeps_coming_is_not_cut_off(server: LoggedServer) -> None:
     """The read timeout is per read: a body arriving in steady pieces is served."""
     body = b"grant_type=client_credentials&client_id=nobody&client_secret=x"
     with connect(server.port) as sock:
-        sock.sendall(
-            b"POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            b"Content-Type: application/x-www-form-urlencoded\r\n"
-            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
-        )
+        sock.sendall(post("/oauth/token", f"Content-Length: {len(body)}", b""))
         pieces = [body[i : i + 16] for i in range(0, len(body), 16)]
         for piece in pieces:
             time.sleep(READ_TIMEOUT * 0.6)

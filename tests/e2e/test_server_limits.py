@@ -123,6 +123,16 @@ def test_request_head_within_the_limit_is_served(server: LoggedServer) -> None:
         assert status_of(read_response(sock)) == 200
 
 
+def test_small_head_with_a_large_body_in_the_same_read_is_served(server: LoggedServer) -> None:
+    """Only the head counts against the limit, however much body comes with it."""
+    pads = b"".join(b"&pad%d=" % i + b"p" * 2000 for i in range(20))
+    body = b"grant_type=client_credentials" + pads
+    request = post("/oauth/token", f"Content-Length: {len(body)}", body)
+    with connect(server.port) as sock:
+        sock.sendall(request.replace(b"Host:", b"X-Pad: " + b"h" * 8 * 1024 + b"\r\nHost:"))
+        assert status_of(read_response(sock)) == 401
+
+
 def test_slow_request_head_is_closed_after_the_read_timeout(server: LoggedServer) -> None:
     """A client sending a byte every 0.3 s (slowloris) does not hold the connection."""
     since = server.mark()

@@ -60,8 +60,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._read_timeout = limits.read_timeout
         self._in_head = False  # between the first byte of a request and its last header
         self._in_body = False  # between the last header and the end of the body
-        self._head_size = 0  # bytes of the request line and headers parsed so far
-        self._head_reads = 0  # bytes of the reads that went wholly to the head so far
+        self._read_size = 0  # bytes of the read being parsed
+        self._head_first = 0  # bytes of the read in which the request began
+        self._head_reads = 0  # bytes of the later reads while the head was incomplete
         self._progress = False  # body bytes arrived since the read timer was armed
         self._read_timer: asyncio.TimerHandle | None = None
 
@@ -80,7 +81,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
-        was_in_head = self._in_head
+        if self._in_head:
+            self._head_reads += len(data)
+        self._read_size = len(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -96,13 +99,10 @@ class LimitedHttpProtocol(HttpToolsProtocol):
                 self._refuse(400, "invalid HTTP request")
             return
         if self._in_head:
-            # httptools keeps an unfinished header to itself: count whole reads of it too.
-            if was_in_head:
-                self._head_reads += len(data)
-                if self._head_reads > self._max_head:
-                    self._refuse(431, "request head too large")
-                    return
-            if self._read_timer is None:
+            # The later reads went wholly to the head: httptools buffers it, so stop here.
+            if self._head_reads > self._max_head:
+                self._refuse(431, "request head too large")
+            elif self._read_timer is None:
                 self._read_timer = self.loop.call_later(self._read_timeout, self._read_timed_out)
         elif self._in_body:
             if self._read_timer is None:
@@ -116,34 +116,34 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
-        self._head_size = 0
+        self._in_body = False
+        self._head_first = self._read_size
         self._head_reads = 0
-
-    def on_url(self, url: bytes) -> None:
-        self._count_head(len(url))
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._count_head(len(name) + len(value) + 4)
-        super().on_header(name, value)
+        if self._read_timer is not None:
+            self._cancel_read_timer()
 
     def on_headers_complete(self) -> None:
         self._in_head = False
-        self._cancel_read_timer()
+        if self._read_timer is not None:
+            self._cancel_read_timer()
+        # The reads that carried the head bound its size; count exactly only above the limit.
+        if self._head_first + self._head_reads > self._max_head and self._head_size() > (
+            self._max_head
+        ):
+            raise _HeadTooLarge
         super().on_headers_complete()
         self._in_body = True
 
     def on_message_complete(self) -> None:
         self._in_body = False
-        self._cancel_read_timer()
+        if self._read_timer is not None:
+            self._cancel_read_timer()
         super().on_message_complete()
 
     # ------------------------------------------------------------------ limits
 
-    def _count_head(self, size: int) -> None:
-        self._head_size += size
-        if self._head_size > self._max_head:
-            raise _HeadTooLarge
+    def _head_size(self) -> int:
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
     def _cancel_read_timer(self) -> None:
         if self._read_timer is not None:

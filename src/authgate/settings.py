@@ -114,6 +114,13 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="redis://… to share throttling counters between workers"
     )
+    redis_namespace: str = Field(
+        "authgate",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="prefix of authgate's Redis keys, to share one Redis between deployments",
+    )
     sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
         "NORMAL", description="SQLite durability: NORMAL survives a crash, FULL a power loss"
     )

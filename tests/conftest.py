@@ -29,6 +29,7 @@ from authgate.web.app import create_app
 
 POSTGRES_URL = os.environ.get("AUTHGATE_TEST_POSTGRES_URL")
 TABLES = (
+    "signing_keys",
     "sessions",
     "consents",
     "authorization_codes",

@@ -182,3 +182,19 @@ class Session:
     user_id: UserId
     created_at: int
     expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """A key that signs id tokens. Published from ``created_at``, it signs from
+    ``signs_from`` (after every worker has had time to publish it) until a newer key takes
+    over, and stays published for a grace period after ``retired_at``."""
+
+    id: int
+    kid: str
+    alg: str
+    public_jwk: str
+    private_sealed: str
+    created_at: int
+    signs_from: int
+    retired_at: int | None = None

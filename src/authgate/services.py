@@ -21,6 +21,7 @@ from authgate.protocol.grants.client_credentials import ClientCredentialsGrant
 from authgate.protocol.grants.password import PasswordGrant
 from authgate.protocol.grants.refresh_token import RefreshTokenGrant
 from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.keyring import KeyRing
 from authgate.protocol.login import SessionManager
 from authgate.protocol.password_check import PasswordCheck, PasswordThrottles
 from authgate.protocol.registration import ClientRegistry
@@ -34,6 +35,7 @@ from authgate.storage.sql.stores import (
     SqlClientStore,
     SqlCodeStore,
     SqlConsentStore,
+    SqlKeyStore,
     SqlSessionStore,
     SqlTokenStore,
     SqlUserStore,
@@ -55,6 +57,7 @@ class Services:
     csrf: CsrfSigner
     verifier: PasswordVerifier
     throttles: ThrottleFactory
+    keys: KeyRing
 
     async def close(self) -> None:
         """Give back what the services hold besides the database (threads, Redis pool)."""
@@ -92,6 +95,7 @@ def build_services(
         ),
     )
     secret_key = settings.resolved_secret_key()
+    box = SecretBox(secret_key)
     grants: list[Grant] = [
         AuthorizationCodeGrant(issuer, codes, tokens),
         ClientCredentialsGrant(issuer),
@@ -104,7 +108,7 @@ def build_services(
         clients=clients,
         tokens=tokens,
         issuer=issuer,
-        registry=ClientRegistry(clients, users, issuer, SecretBox(secret_key), settings.scopes),
+        registry=ClientRegistry(clients, users, issuer, box, settings.scopes),
         token_endpoint=TokenEndpoint(ClientAuthenticator(clients), grants),
         checker=AccessTokenChecker(tokens, clients, clock),
         authorize=AuthorizeEndpoint(
@@ -127,4 +131,12 @@ def build_services(
         csrf=CsrfSigner(secret_key),
         verifier=verifier,
         throttles=throttle,
+        keys=KeyRing(
+            SqlKeyStore(db),
+            box,
+            clock,
+            alg=settings.id_token_signing_alg,
+            refresh=settings.signing_key_refresh_seconds,
+            grace=settings.signing_key_grace_seconds,
+        ),
     )

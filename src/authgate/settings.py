@@ -111,6 +111,15 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="redis://… to share throttling counters between workers"
     )
+    id_token_signing_alg: Literal["RS256", "ES256", "EdDSA"] = Field(
+        "RS256", description="algorithm of new signing keys (RS256 is what every RP accepts)"
+    )
+    signing_key_refresh_seconds: float = Field(
+        5.0, ge=0, le=60, description="how soon a key rotated elsewhere reaches this worker"
+    )
+    signing_key_grace_seconds: int = Field(
+        86400, ge=0, description="how long a replaced signing key stays published"
+    )
     sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
         "NORMAL", description="SQLite durability: NORMAL survives a crash, FULL a power loss"
     )

@@ -19,6 +19,7 @@ from authgate.domain import (
     NewRefreshToken,
     RefreshToken,
     Session,
+    SigningKey,
     TokenId,
     User,
     UserId,
@@ -119,3 +120,26 @@ class SessionStore(Protocol):
         ...
 
     async def revoke(self, session_id: TokenId, now: int) -> None: ...
+
+
+class KeyStore(Protocol):
+    async def all(self) -> list[SigningKey]:
+        """Every key not yet deleted, oldest first."""
+        ...
+
+    async def add(
+        self,
+        kid: str,
+        alg: str,
+        public_jwk: str,
+        private_sealed: str,
+        now: int,
+        signs_from: int,
+    ) -> SigningKey:
+        """Store a new key; in the same transaction, every older key that has not been
+        retired retires at ``signs_from``, when the new one takes over."""
+        ...
+
+    async def delete_retired(self, before: int) -> int:
+        """Delete keys retired before ``before``; returns how many."""
+        ...

@@ -19,6 +19,7 @@ from authgate.resource.bearer import BearerAuth
 from authgate.services import Services, build_services
 from authgate.settings import Settings, load_settings
 from authgate.storage.sql.driver import DeferredDatabase, open_database
+from authgate.web.discovery import JWKS_PATH, KeySetHandler
 from authgate.web.oauth import TokenHandler
 from authgate.web.pages.account import LOGIN_PATH, LOGOUT_PATH, AccountPages
 from authgate.web.pages.authorize import DECISION_PATH, AuthorizePages
@@ -44,6 +45,7 @@ def create_app(
     every = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes: list[BaseRoute] = [Route(p, token.handle, methods=every) for p in settings.token_paths]
     routes += demo_routes(bearer, services.users)
+    routes.append(Route(JWKS_PATH, KeySetHandler(services.keys).jwks, methods=["GET"]))
     pages = Pages(settings)
     authorize = AuthorizePages(services, pages)
     account = AccountPages(services, pages)
@@ -67,6 +69,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db.bind(await open_database(settings.database_url, synchronous=settings.sqlite_synchronous))
+        await services.keys.ensure()
         try:
             yield
         finally:

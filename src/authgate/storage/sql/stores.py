@@ -19,6 +19,7 @@ from authgate.domain import (
     RefreshPolicy,
     RefreshToken,
     Session,
+    SigningKey,
     TokenId,
     User,
     UserId,
@@ -459,3 +460,60 @@ class SqlSessionStore:
 
     async def revoke(self, session_id: TokenId, now: int) -> None:
         await self._db.execute("UPDATE sessions SET revoked_at = $1 WHERE id = $2", now, session_id)
+
+
+_KEY_COLUMNS = "id, kid, alg, public_jwk, private_sealed, created_at, signs_from, retired_at"
+
+
+def _key(row: Row) -> SigningKey:
+    return SigningKey(
+        id=row["id"],
+        kid=row["kid"],
+        alg=row["alg"],
+        public_jwk=row["public_jwk"],
+        private_sealed=row["private_sealed"],
+        created_at=row["created_at"],
+        signs_from=row["signs_from"],
+        retired_at=row["retired_at"],
+    )
+
+
+class SqlKeyStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def all(self) -> list[SigningKey]:
+        rows = await self._db.fetch(f"SELECT {_KEY_COLUMNS} FROM signing_keys ORDER BY id")
+        return [_key(row) for row in rows]
+
+    async def add(
+        self,
+        kid: str,
+        alg: str,
+        public_jwk: str,
+        private_sealed: str,
+        now: int,
+        signs_from: int,
+    ) -> SigningKey:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL", signs_from
+            )
+            row = await tx.fetchrow(
+                "INSERT INTO signing_keys "
+                "(kid, alg, public_jwk, private_sealed, created_at, signs_from) "
+                f"VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_KEY_COLUMNS}",
+                kid,
+                alg,
+                public_jwk,
+                private_sealed,
+                now,
+                signs_from,
+            )
+        assert row is not None
+        return _key(row)
+
+    async def delete_retired(self, before: int) -> int:
+        return await self._db.execute(
+            "DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < $1", before
+        )

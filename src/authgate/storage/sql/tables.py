@@ -124,3 +124,16 @@ sessions = Table(
     Column("expires_at", BigInteger, nullable=False),
     Column("revoked_at", BigInteger, nullable=True),
 )
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kid", String(64), nullable=False, unique=True),
+    Column("alg", String(16), nullable=False),
+    Column("public_jwk", Text, nullable=False),
+    Column("private_sealed", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("signs_from", BigInteger, nullable=False),
+    Column("retired_at", BigInteger, nullable=True),
+)

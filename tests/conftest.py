@@ -30,6 +30,9 @@ from authgate.web.app import create_app
 POSTGRES_URL = os.environ.get("AUTHGATE_TEST_POSTGRES_URL")
 TABLES = (
     "signing_keys",
+    "memberships",
+    "space_domains",
+    "spaces",
     "sessions",
     "consents",
     "authorization_codes",

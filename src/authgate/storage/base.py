@@ -13,6 +13,7 @@ from authgate.domain import (
     AuthorizationCode,
     Client,
     ClientPk,
+    Membership,
     NewAccessToken,
     NewAuthorizationCode,
     NewClient,
@@ -20,6 +21,8 @@ from authgate.domain import (
     RefreshToken,
     Session,
     SigningKey,
+    Space,
+    SpaceId,
     TokenId,
     User,
     UserId,
@@ -28,6 +31,10 @@ from authgate.domain import (
 
 class EmailTaken(Exception):
     """A user with this e-mail address already exists."""
+
+
+class SlugTaken(Exception):
+    """A space with this slug or one of these domains already exists."""
 
 
 class UserStore(Protocol):
@@ -113,7 +120,12 @@ class ConsentStore(Protocol):
 
 class SessionStore(Protocol):
     async def create(
-        self, secret_digest: bytes, user_id: UserId, now: int, expires_at: int
+        self,
+        secret_digest: bytes,
+        user_id: UserId,
+        now: int,
+        expires_at: int,
+        space_id: SpaceId | None = None,
     ) -> TokenId: ...
     async def get(self, session_id: TokenId) -> tuple[Session, bytes] | None:
         """A live or dead session with its secret digest; callers check expiry."""
@@ -143,3 +155,21 @@ class KeyStore(Protocol):
     async def delete_retired(self, before: int) -> int:
         """Delete keys retired before ``before``; returns how many."""
         ...
+
+
+class SpaceStore(Protocol):
+    async def create(self, slug: str, name: str, domains: tuple[str, ...], now: int) -> Space:
+        """Raises :class:`SlugTaken` when the slug or a domain is taken."""
+        ...
+
+    async def by_slug(self, slug: str) -> Space | None: ...
+    async def by_id(self, space_id: SpaceId) -> Space | None: ...
+    async def by_domain(self, domain: str) -> Space | None: ...
+    async def all(self) -> list[Space]: ...
+
+    async def add_member(self, member: Membership) -> Membership:
+        """Add the membership, or replace the role and profile of an existing one."""
+        ...
+
+    async def membership(self, space_id: SpaceId, user_id: UserId) -> Membership | None: ...
+    async def members(self, space_id: SpaceId) -> list[Membership]: ...

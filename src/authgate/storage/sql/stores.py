@@ -5,6 +5,7 @@ Each statement is written once and runs on both SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, cast
 
 from authgate.domain import (
@@ -12,22 +13,26 @@ from authgate.domain import (
     AuthorizationCode,
     Client,
     ClientPk,
+    Membership,
     NewAccessToken,
     NewAuthorizationCode,
     NewClient,
     NewRefreshToken,
     RefreshPolicy,
     RefreshToken,
+    Role,
     Session,
     SigningKey,
+    Space,
+    SpaceId,
     TokenId,
     User,
     UserId,
 )
-from authgate.storage.base import EmailTaken
+from authgate.storage.base import EmailTaken, SlugTaken
 from authgate.storage.sql.driver import Database, Executor, Row
 
-_USER_COLUMNS = "id, email, name, password_hash, created_at, is_active"
+_USER_COLUMNS = "id, email, name, password_hash, created_at, is_active, subject, email_verified"
 
 
 def _user(row: Row) -> User:
@@ -38,6 +43,8 @@ def _user(row: Row) -> User:
         password_hash=row["password_hash"],
         created_at=row["created_at"],
         is_active=bool(row["is_active"]),
+        subject=row["subject"],
+        email_verified=bool(row["email_verified"]),
     )
 
 
@@ -51,13 +58,14 @@ class SqlUserStore:
             if await tx.fetchval("SELECT 1 FROM users WHERE email = $1", email):
                 raise EmailTaken(email)
             row = await tx.fetchrow(
-                "INSERT INTO users (email, name, password_hash, is_active, created_at) "
-                f"VALUES ($1, $2, $3, $4, $5) RETURNING {_USER_COLUMNS}",
+                "INSERT INTO users (email, name, password_hash, is_active, created_at, subject) "
+                f"VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_USER_COLUMNS}",
                 email,
                 name,
                 password_hash,
                 True,
                 now,
+                str(uuid.uuid4()),
             )
         assert row is not None
         return _user(row)
@@ -169,19 +177,21 @@ class SqlClientStore:
 
 _ACCESS_COLUMNS = (
     "id, secret_digest, client_pk, user_id, scope, issued_at, expires_at, revoked_at, "
-    "family_id, grant_type"
+    "family_id, grant_type, space_id"
 )
 _REFRESH_COLUMNS = (
     "id, secret_digest, client_pk, user_id, scope, issued_at, expires_at, used_at, "
-    "revoked_at, family_id"
+    "revoked_at, family_id, space_id, auth_time"
 )
 _INSERT_ACCESS = (
     "INSERT INTO access_tokens (secret_digest, client_pk, user_id, scope, issued_at, "
-    "expires_at, family_id, grant_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+    "expires_at, family_id, grant_type, space_id) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
 )
 _INSERT_REFRESH = (
     "INSERT INTO refresh_tokens (secret_digest, client_pk, user_id, scope, issued_at, "
-    "expires_at, family_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+    "expires_at, family_id, space_id, auth_time) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
 )
 
 
@@ -197,6 +207,7 @@ def _access(row: Row) -> AccessToken:
         revoked_at=row["revoked_at"],
         family_id=row["family_id"],
         grant_type=row["grant_type"],
+        space_id=row["space_id"],
     )
 
 
@@ -212,6 +223,8 @@ def _refresh(row: Row) -> RefreshToken:
         used_at=row["used_at"],
         revoked_at=row["revoked_at"],
         family_id=TokenId(row["family_id"]),
+        space_id=row["space_id"],
+        auth_time=row["auth_time"],
     )
 
 
@@ -227,6 +240,7 @@ async def _insert_access(db: Executor, new: NewAccessToken) -> TokenId:
             new.expires_at,
             new.family_id,
             new.grant_type,
+            new.space_id,
         )
     )
 
@@ -242,6 +256,8 @@ async def _insert_refresh(db: Executor, new: NewRefreshToken, family: TokenId) -
             new.issued_at,
             new.expires_at,
             family,
+            new.space_id,
+            new.auth_time,
         )
     )
 
@@ -317,7 +333,8 @@ class SqlTokenStore:
 
 _CODE_COLUMNS = (
     "id, secret_digest, client_pk, user_id, redirect_uri, scope, code_challenge, "
-    "code_challenge_method, nonce, issued_at, expires_at, used_at, family_id"
+    "code_challenge_method, nonce, issued_at, expires_at, used_at, family_id, space_id, "
+    "auth_time"
 )
 
 
@@ -336,6 +353,8 @@ def _code(row: Row) -> AuthorizationCode:
         expires_at=row["expires_at"],
         used_at=row["used_at"],
         family_id=row["family_id"],
+        space_id=row["space_id"],
+        auth_time=row["auth_time"],
     )
 
 
@@ -348,7 +367,8 @@ class SqlCodeStore:
             await self._db.fetchval(
                 "INSERT INTO authorization_codes (secret_digest, client_pk, user_id, "
                 "redirect_uri, scope, code_challenge, code_challenge_method, nonce, issued_at, "
-                "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                "expires_at, space_id, auth_time) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
                 new.secret_digest,
                 new.client_pk,
                 new.user_id,
@@ -359,6 +379,8 @@ class SqlCodeStore:
                 new.nonce,
                 new.issued_at,
                 new.expires_at,
+                new.space_id,
+                new.auth_time,
             )
         )
 
@@ -429,22 +451,28 @@ class SqlSessionStore:
         self._db = db
 
     async def create(
-        self, secret_digest: bytes, user_id: UserId, now: int, expires_at: int
+        self,
+        secret_digest: bytes,
+        user_id: UserId,
+        now: int,
+        expires_at: int,
+        space_id: SpaceId | None = None,
     ) -> TokenId:
         return TokenId(
             await self._db.fetchval(
-                "INSERT INTO sessions (secret_digest, user_id, created_at, expires_at) "
-                "VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO sessions (secret_digest, user_id, created_at, expires_at, space_id) "
+                "VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 secret_digest,
                 user_id,
                 now,
                 expires_at,
+                space_id,
             )
         )
 
     async def get(self, session_id: TokenId) -> tuple[Session, bytes] | None:
         row = await self._db.fetchrow(
-            "SELECT id, secret_digest, user_id, created_at, expires_at FROM sessions "
+            "SELECT id, secret_digest, user_id, created_at, expires_at, space_id FROM sessions "
             "WHERE id = $1 AND revoked_at IS NULL",
             session_id,
         )
@@ -455,6 +483,7 @@ class SqlSessionStore:
             user_id=UserId(row["user_id"]),
             created_at=row["created_at"],
             expires_at=row["expires_at"],
+            space_id=row["space_id"],
         )
         return session, bytes(row["secret_digest"])
 
@@ -517,3 +546,126 @@ class SqlKeyStore:
         return await self._db.execute(
             "DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < $1", before
         )
+
+
+def _space(row: Row, domains: tuple[str, ...]) -> Space:
+    return Space(
+        id=SpaceId(row["id"]),
+        slug=row["slug"],
+        name=row["name"],
+        created_at=row["created_at"],
+        domains=domains,
+    )
+
+
+def _membership(row: Row) -> Membership:
+    return Membership(
+        space_id=SpaceId(row["space_id"]),
+        user_id=UserId(row["user_id"]),
+        role=cast(Role, row["role"]),
+        name=row["name"],
+        picture=row["picture"],
+        phone_number=row["phone_number"],
+        created_at=row["created_at"],
+    )
+
+
+_MEMBER_COLUMNS = "space_id, user_id, role, name, picture, phone_number, created_at"
+
+
+class SqlSpaceStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, slug: str, name: str, domains: tuple[str, ...], now: int) -> Space:
+        async with self._db.transaction() as tx:
+            taken = await tx.fetchval("SELECT 1 FROM spaces WHERE slug = $1", slug)
+            for domain in domains:
+                taken = taken or await tx.fetchval(
+                    "SELECT 1 FROM space_domains WHERE domain = $1", domain
+                )
+            if taken:
+                raise SlugTaken(slug)
+            row = await tx.fetchrow(
+                "INSERT INTO spaces (slug, name, created_at) VALUES ($1, $2, $3) "
+                "RETURNING id, slug, name, created_at",
+                slug,
+                name,
+                now,
+            )
+            assert row is not None
+            for domain in domains:
+                await tx.execute(
+                    "INSERT INTO space_domains (domain, space_id) VALUES ($1, $2)",
+                    domain,
+                    row["id"],
+                )
+        return _space(row, domains)
+
+    async def _with_domains(self, row: Row | None) -> Space | None:
+        if row is None:
+            return None
+        rows = await self._db.fetch(
+            "SELECT domain FROM space_domains WHERE space_id = $1 ORDER BY domain", row["id"]
+        )
+        return _space(row, tuple(r["domain"] for r in rows))
+
+    async def by_slug(self, slug: str) -> Space | None:
+        row = await self._db.fetchrow(
+            "SELECT id, slug, name, created_at FROM spaces WHERE slug = $1", slug
+        )
+        return await self._with_domains(row)
+
+    async def by_id(self, space_id: SpaceId) -> Space | None:
+        row = await self._db.fetchrow(
+            "SELECT id, slug, name, created_at FROM spaces WHERE id = $1", space_id
+        )
+        return await self._with_domains(row)
+
+    async def by_domain(self, domain: str) -> Space | None:
+        row = await self._db.fetchrow(
+            "SELECT s.id, s.slug, s.name, s.created_at FROM spaces s "
+            "JOIN space_domains d ON d.space_id = s.id WHERE d.domain = $1",
+            domain,
+        )
+        return await self._with_domains(row)
+
+    async def all(self) -> list[Space]:
+        rows = await self._db.fetch("SELECT id, slug, name, created_at FROM spaces ORDER BY slug")
+        domains = await self._db.fetch("SELECT domain, space_id FROM space_domains ORDER BY domain")
+        by_space: dict[int, list[str]] = {}
+        for d in domains:
+            by_space.setdefault(d["space_id"], []).append(d["domain"])
+        return [_space(row, tuple(by_space.get(row["id"], []))) for row in rows]
+
+    async def add_member(self, member: Membership) -> Membership:
+        row = await self._db.fetchrow(
+            f"INSERT INTO memberships ({_MEMBER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+            "ON CONFLICT (space_id, user_id) DO UPDATE SET role = excluded.role, "
+            "name = excluded.name, picture = excluded.picture, "
+            f"phone_number = excluded.phone_number RETURNING {_MEMBER_COLUMNS}",
+            member.space_id,
+            member.user_id,
+            member.role,
+            member.name,
+            member.picture,
+            member.phone_number,
+            member.created_at,
+        )
+        assert row is not None
+        return _membership(row)
+
+    async def membership(self, space_id: SpaceId, user_id: UserId) -> Membership | None:
+        row = await self._db.fetchrow(
+            f"SELECT {_MEMBER_COLUMNS} FROM memberships WHERE space_id = $1 AND user_id = $2",
+            space_id,
+            user_id,
+        )
+        return None if row is None else _membership(row)
+
+    async def members(self, space_id: SpaceId) -> list[Membership]:
+        rows = await self._db.fetch(
+            f"SELECT {_MEMBER_COLUMNS} FROM memberships WHERE space_id = $1 ORDER BY user_id",
+            space_id,
+        )
+        return [_membership(row) for row in rows]

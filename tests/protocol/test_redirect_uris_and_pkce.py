@@ -59,6 +59,67 @@ def test_redirect_uri_matching(requested: str, registered: str, rule: str, ok: b
     assert redirect_uri_matches(requested, registered, rule) is ok
 
 
+LOOPBACK = "http://127.0.0.1/callback"
+
+
+@pytest.mark.parametrize(
+    "requested",
+    [
+        pytest.param("http://evil.com@127.0.0.1:9000/callback", id="userinfo"),
+        pytest.param("http://evil.com:x@127.0.0.1:9000/callback", id="userinfo-password"),
+        pytest.param("http://127.0.0.1:9000/callback#frag", id="fragment"),
+        pytest.param("http://127.0.0.1:9000/callback#", id="empty-fragment"),
+        pytest.param("http://127.0.0.1:abc/callback", id="non-numeric-port"),
+        pytest.param("http://127.0.0.1:9000:9001/callback", id="doubled-port"),
+        pytest.param("http://127.0.0.1:+80/callback", id="signed-port"),
+        pytest.param("http://127.0.0.1:\u0663/callback", id="unicode-digit-port"),
+        pytest.param("http://127.0.0.1:99999/callback", id="port-out-of-range"),
+        pytest.param("http://127.0.0.1:/callback", id="empty-port"),
+        pytest.param("http://127.0.0.1:9000/call\tback", id="tab-in-path"),
+        pytest.param("http://127.0.0.1:90\t00/callback", id="tab-in-port"),
+        pytest.param("\thttp://127.0.0.1:9000/callback", id="leading-tab"),
+        pytest.param("http://127.0.0.1:9000/callback\n", id="trailing-newline"),
+        pytest.param("http://127.0.0.1:9000/callback?x=1", id="other-query"),
+        pytest.param("http://127.0.0.1:9000/Callback", id="other-path"),
+        pytest.param("http://127.0.0.2:9000/callback", id="other-host"),
+        pytest.param("http://[::1]:9000/callback", id="other-loopback-host"),
+        pytest.param("https://127.0.0.1:9000/callback", id="other-scheme"),
+    ],
+)
+@pytest.mark.parametrize("rule", ["exact", "host_and_path"])
+def test_loopback_requests_differ_only_in_a_numeric_port_rfc8252_7_3(
+    requested: str, rule: str
+) -> None:
+    if rule == "host_and_path" and requested.endswith("?x=1"):
+        assert redirect_uri_matches(requested, LOOPBACK, rule)  # the query may differ
+        return
+    assert not redirect_uri_matches(requested, LOOPBACK, rule)
+
+
+@pytest.mark.parametrize(
+    "requested",
+    [
+        "http://evil.com@127.0.0.1:9000/callback",
+        "http://127.0.0.1:9000/callback#frag",
+        "http://127.0.0.1:abc/callback",
+        "http://127.0.0.1:9000:9001/callback",
+        "http://127.0.0.1:9000/call\tback",
+    ],
+)
+def test_requested_uris_fail_registration_validation_too(requested: str) -> None:
+    with pytest.raises(InvalidRequest):
+        validate_redirect_uri(requested)
+
+
+@pytest.mark.parametrize(
+    "requested",
+    ["http://127.0.0.1:9000/callback", "http://127.0.0.1:1/callback", "http://127.0.0.1/callback"],
+)
+def test_loopback_port_may_vary(requested: str) -> None:
+    assert redirect_uri_matches(requested, LOOPBACK, "exact")
+    assert redirect_uri_matches(requested, "http://127.0.0.1:8000/callback", "exact")
+
+
 def test_s256_matches_rfc7636_appendix_b() -> None:
     verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
     assert pkce.s256(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"

@@ -67,3 +67,55 @@ class TestDemoCallback:
     async def test_callback_shows_errors(self, http: httpx.AsyncClient) -> None:
         r = await http.get("/demo/callback", params={"error": "access_denied", "state": "st"})
         assert "access_denied" in r.text
+
+
+class TestLogoutNeedsCsrf:
+    """A sign-out is a state change: only with the form's CSRF token, and then for real."""
+
+    @pytest.mark.parametrize(
+        "data",
+        [{}, {"csrf_token": "forged"}, {"csrf_token": "\u00e9"}, {"next": "/"}],
+        ids=["no-token", "wrong-token", "non-ascii-token", "only-next"],
+    )
+    async def test_cross_site_post_keeps_the_session_and_cookie(
+        self, http: httpx.AsyncClient, make: Factory, data: dict[str, str]
+    ) -> None:
+        await make.user()
+        await Browser(http).login()
+        r = await http.post("/logout", data=data)
+        assert r.status_code == 403
+        assert "authgate_session" not in r.headers.get("set-cookie", "")
+        assert "Sign out?" in r.text
+        assert "alice@example.com" in (await http.get("/")).text
+        # The confirmation page carries a fresh form that does sign out.
+        r = await http.post("/logout", data=hidden_inputs(r.text))
+        assert r.status_code == 303
+        assert (await http.get("/")).status_code == 303
+
+    async def test_real_logout_revokes_the_server_side_session(
+        self, http: httpx.AsyncClient, make: Factory
+    ) -> None:
+        await make.user()
+        await Browser(http).login()
+        cookie = http.cookies["authgate_session"]
+        http.cookies.clear()
+        http.cookies.set("authgate_session", cookie)  # control: this is how it is replayed
+        home = await http.get("/")
+        assert "alice@example.com" in home.text
+        r = await http.post("/logout", data=hidden_inputs(home.text))
+        assert r.status_code == 303
+        assert 'authgate_session=""' in r.headers["set-cookie"]
+        assert "max-age=0" in r.headers["set-cookie"].lower()
+        # The old cookie, replayed, no longer signs anyone in.
+        http.cookies.clear()
+        http.cookies.set("authgate_session", cookie)
+        r = await http.get("/")
+        assert r.status_code == 303
+        assert r.headers["location"].startswith("/login")
+
+    async def test_logout_without_a_session_just_goes_to_sign_in(
+        self, http: httpx.AsyncClient
+    ) -> None:
+        r = await http.post("/logout", data={"csrf_token": "x"})
+        assert r.status_code == 303
+        assert r.headers["location"] == "/login"

@@ -260,6 +260,33 @@ async def test_loopback_redirect_matches_any_port_rfc8252_7_3(
     assert r.status_code == 200, r.text
 
 
+@pytest.mark.parametrize(
+    "requested",
+    [
+        "http://evil.com@127.0.0.1:9000/cb",
+        "http://127.0.0.1:9000/cb#x",
+        "http://127.0.0.1:abc/cb",
+        "http://127.0.0.1:9000:9001/cb",
+        "http://127.0.0.1:9000/c\tb",
+    ],
+    ids=["userinfo", "fragment", "non-numeric-port", "doubled-port", "tab"],
+)
+async def test_loopback_redirect_is_parsed_strictly_rfc8252_7_3(
+    browser: Browser, make: Factory, requested: str
+) -> None:
+    """Only the port of a loopback redirect may vary; anything registration refuses is
+    refused in a request too, and shown, never redirected to."""
+    reg = await make.client(
+        grant_types=["authorization_code"], redirect_uris=["http://127.0.0.1/cb"], public=True
+    )
+    r = await browser.authorize(
+        response_type="code", client_id=reg.client.client_id, redirect_uri=requested
+    )
+    assert r.status_code == 400
+    assert "location" not in r.headers
+    assert "does not match" in r.text
+
+
 async def test_public_client_must_use_pkce_rfc9700_2_1_1(browser: Browser, make: Factory) -> None:
     reg = await make.client(grant_types=["authorization_code"], redirect_uris=[CB], public=True)
     r = await browser.authorize(response_type="code", client_id=reg.client.client_id, state="s")
@@ -525,6 +552,8 @@ async def test_code_of_another_client_is_invalid_grant(
     code = await browser.code_for(**_params(app_client))
     other = await make.client(name="Other", grant_types=["authorization_code"], redirect_uris=[CB])
     r = await _exchange(browser.http, other, code)
+    unknown = await _exchange(browser.http, other, "999." + "A" * 43)
+    assert r.json() == unknown.json()  # does not confirm that the code exists
     assert r.json()["error"] == "invalid_grant"
     assert (await _exchange(browser.http, app_client, code)).status_code == 200
 

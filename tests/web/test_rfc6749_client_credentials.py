@@ -200,3 +200,64 @@ async def test_other_methods_get_an_rfc_error_not_a_bare_405(http: httpx.AsyncCl
         assert r.status_code == 400
         assert r.json()["error"] == "invalid_request"
         assert r.headers["cache-control"] == "no-store"
+
+
+async def test_client_authentication_failures_are_indistinguishable_rfc6749_5_2(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    """Whether a client exists, or is public or confidential, is not told by the answer:
+    every failure is the same 401 ``invalid_client`` with the same description."""
+    confidential = await make.client()
+    public = await make.client(
+        name="Public",
+        public=True,
+        grant_types=["authorization_code"],
+        redirect_uris=["https://a.example/cb"],
+    )
+    assert confidential.client_secret
+    cid, pid = confidential.client.client_id, public.client.client_id
+    grant = {"grant_type": "client_credentials"}
+    attempts: dict[str, tuple[dict[str, str], tuple[str, str] | None]] = {
+        "unknown, post": ({"client_id": "nobody", "client_secret": "x"}, None),
+        "unknown, no secret": ({"client_id": "nobody"}, None),
+        "unknown, basic": ({}, ("nobody", "x")),
+        "wrong secret, post": ({"client_id": cid, "client_secret": "x"}, None),
+        "wrong secret, basic": ({}, (cid, "x")),
+        "confidential without secret": ({"client_id": cid}, None),
+        "public with secret, post": ({"client_id": pid, "client_secret": "x"}, None),
+        "public with secret, basic": ({}, (pid, "x")),
+        "no client_id": ({}, None),
+        "basic and another client_id": ({"client_id": pid}, (cid, confidential.client_secret)),
+        "client_id with NUL": ({}, ("a\x00b", "x")),
+        "huge client_id": ({}, ("x" * 5000, "x")),
+    }
+    bodies = {}
+    for what, (data, auth) in attempts.items():
+        r = await http.post(TOKEN, data={**grant, **data}, auth=auth)
+        assert r.status_code == 401, (what, r.text)
+        assert r.headers["www-authenticate"] == 'Basic realm="token", charset="UTF-8"', what
+        bodies[what] = r.json()
+    expected = {"error": "invalid_client", "error_description": "client authentication failed"}
+    assert bodies == dict.fromkeys(attempts, expected)
+
+
+async def test_client_secret_post_failure_carries_the_basic_challenge_rfc9110_15_5_2(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    """A 401 MUST carry ``WWW-Authenticate``, also when the client used the form body (the
+    README shows this answer)."""
+    reg = await make.client()
+    r = await http.post(
+        TOKEN,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": reg.client.client_id,
+            "client_secret": "not-the-secret",
+        },
+    )
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"] == 'Basic realm="token", charset="UTF-8"'
+    assert r.json() == {
+        "error": "invalid_client",
+        "error_description": "client authentication failed",
+    }

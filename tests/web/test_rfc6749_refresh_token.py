@@ -118,7 +118,13 @@ async def test_refresh_token_of_another_client_is_invalid_grant(
     assert other.client_secret
     r = await _refresh(http, (other.client.client_id, other.client_secret), first["refresh_token"])
     assert r.status_code == 400
-    assert r.json()["error"] == "invalid_grant"
+    # The same answer as for a token that does not exist: it must not confirm that it does.
+    unknown = await _refresh(http, (other.client.client_id, other.client_secret), "1." + "A" * 43)
+    assert r.json() == unknown.json()
+    assert r.json() == {
+        "error": "invalid_grant",
+        "error_description": "the refresh token is invalid, expired or revoked",
+    }
 
 
 async def test_malformed_and_unknown_refresh_tokens(http: httpx.AsyncClient, make: Factory) -> None:

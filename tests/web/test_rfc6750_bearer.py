@@ -172,3 +172,18 @@ class TestQueryParameterAllowed:
     async def test_realm_comes_from_settings(self, http: httpx.AsyncClient) -> None:
         r = await http.get("/api/me")
         assert r.headers["www-authenticate"] == 'Bearer realm="Doorkeeper"'
+
+
+@pytest.mark.parametrize("alias", ["0{id}.{secret}", "00{id}.{secret}", "{id}.{secret}="])
+async def test_only_the_canonical_token_form_is_accepted(
+    http: httpx.AsyncClient, make: Factory, alias: str
+) -> None:
+    """``02.<secret>`` is not token 2: one token, one spelling (no aliases to bypass
+    deny-lists or caches keyed by the presented string)."""
+    token = await _client_token(http, make, scopes=["read"])
+    row_id, _, secret = token.partition(".")
+    assert (await http.get("/api/me", headers={"Authorization": f"Bearer {token}"})).is_success
+    other = alias.format(id=row_id, secret=secret)
+    r = await http.get("/api/me", headers={"Authorization": f"Bearer {other}"})
+    assert r.status_code == 401
+    assert 'error="invalid_token"' in r.headers["www-authenticate"]

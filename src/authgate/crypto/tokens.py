@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 SECRET_BYTES = 32  # 256 bits
-MAX_TOKEN_LENGTH = 200
+_ID_LIMIT = 2**63  # ids are int64 row ids
+_CANONICAL = re.compile(r"([1-9][0-9]{0,18})\.([A-Za-z0-9_-]{43})").fullmatch
 
 
 def new_secret() -> str:
@@ -36,18 +38,18 @@ def format_token(row_id: int, secret: str) -> str:
 
 
 def parse_token(token: str) -> tuple[int, str] | None:
-    """Split ``<id>.<secret>``; ``None`` for anything not of that shape."""
-    if len(token) > MAX_TOKEN_LENGTH:
+    """Split ``<id>.<secret>``; ``None`` for anything but the one canonical form.
+
+    The id is ASCII digits without a leading zero and below 2**63 (so ``02.<secret>`` is
+    not token 2), the secret exactly 43 characters of the URL-safe alphabet, as
+    :func:`new_secret` makes them. One regular-expression pass checks it all.
+    """
+    match = _CANONICAL(token)
+    if match is None:
         return None
-    row_id, sep, secret = token.partition(".")
-    if not sep or not secret or not row_id.isascii() or not row_id.isdigit():
-        return None
-    if len(row_id) > 19:
-        return None
+    row_id, secret = match.groups()
     value = int(row_id)
-    if value >= 2**63:
-        return None
-    return value, secret
+    return (value, secret) if value < _ID_LIMIT else None
 
 
 def new_client_id() -> str:

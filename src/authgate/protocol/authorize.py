@@ -23,13 +23,17 @@ from authgate.errors import (
     UnsupportedResponseType,
 )
 from authgate.protocol import pkce
+from authgate.protocol.client_auth import plausible_client_id
 from authgate.protocol.issuer import TokenIssuer
-from authgate.protocol.redirect_uris import redirect_uri_matches
-from authgate.protocol.requests import Params, check_values, collect
+from authgate.protocol.redirect_uris import redirect_uri_matches, validate_redirect_uri
+from authgate.protocol.requests import Params, check_values, collect, safe_description
 from authgate.protocol.scopes import format_scope, narrow, parse_scope
 from authgate.storage.base import ClientStore, CodeStore, ConsentStore
 
 ResponseType = Literal["code", "token"]
+#: OAuth 2.0 Multiple Response Type Encoding Practices §2.1 and Form Post Response Mode §2.
+ResponseMode = Literal["query", "fragment", "form_post"]
+_MODES: frozenset[str] = frozenset({"query", "fragment", "form_post"})
 _GRANT_FOR: dict[str, str] = {"code": "authorization_code", "token": "implicit"}
 _PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 
@@ -45,7 +49,7 @@ class RedirectError(Exception):
     error: OAuthError
     redirect_uri: str
     state: str | None
-    fragment: bool
+    response_mode: ResponseMode
 
 
 @dataclass(frozen=True)
@@ -60,12 +64,25 @@ class AuthorizationRequest:
     code_challenge_method: str | None
     nonce: str | None
     prompt: frozenset[str]
+    response_mode: ResponseMode
     #: the validated parameters, to carry the request through login and consent
     params: Params = field(repr=False)
 
-    @property
-    def fragment(self) -> bool:
-        return self.response_type == "token"
+
+@dataclass(frozen=True)
+class AuthorizationResponse:
+    """What goes back to the client's redirect URI, and how: in the query (§4.1.2), in the
+    fragment (§4.2.2) or as an auto-submitted HTML form (OAuth 2.0 Form Post Response Mode)."""
+
+    redirect_uri: str
+    values: dict[str, str]
+    response_mode: ResponseMode
+
+    def url(self) -> str:
+        """The redirect for the ``query`` and ``fragment`` modes."""
+        return build_redirect(
+            self.redirect_uri, self.values, fragment=self.response_mode == "fragment"
+        )
 
 
 @dataclass(frozen=True)
@@ -76,16 +93,28 @@ class AuthorizePolicy:
     code_lifetime: int = 600
 
 
-def build_redirect(
-    redirect_uri: str, values: Mapping[str, str | int | None], *, fragment: bool
-) -> str:
+def build_redirect(redirect_uri: str, values: Mapping[str, str], *, fragment: bool) -> str:
     """Add ``values`` to the redirect URI's query (or fragment for implicit, §4.2.2)."""
-    clean = {k: str(v) for k, v in values.items() if v is not None}
     parts = urlsplit(redirect_uri)
     if fragment:
-        return urlunsplit(parts._replace(fragment=urlencode(clean)))
-    query = f"{parts.query}&{urlencode(clean)}" if parts.query else urlencode(clean)
+        return urlunsplit(parts._replace(fragment=urlencode(values)))
+    query = f"{parts.query}&{urlencode(values)}" if parts.query else urlencode(values)
     return urlunsplit(parts._replace(query=query))
+
+
+def _response(
+    redirect_uri: str, values: Mapping[str, str | int | None], mode: ResponseMode
+) -> AuthorizationResponse:
+    clean = {k: str(v) for k, v in values.items() if v is not None}
+    return AuthorizationResponse(redirect_uri, clean, mode)
+
+
+def _response_mode(response_type: str | None, requested: str | None) -> ResponseMode:
+    """The requested mode when it is allowed, else the response type's default (Multiple
+    Response Type Encoding Practices §5: tokens never go in the query)."""
+    if requested in _MODES and not (requested == "query" and response_type == "token"):
+        return requested  # type: ignore[return-value]
+    return "fragment" if response_type == "token" else "query"
 
 
 class AuthorizeEndpoint:
@@ -114,7 +143,7 @@ class AuthorizeEndpoint:
         if client_id is None:
             raise AuthorizePageError("the request has no client_id")
         client = None
-        if len(client_id) <= 200 and "\x00" not in client_id:
+        if plausible_client_id(client_id):
             client = await self._clients.by_client_id(client_id)
         if client is None:
             raise AuthorizePageError("the application (client_id) is not known")
@@ -128,7 +157,13 @@ class AuthorizeEndpoint:
                     f"{len(client.redirect_uris)}; it must say which one to use"
                 )
             return client, client.redirect_uris[0]
-        if len(requested) > 2000 or not any(
+        # The requested URI must itself be one that registration would accept (no userinfo,
+        # fragment, whitespace or malformed port) before it is matched at all.
+        try:
+            validate_redirect_uri(requested)
+        except InvalidRequest:
+            requested = ""
+        if not requested or not any(
             redirect_uri_matches(requested, registered, self._policy.redirect_uri_matching)
             for registered in client.redirect_uris
         ):
@@ -142,10 +177,11 @@ class AuthorizeEndpoint:
         client, redirect_uri = await self._client_and_redirect(params, repeated)
         state = params.get("state")
         response_type = params.get("response_type")
-        fragment = response_type == "token"
+        requested_mode = params.get("response_mode")
+        mode = _response_mode(response_type, requested_mode)
 
         def fail(error: OAuthError) -> RedirectError:
-            return RedirectError(error, redirect_uri, state, fragment)
+            return RedirectError(error, redirect_uri, state, mode)
 
         if repeated:
             raise fail(InvalidRequest(f"parameter {sorted(repeated)[0]!r} was sent more than once"))
@@ -161,6 +197,10 @@ class AuthorizeEndpoint:
             )
         if not client.allows_grant(_GRANT_FOR[response_type]):
             raise fail(UnauthorizedClient(f"this client may not use response_type={response_type}"))
+        if requested_mode is not None and requested_mode != mode:
+            if requested_mode in _MODES:
+                raise fail(InvalidRequest("response_mode=query is not allowed for tokens"))
+            raise fail(InvalidRequest(f"response_mode {requested_mode[:40]!r} is not supported"))
         try:
             scopes = narrow(parse_scope(params.get("scope")), client.scopes)
             scopes = narrow(scopes, self._catalog, what="this server")
@@ -189,6 +229,7 @@ class AuthorizeEndpoint:
             code_challenge_method=method if response_type == "code" else None,
             nonce=params.get("nonce"),
             prompt=prompt,
+            response_mode=mode,
             params=params,
         )
 
@@ -198,30 +239,31 @@ class AuthorizeEndpoint:
         granted = await self._consents.scopes(user_id, request.client.pk)
         return not request.scopes <= granted
 
-    def error_redirect(self, error: RedirectError) -> str:
+    def error_redirect(self, error: RedirectError) -> AuthorizationResponse:
+        """§4.1.2.1: ``error_description`` keeps to the characters the RFC allows."""
         values: dict[str, str | int | None] = {
             "error": error.error.error,
-            "error_description": error.error.description or None,
+            "error_description": safe_description(error.error.description) or None,
             "state": error.state,
             "iss": self.issuer_url,
         }
-        return build_redirect(error.redirect_uri, values, fragment=error.fragment)
+        return _response(error.redirect_uri, values, error.response_mode)
 
-    def deny(self, request: AuthorizationRequest) -> str:
+    def deny(self, request: AuthorizationRequest) -> AuthorizationResponse:
         """The user clicked Deny: §4.1.2.1 ``access_denied``."""
         return self.error_redirect(
             RedirectError(
                 AccessDenied("the user denied the request"),
                 request.redirect_uri,
                 request.state,
-                request.fragment,
+                request.response_mode,
             )
         )
 
     async def approve(
         self, request: AuthorizationRequest, user_id: UserId, *, remember: bool
-    ) -> str:
-        """Issue the code (§4.1.2) or token (§4.2.2) and return the redirect to the client."""
+    ) -> AuthorizationResponse:
+        """Issue the code (§4.1.2) or token (§4.2.2) and return the response to the client."""
         now = self._issuer.now()
         if remember:
             await self._consents.grant(user_id, request.client.pk, request.scopes, now)
@@ -257,4 +299,4 @@ class AuthorizeEndpoint:
             }
         values["state"] = request.state
         values["iss"] = self.issuer_url
-        return build_redirect(request.redirect_uri, values, fragment=request.fragment)
+        return _response(request.redirect_uri, values, request.response_mode)

@@ -20,6 +20,15 @@ from authgate.storage.base import ClientStore
 
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
 _DUMMY_DIGEST = digest("authgate-no-such-client")
+MAX_CLIENT_ID_LENGTH = 200
+#: One description for every failure, so that answers do not tell which clients exist or
+#: whether one is public or confidential.
+AUTH_FAILED = "client authentication failed"
+
+
+def plausible_client_id(value: str) -> bool:
+    """Worth a look-up: not over-long and without NUL (which PostgreSQL text refuses)."""
+    return len(value) <= MAX_CLIENT_ID_LENGTH and "\x00" not in value
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,17 +56,17 @@ def extract_credentials(params: Params, authorization: str | None) -> Credential
         try:
             client_id, secret = _basic(authorization)
         except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise InvalidClient("malformed HTTP Basic credentials") from None
+            raise InvalidClient(AUTH_FAILED) from None
         if "client_secret" in params:
             raise InvalidRequest("send client credentials either by HTTP Basic or in the body")
         if params.get("client_id", client_id) != client_id:
-            raise InvalidClient("client_id does not match HTTP Basic credentials")
+            raise InvalidClient(AUTH_FAILED)
         if not client_id or "\x00" in client_id + secret:
-            raise InvalidClient("malformed HTTP Basic credentials")
+            raise InvalidClient(AUTH_FAILED)
         return Credentials(client_id, secret, "client_secret_basic")
     posted_id = params.get("client_id")
     if posted_id is None:
-        raise InvalidClient("client authentication is required: send client_id")
+        raise InvalidClient(AUTH_FAILED)
     posted_secret = params.get("client_secret")
     method: AuthMethod = "none" if posted_secret is None else "client_secret_post"
     return Credentials(posted_id, posted_secret, method)
@@ -70,17 +79,14 @@ class ClientAuthenticator:
     async def authenticate(self, params: Params, authorization: str | None) -> Client:
         """The authenticated client, or :class:`InvalidClient` (401)."""
         creds = extract_credentials(params, authorization)
-        client = await self._clients.by_client_id(creds.client_id)
-        if client is None:
-            if creds.secret is not None:
-                matches(creds.secret, _DUMMY_DIGEST)  # same work as for a known client
-            raise InvalidClient("unknown client or wrong client credentials")
-        if client.is_public:
-            if creds.secret is not None:
-                raise InvalidClient("this client is public and has no secret; send only client_id")
-            return client
-        if creds.secret is None:
-            raise InvalidClient("this client is confidential: send its client_secret")
-        if not matches(creds.secret, client.secret_digest):
-            raise InvalidClient("unknown client or wrong client credentials")
+        client = None
+        if plausible_client_id(creds.client_id):
+            client = await self._clients.by_client_id(creds.client_id)
+        if client is not None and client.is_public and creds.secret is None:
+            return client  # a public client sends only its client_id
+        expected = None if client is None or client.is_public else client.secret_digest
+        # Unknown and public clients cost the same digest work as a wrong secret.
+        ok = creds.secret is not None and matches(creds.secret, expected or _DUMMY_DIGEST)
+        if client is None or expected is None or not ok:
+            raise InvalidClient(AUTH_FAILED)
         return client

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from authgate.errors import InvalidRequest
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 _FORBIDDEN_SCHEMES = frozenset({"javascript", "data", "vbscript", "file"})
+#: RFC 8252 §7.3: a loopback IP literal with at most a numeric port, nothing else.
+_LOOPBACK_NETLOC = re.compile(r"(127\.0\.0\.1|\[::1\])(?::([0-9]{1,5}))?")
+
+
+def _unsafe_chars(uri: str) -> bool:
+    """Whitespace or control characters, which ``urlsplit`` would silently drop."""
+    return any(c.isspace() or ord(c) < 0x20 or c == "\x7f" for c in uri)
 
 
 def validate_redirect_uri(uri: str) -> str:
@@ -17,7 +25,7 @@ def validate_redirect_uri(uri: str) -> str:
     allowed only for loopback addresses (native apps); custom schemes (``com.app:/cb``)
     are allowed for native apps, script-bearing ones are not.
     """
-    if len(uri) > 2000 or any(c.isspace() or ord(c) < 0x20 for c in uri):
+    if len(uri) > 2000 or _unsafe_chars(uri):
         raise InvalidRequest(f"redirect URI {uri[:80]!r} is too long or contains spaces")
     try:
         parts = urlsplit(uri)
@@ -43,14 +51,18 @@ def validate_redirect_uri(uri: str) -> str:
     return uri
 
 
-def _is_loopback(uri: str) -> bool:
+def _loopback(uri: str) -> tuple[str, str, str] | None:
+    """Host, path and query of an ``http`` loopback IP URI (RFC 8252 §7.3) whose authority
+    is only the IP literal and a numeric port; ``None`` for anything else."""
+    if "#" in uri or _unsafe_chars(uri):
+        return None
     parts = urlsplit(uri)
-    return parts.scheme == "http" and (parts.hostname or "") in {"127.0.0.1", "::1"}
-
-
-def _without_port(uri: str) -> tuple[str, str, str, str]:
-    parts = urlsplit(uri)
-    return parts.scheme, parts.hostname or "", parts.path, parts.query
+    match = _LOOPBACK_NETLOC.fullmatch(parts.netloc)
+    if parts.scheme != "http" or match is None:
+        return None
+    if match[2] is not None and int(match[2]) > 65535:
+        return None
+    return match[1], parts.path, parts.query
 
 
 def redirect_uri_matches(requested: str, registered: str, rule: str) -> bool:
@@ -59,21 +71,24 @@ def redirect_uri_matches(requested: str, registered: str, rule: str) -> bool:
     - ``exact`` (RFC 9700 §4.1.3): simple string comparison,
     - ``host_and_path`` (seed 003, Redbooth): same scheme, host, port and path; the query
       may differ,
-    - loopback IP redirects match on any port (RFC 8252 §7.3) under either rule.
+    - loopback IP redirects (RFC 8252 §7.3) under either rule: only the port may differ;
+      scheme, host, path (and under ``exact`` the query) are compared exactly.
+
+    Callers first check ``requested`` with :func:`validate_redirect_uri`.
     """
-    try:
-        if _is_loopback(registered) and _is_loopback(requested):
-            a, b = _without_port(requested), _without_port(registered)
-            if rule == "host_and_path":
-                return a[:3] == b[:3]
-            return a == b
-        if rule == "host_and_path":
+    loopback = _loopback(registered)
+    if loopback is not None:
+        asked = _loopback(requested)
+        if asked is not None:
+            return asked[:2] == loopback[:2] if rule == "host_and_path" else asked == loopback
+    if rule == "host_and_path":
+        try:
             req, reg = urlsplit(requested), urlsplit(registered)
-            return not req.fragment and (req.scheme, req.netloc.lower(), req.path) == (
-                reg.scheme,
-                reg.netloc.lower(),
-                reg.path,
-            )
-    except ValueError:
-        return False
+        except ValueError:
+            return False
+        return not req.fragment and (req.scheme, req.netloc.lower(), req.path) == (
+            reg.scheme,
+            reg.netloc.lower(),
+            reg.path,
+        )
     return requested == registered

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.errors import OAuthError
+from authgate.protocol.client_auth import plausible_client_id
 from authgate.protocol.login import LoginFailed
 from authgate.services import Services
 from authgate.web.oauth import request_context
@@ -69,7 +70,9 @@ class AccountPages:
         if parts.path not in self._services.settings.authorize_paths:
             return ""
         client_id = parse_qs(parts.query).get("client_id", [""])[0]
-        client = await self._services.clients.by_client_id(client_id) if client_id else None
+        if not client_id or not plausible_client_id(client_id):
+            return ""
+        client = await self._services.clients.by_client_id(client_id)
         return "" if client is None else client.name
 
     async def login(self, request: Request) -> Response:
@@ -111,17 +114,28 @@ class AccountPages:
         return response
 
     async def logout(self, request: Request) -> Response:
+        """Sign out only with the form's CSRF token: a cross-site POST must not end (or
+        half-end) the session. With it, the server-side session is revoked as well."""
         token = request.cookies.get(SESSION, "")
         try:
             form = await read_form(request)
         except OAuthError:
             form = {}
-        if self._services.csrf.check(token, "logout", form.get("csrf_token")):
-            await self._services.sessions.logout(token)
         next_path = safe_next(form.get("next"))
-        response = self._pages.redirect(login_url(next_path) if next_path != "/" else LOGIN_PATH)
-        response.delete_cookie(SESSION, path="/")
-        return response
+        done = self._pages.redirect(login_url(next_path) if next_path != "/" else LOGIN_PATH)
+        if not self._services.csrf.check(token, "logout", form.get("csrf_token")):
+            if await self._services.sessions.current(token) is None:
+                return done  # nobody is signed in: nothing to end
+            return self._pages.render(
+                "logout.html",
+                403,
+                logout_url=LOGOUT_PATH,
+                csrf_token=self._services.csrf.token(token, "logout"),
+                next=next_path,
+            )
+        await self._services.sessions.logout(token)
+        done.delete_cookie(SESSION, path="/", secure=self._secure, httponly=True)
+        return done
 
     async def home(self, request: Request) -> Response:
         token = request.cookies.get(SESSION, "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
@@ -11,6 +13,7 @@ from authgate.domain import User
 from authgate.errors import ConsentRequired, LoginRequired, OAuthError
 from authgate.protocol.authorize import (
     AuthorizationRequest,
+    AuthorizationResponse,
     AuthorizePageError,
     RedirectError,
 )
@@ -23,6 +26,18 @@ from authgate.web.pages.render import Pages
 
 DECISION_PATH = "/oauth/authorize/decision"
 _FORM_FIELDS = frozenset({"csrf_token", "decision"})
+#: What CSP can name as a host-source (CSP3 §2.3.1: no IPv6 literals, no userinfo).
+_CSP_HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?")
+
+
+def form_action_source(redirect_uri: str) -> str:
+    """The CSP ``form-action`` source for a form posting to ``redirect_uri``: its origin, or
+    only its scheme where the host cannot be written as a CSP host-source."""
+    parts = urlsplit(redirect_uri)  # validated at registration and again on request
+    scheme = parts.scheme.lower()
+    if parts.netloc and _CSP_HOST.fullmatch(parts.netloc):
+        return f"{scheme}://{parts.netloc}"
+    return f"{scheme}:"
 
 
 class AuthorizePages:
@@ -51,7 +66,24 @@ class AuthorizePages:
         return self._pages.error("This link is not valid", exc.description or exc.error)
 
     def _redirect_error(self, error: RedirectError) -> Response:
-        return self._pages.redirect(self._endpoint.error_redirect(error), 302)
+        return self._deliver(self._endpoint.error_redirect(error), 302)
+
+    def _deliver(self, response: AuthorizationResponse, status_code: int) -> Response:
+        """A redirect, or for ``response_mode=form_post`` a page whose form posts the values
+        to the redirect URI by itself (OAuth 2.0 Form Post Response Mode §2)."""
+        if response.response_mode != "form_post":
+            return self._pages.redirect(response.url(), status_code)
+        nonce = secrets.token_urlsafe(16)
+        page = self._pages.render(
+            "form_post.html",
+            redirect_uri=response.redirect_uri,
+            values=sorted(response.values.items()),
+            nonce=nonce,
+        )
+        page.headers["Content-Security-Policy"] += (
+            f"; form-action {form_action_source(response.redirect_uri)}; script-src 'nonce-{nonce}'"
+        )
+        return page
 
     async def _user(self, request: Request) -> User | None:
         session = await self._services.sessions.current(request.cookies.get(SESSION))
@@ -83,13 +115,11 @@ class AuthorizePages:
                     self._error(auth, ConsentRequired("the user has not consented"))
                 )
             return self._consent_page(request, auth, user)
-        return self._pages.redirect(
-            await self._endpoint.approve(auth, user.id, remember=False), 302
-        )
+        return self._deliver(await self._endpoint.approve(auth, user.id, remember=False), 302)
 
     @staticmethod
     def _error(auth: AuthorizationRequest, exc: OAuthError) -> RedirectError:
-        return RedirectError(exc, auth.redirect_uri, auth.state, auth.fragment)
+        return RedirectError(exc, auth.redirect_uri, auth.state, auth.response_mode)
 
     def _consent_page(self, request: Request, auth: AuthorizationRequest, user: User) -> Response:
         catalog = self._services.settings.scopes
@@ -131,5 +161,5 @@ class AuthorizePages:
                 "Please try again", "The consent form expired or did not come from this site.", 403
             )
         if fields.get("decision") != "allow":
-            return self._pages.redirect(self._endpoint.deny(auth))
-        return self._pages.redirect(await self._endpoint.approve(auth, user.id, remember=True))
+            return self._deliver(self._endpoint.deny(auth), 303)
+        return self._deliver(await self._endpoint.approve(auth, user.id, remember=True), 303)

@@ -317,6 +317,7 @@ def cli(authgate: Path, env: dict[str, str], *args: str) -> dict[str, Any]:
 
 
 def create_fixtures(authgate: Path, env: dict[str, str]) -> dict[str, Any]:
+    cli(authgate, env, "db", "upgrade")  # only serve and db upgrade create a database
     cli(authgate, env, "user", "create", "--email", EMAIL, "--password", PASSWORD)
     client = cli(
         authgate,

@@ -1,4 +1,4 @@
-"""authgate: an OAuth 2.0 authorization server and OpenID Connect provider for API platforms.
+"""authgate: an OAuth 2.0 authorization server for API platforms.
 
 Mount it in your own ASGI app, or run ``authgate serve``::
 

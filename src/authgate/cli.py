@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
 import sqlite3
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import asyncpg
 import typer
 from sqlalchemy.exc import SQLAlchemyError, StatementError
+from typer.core import TyperGroup
 
 from authgate.crypto.passwords import hash_password
 from authgate.domain import Client, RefreshPolicy
@@ -22,20 +26,83 @@ from authgate.errors import OAuthError
 from authgate.services import Services, build_services
 from authgate.settings import Settings, SettingsError, load_settings
 from authgate.storage.base import EmailTaken
-from authgate.storage.sql.driver import open_database
+from authgate.storage.sql.driver import NoDatabase, open_database
 
 T = TypeVar("T")
 
+#: Typer raises click's exceptions: click's own, or (newer Typer) those of its copy of click.
+click_errors = importlib.import_module(typer.BadParameter.__module__)
+
+
+def report(message: str) -> None:
+    """Every error, authgate's or click's, is printed alike: ``authgate: error: ...``."""
+    typer.echo(f"authgate: error: {message}", err=True)
+
+
+def name_values(command: Any) -> None:
+    """Show an option's value in help by its name (``--port PORT``), as click does, rather
+    than by Typer's type labels (``<int>``, ``<list[str]>``, ``<bool>`` for flags)."""
+    for param in command.params:
+        if param.metavar is None and not getattr(param, "is_flag", False):
+            param.metavar = (param.name or "value").upper()
+    for sub in getattr(command, "commands", {}).values():
+        name_values(sub)
+
+
+class AuthgateGroup(TyperGroup):
+    """The ``authgate`` command: click's usage errors in authgate's style, exit status 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        name_values(self)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        run = partial(
+            super().main, args, prog_name, complete_var, False, windows_expand_args, **extra
+        )
+        if not standalone_mode:
+            return run()
+        try:
+            code = run()
+        except getattr(click_errors, "NoArgsIsHelpError", ()) as exc:  # help, not an error
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click_errors.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "authgate"
+            report(f"{exc.format_message()}\nTry '{where} --help'.")
+            sys.exit(2)
+        except click_errors.ClickException as exc:
+            report(exc.format_message())
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            report("aborted")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+ABOUT = "OAuth 2.0 authorization server for API platforms."
 app = typer.Typer(
     name="authgate",
-    help="OAuth 2.0 and OpenID Connect provider for API platforms.",
+    cls=AuthgateGroup,
+    help=ABOUT,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-user_app = typer.Typer(help="Users (resource owners).", no_args_is_help=True)
-client_app = typer.Typer(help="Clients (registered apps).", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True, rich_markup_mode=None)
+user_app = typer.Typer(help="Users (resource owners).", no_args_is_help=True, rich_markup_mode=None)
+client_app = typer.Typer(
+    help="Clients (registered apps).", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(client_app, name="client")
@@ -44,6 +111,7 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option(
         "--config",
+        metavar="FILE",
         help="TOML settings file (also AUTHGATE_CONFIG).",
         exists=True,
         dir_okay=False,
@@ -54,7 +122,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object,
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"authgate: error: {message}", err=True)
+    report(message)
     raise typer.Exit(code)
 
 
@@ -69,7 +137,7 @@ def settings_from(config: Path | None) -> Settings:
 
 @app.callback()
 def root(config: ConfigOption = None) -> None:
-    """OAuth 2.0 and OpenID Connect provider for API platforms."""
+    """OAuth 2.0 authorization server for API platforms."""
     if config is not None:
         os.environ["AUTHGATE_CONFIG"] = str(config)
 
@@ -89,31 +157,52 @@ def database_errors(settings: Settings, *, connecting: bool = True) -> Iterator[
         caught = (*caught, ValueError)
     try:
         yield
+    except NoDatabase as exc:
+        fail(f"{exc}: create it with `authgate db upgrade` or `authgate serve`", 3)
     except caught as exc:
         reason = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
         text = str(reason).strip().splitlines()[0] if str(reason).strip() else type(exc).__name__
         fail(f"cannot open the database {settings.database_url!r}: {text}", 3)
 
 
-def prepare(settings: Settings) -> None:
-    """Upgrade SQLite automatically; refuse an outdated PostgreSQL schema."""
+def prepare(settings: Settings, *, create: bool = False) -> None:
+    """Upgrade SQLite automatically, refuse an outdated PostgreSQL schema. Only ``create``
+    (``serve``, ``db upgrade``) makes a missing SQLite database and its key file."""
     from authgate.storage.sql.migrate import OutdatedSchema, check_schema
 
     try:
         with database_errors(settings):
-            check_schema(settings.database_url)
+            check_schema(settings.database_url, create=create)
     except OutdatedSchema as exc:
         fail(str(exc), 3)
+    if create:
+        key_file(settings)
 
 
-def run_with(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
-    prepare(settings)
+def key_file(settings: Settings) -> None:
+    """On SQLite without a configured key, generate the key file if it is missing."""
+    if not settings.is_sqlite:
+        return
+    try:
+        settings.resolved_secret_key(create=True)
+    except SettingsError as exc:
+        fail(str(exc), 2)
+
+
+def run_with(
+    settings: Settings, work: Callable[[Services], Awaitable[T]], *, create: bool = False
+) -> T:
+    prepare(settings, create=create)
 
     async def main() -> T:
         db = await open_database(settings.database_url, synchronous=settings.sqlite_synchronous)
+        services = None
         try:
-            return await work(build_services(settings, db))
+            services = build_services(settings, db)
+            return await work(services)
         finally:
+            if services is not None:
+                await services.close()
             await db.close()
 
     try:
@@ -155,7 +244,7 @@ def serve(
         settings = settings_from(None)
     try:
         # On SQLite this creates the key file once, before workers start, to share it.
-        settings.resolved_secret_key()
+        settings.resolved_secret_key(create=True)
     except SettingsError as exc:
         fail(str(exc), 2)
     if demo:
@@ -164,11 +253,11 @@ def serve(
         os.environ["AUTHGATE_DEMO"] = "true"
         settings = settings_from(None)
 
-        data = run_with(settings, ensure_demo)
+        data = run_with(settings, ensure_demo, create=True)
         typer.echo(describe(data, settings))
         typer.echo("")
     else:
-        prepare(settings)
+        prepare(settings, create=True)
     typer.echo(f"authgate serving on http://{host}:{port} (issuer {settings.issuer})")
     uvicorn.run(
         "authgate.web.app:app_factory",
@@ -184,12 +273,13 @@ def serve(
 
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Apply the schema migrations (Alembic) to the configured database."""
+    """Create the database or apply the schema migrations (Alembic) to it."""
     from authgate.storage.sql import migrate
 
     settings = settings_from(config)
     with database_errors(settings):
         revision = migrate.upgrade(settings.database_url)
+    key_file(settings)
     emit(as_json, {"revision": revision}, f"database is at revision {revision}")
 
 
@@ -214,17 +304,18 @@ def db_current(config: ConfigOption = None, as_json: JsonOption = False) -> None
 
 @user_app.command("create")
 def user_create(
-    email: Annotated[str, typer.Option(help="E-mail address (the login name).")],
+    email: Annotated[str, typer.Option(metavar="EMAIL", help="E-mail address (the login name).")],
     password: Annotated[
         str,
         typer.Option(
+            metavar="PASSWORD",
             prompt=True,
             hide_input=True,
             confirmation_prompt=True,
             help="Password (asked for, hidden, when omitted).",
         ),
     ],
-    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    name: Annotated[str, typer.Option(metavar="TEXT", help="Display name.")] = "",
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -273,14 +364,29 @@ def client_dict(client: Client, services: Services) -> dict[str, Any]:
     }
 
 
+def utc(timestamp: int) -> str:
+    """Unix seconds as ISO 8601 in UTC, to the second: ``2026-12-01 14:53:30 UTC``."""
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def client_text(data: dict[str, Any]) -> str:
-    rows = [(key.replace("_", " "), value) for key, value in data.items()]
     lines = []
-    for key, value in rows:
+    for key, value in data.items():
         if isinstance(value, list):
             value = ", ".join(value) or "-"
-        lines.append(f"{key:<18} {value if value is not None else '-'}")
+        elif key == "created_at":
+            value = utc(value)
+        lines.append(f"{key.replace('_', ' '):<18} {value if value is not None else '-'}")
     return "\n".join(lines)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns as wide as their longest value, two spaces apart."""
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in (header, *rows)
+    )
 
 
 def lifetime_option(value: str | None) -> int | None:
@@ -302,28 +408,36 @@ def lifetime_option(value: str | None) -> int | None:
 TAKES_CLIENT_ID = {"ignore_unknown_options": True}
 
 RedirectOption = Annotated[
-    list[str] | None, typer.Option("--redirect-uri", help="Redirect URI (repeatable).")
+    list[str] | None,
+    typer.Option("--redirect-uri", metavar="URI", help="Redirect URI (repeatable)."),
 ]
 GrantOption = Annotated[
     list[str] | None,
     typer.Option(
         "--grant",
+        metavar="GRANT",
         help="Grant type (repeatable): authorization_code, client_credentials, password, "
         "refresh_token, implicit.",
     ),
 ]
 ScopeOption = Annotated[
-    str | None, typer.Option(help='Allowed scopes, space separated ("read write").')
+    str | None,
+    typer.Option(metavar="TEXT", help='Allowed scopes, space separated ("read write").'),
 ]
 LifetimeOption = Annotated[
     str | None,
-    typer.Option("--token-lifetime", help="Access-token lifetime in seconds, or 'never'."),
+    typer.Option(
+        "--token-lifetime", metavar="SECONDS", help="Access-token lifetime in seconds, or 'never'."
+    ),
 ]
+#: Named in the usage line only (``client show [OPTIONS] CLIENT_ID``): Typer would list it
+#: with a type label, ``CLIENT_ID <str>``.
+ClientIdArgument = Annotated[str, typer.Argument(metavar="CLIENT_ID", hidden=True)]
 
 
 @client_app.command("create")
 def client_create(
-    name: Annotated[str, typer.Option(help="The app's name, shown to users.")],
+    name: Annotated[str, typer.Option(metavar="TEXT", help="The app's name, shown to users.")],
     redirect_uri: RedirectOption = None,
     grant: GrantOption = None,
     scope: ScopeOption = None,
@@ -333,7 +447,8 @@ def client_create(
         bool, typer.Option("--no-refresh", help="Never issue refresh tokens.")
     ] = False,
     owner: Annotated[
-        str | None, typer.Option(help="E-mail of the owner; creates a test access token.")
+        str | None,
+        typer.Option(metavar="EMAIL", help="E-mail of the owner; creates a test access token."),
     ] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
@@ -382,16 +497,16 @@ def client_list(as_json: JsonOption = False, config: ConfigOption = None) -> Non
     if not clients:
         typer.echo("no clients yet: create one with `authgate client create --name NAME`")
         return
-    typer.echo(f"{'CLIENT ID':<24} {'TYPE':<13} {'GRANTS':<48} NAME")
-    for c in clients:
-        typer.echo(
-            f"{c['client_id']:<24} {c['type']:<13} {','.join(c['grant_types']):<48} {c['name']}"
-        )
+    rows = [
+        (c["client_id"], c["type"], ",".join(c["grant_types"]), utc(c["created_at"]), c["name"])
+        for c in clients
+    ]
+    typer.echo(table(("CLIENT ID", "TYPE", "GRANTS", "CREATED", "NAME"), rows))
 
 
 @client_app.command("show", context_settings=TAKES_CLIENT_ID)
 def client_show(
-    client_id: Annotated[str, typer.Argument(help="The client's id.")],
+    client_id: ClientIdArgument,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -412,8 +527,8 @@ def client_show(
 
 @client_app.command("update", context_settings=TAKES_CLIENT_ID)
 def client_update(
-    client_id: Annotated[str, typer.Argument(help="The client's id.")],
-    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    client_id: ClientIdArgument,
+    name: Annotated[str | None, typer.Option(metavar="TEXT", help="New name.")] = None,
     redirect_uri: RedirectOption = None,
     grant: GrantOption = None,
     scope: ScopeOption = None,
@@ -422,6 +537,7 @@ def client_update(
         str | None,
         typer.Option(
             "--refresh-policy",
+            metavar="POLICY",
             help="rotate: refresh tokens rotate on every use; none: no refresh tokens.",
         ),
     ] = None,
@@ -455,7 +571,7 @@ def client_update(
 
 @client_app.command("rotate-secret", context_settings=TAKES_CLIENT_ID)
 def client_rotate_secret(
-    client_id: Annotated[str, typer.Argument(help="The client's id.")],
+    client_id: ClientIdArgument,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -475,7 +591,7 @@ def client_rotate_secret(
 
 @client_app.command("delete", context_settings=TAKES_CLIENT_ID)
 def client_delete(
-    client_id: Annotated[str, typer.Argument(help="The client's id.")],
+    client_id: ClientIdArgument,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:

@@ -1,19 +1,23 @@
 """Demo data for ``authgate serve --demo``: a user and a client, created once.
 
 Their secrets are kept in a file beside the database (readable only by its owner), so that
-every start can print the same ready-to-use credentials.
+every start can print the same ready-to-use credentials; what was deleted or changed since
+(the client, its secret, the file) is made again, so that what is printed always works.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
 import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 from authgate.crypto.passwords import hash_password
+from authgate.crypto.tokens import matches
+from authgate.domain import User
+from authgate.files import write_private_file
 from authgate.services import Services
 from authgate.settings import Settings
 
@@ -38,44 +42,88 @@ def demo_file(services: Services) -> Path:
     return folder / "demo-credentials.json"
 
 
-async def ensure_demo(services: Services) -> DemoData:
-    path = demo_file(services)
-    if path.exists():
+def _saved(path: Path) -> dict[str, str]:
+    """What an earlier start saved; nothing if the file is missing or damaged."""
+    try:
         saved = json.loads(path.read_text())
-        client = await services.clients.by_client_id(saved.get("client_id", ""))
-        if client is not None:
-            callback = services.settings.issuer + CALLBACK_PATH
-            if client.redirect_uris != (callback,):  # served on another address this time
-                await services.registry.update(client.client_id, redirect_uris=[callback])
-            return DemoData(**{**saved, "created": False})
-    password = secrets.token_urlsafe(9)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(saved, dict):
+        return {}
+    return {k: v for k, v in saved.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+async def _demo_user(services: Services, saved: dict[str, str]) -> tuple[User, str, bool]:
+    """The demo user and a password that signs it in: the saved one while it still does,
+    else a new one (it is the demo account). True if anything changed."""
+    password = saved.get("password", "")
     user = await services.users.by_email(DEMO_EMAIL)
+    if (
+        user is not None
+        and password
+        and await services.verifier.verify(user.password_hash, password)
+    ):
+        return user, password, False
+    password = secrets.token_urlsafe(9)
+    hashed = await asyncio.to_thread(hash_password, password)
     if user is None:
-        user = await services.users.create(
-            DEMO_EMAIL, "Demo User", hash_password(password), services.issuer.now()
-        )
+        user = await services.users.create(DEMO_EMAIL, "Demo User", hashed, services.issuer.now())
     else:
-        password = "(unchanged: the demo user existed before)"
-    issuer = services.settings.issuer
-    registered = await services.registry.register(
-        "Demo App",
-        redirect_uris=[issuer + CALLBACK_PATH],
-        grant_types=["authorization_code", "client_credentials", "password", "refresh_token"],
-        owner_email=DEMO_EMAIL,
-    )
-    assert registered.client_secret and registered.test_access_token
+        await services.users.set_password(user.id, hashed)
+    return user, password, True
+
+
+async def _demo_client(services: Services, saved: dict[str, str]) -> tuple[str, str, str, bool]:
+    """The demo client's id, secret and test token: the saved ones while they still work,
+    a new secret if it was rotated, a new client if it was deleted. True if anything changed."""
+    callback = services.settings.issuer + CALLBACK_PATH
+    client = await services.clients.by_client_id(saved.get("client_id", ""))
+    test_token = None if client is None else services.registry.test_token(client)
+    if client is None or test_token is None:
+        registered = await services.registry.register(
+            "Demo App",
+            redirect_uris=[callback],
+            grant_types=["authorization_code", "client_credentials", "password", "refresh_token"],
+            owner_email=DEMO_EMAIL,
+        )
+        assert registered.client_secret and registered.test_access_token
+        return (
+            registered.client.client_id,
+            registered.client_secret,
+            registered.test_access_token,
+            True,
+        )
+    if client.redirect_uris != (callback,):  # served on another address this time
+        await services.registry.update(client.client_id, redirect_uris=[callback])
+    secret = saved.get("client_secret", "")
+    if matches(secret, client.secret_digest):
+        return client.client_id, secret, test_token, False
+    new_secret = await services.registry.rotate_secret(client.client_id)
+    return client.client_id, new_secret, test_token, True
+
+
+async def ensure_demo(services: Services) -> DemoData:
+    """Make sure the demo user and client exist and that the saved credentials work, and
+    save them (``0600``): the same ones on every start, new ones only for what is gone."""
+    path = demo_file(services)
+    saved = _saved(path)
+    user, password, user_changed = await _demo_user(services, saved)
+    client_id, client_secret, test_token, client_changed = await _demo_client(services, saved)
     data = DemoData(
         email=user.email,
         password=password,
-        client_id=registered.client.client_id,
-        client_secret=registered.client_secret,
-        test_access_token=registered.test_access_token,
+        client_id=client_id,
+        client_secret=client_secret,
+        test_access_token=test_token,
+        created=user_changed or client_changed,
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump({k: v for k, v in asdict(data).items() if k != "created"}, handle, indent=2)
-    return DemoData(**{**asdict(data), "created": True})
+    if data.created or saved != _fields(data):
+        write_private_file(path, json.dumps(_fields(data), indent=2))
+    return data
+
+
+def _fields(data: DemoData) -> dict[str, str]:
+    return {k: v for k, v in asdict(data).items() if k != "created"}
 
 
 def authorize_url(data: DemoData, settings: Settings) -> str:

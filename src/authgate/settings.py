@@ -18,6 +18,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from authgate.files import write_private_file
+
 DEFAULT_SCOPES = {
     "read": "Read your profile and the data you can see",
     "write": "Create and change data on your behalf",
@@ -204,8 +206,9 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         return self.issuer.startswith("https://")
 
-    def resolved_secret_key(self) -> str:
-        """The configured key, or on SQLite one generated once beside the database."""
+    def resolved_secret_key(self, *, create: bool = False) -> str:
+        """The configured key, or on SQLite the one kept beside the database, which only
+        ``create`` (``serve``, ``db upgrade``) generates when it is missing."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
         if not self.is_sqlite:
@@ -217,11 +220,13 @@ class Settings(BaseSettings):
         path = self.sqlite_path.with_suffix(".secret")
         if path.exists():
             return path.read_text().strip()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not create:
+            raise SettingsError(
+                f"no secret key file at {path}: create it with `authgate db upgrade` or "
+                "`authgate serve`, or set AUTHGATE_SECRET_KEY"
+            )
         key = secrets.token_urlsafe(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key + "\n")
+        write_private_file(path, key + "\n", replace=False)
         return key
 
 

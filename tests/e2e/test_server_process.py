@@ -162,3 +162,54 @@ def test_serve_refuses_an_outdated_postgres_schema(workdir: Path) -> None:
         assert "AUTHGATE_SECRET_KEY" in no_key.stderr
     finally:
         postgres_execute(POSTGRES_URL, f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_demo_credentials_still_work_after_the_demo_client_was_deleted(workdir: Path) -> None:
+    env = clean_env()
+    first = Server(workdir, env, "--demo")
+    first.kill(signal.SIGTERM)
+    saved = json.loads((workdir / "data" / "demo-credentials.json").read_text())
+    deleted = subprocess.run(
+        [AUTHGATE, "client", "delete", saved["client_id"]],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert deleted.returncode == 0, deleted.stderr
+    again = Server(workdir, env, "--demo")
+    try:
+        now = json.loads((workdir / "data" / "demo-credentials.json").read_text())
+        r = httpx.post(
+            again.url + "/oauth/token",
+            data={"grant_type": "password", "username": now["email"], "password": now["password"]},
+            auth=(now["client_id"], now["client_secret"]),
+        )
+        assert r.status_code == 200, r.text
+    finally:
+        out = again.kill(signal.SIGTERM)
+    assert now["password"] == saved["password"]
+    assert f"-d 'password={now['password']}'" in out
+    assert f"curl -s -u '{now['client_id']}:{now['client_secret']}' -d grant_type=password" in out
+
+
+def test_files_the_server_creates_are_private_under_umask_022(workdir: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        server = Server(workdir, clean_env(), "--demo")
+    finally:
+        os.umask(old)
+    try:
+        data = workdir / "data"
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    finally:
+        server.kill(signal.SIGTERM)
+    assert modes == {
+        "authgate.db": 0o600,
+        "authgate.db-wal": 0o600,
+        "authgate.db-shm": 0o600,
+        "authgate.secret": 0o600,
+        "demo-credentials.json": 0o600,
+    }

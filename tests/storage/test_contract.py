@@ -63,6 +63,16 @@ async def test_users_are_unique_by_case_insensitive_email(services: Services) ->
         await services.users.create("ann@example.COM", "Other", "hash", NOW)
 
 
+async def test_set_password_replaces_the_hash(services: Services) -> None:
+    user = await services.users.create("pat@example.com", "Pat", "old-hash", NOW)
+    await services.users.by_id(user.id)  # cached
+    await services.users.set_password(user.id, "new-hash")
+    by_email = await services.users.by_email("pat@example.com")
+    by_id = await services.users.by_id(user.id)
+    assert by_email is not None and by_email.password_hash == "new-hash"
+    assert by_id is not None and by_id.password_hash == "new-hash"
+
+
 async def test_client_round_trip_update_and_delete(services: Services) -> None:
     created = await services.clients.create(_client())
     assert created.redirect_uris == ("https://app.example/cb", "http://127.0.0.1/cb")

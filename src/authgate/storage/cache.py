@@ -149,3 +149,7 @@ class CachedUserStore:
 
     async def create(self, email: str, name: str, password_hash: str, now: int) -> User:
         return await self._inner.create(email, name, password_hash, now)
+
+    async def set_password(self, user_id: UserId, password_hash: str) -> None:
+        self._by_id.clear()
+        await self._inner.set_password(user_id, password_hash)

@@ -6,6 +6,9 @@ adapter rewrites them to SQLite's equivalent ``?1``. Rows support ``row["column"
 SQLite calls run directly on the event loop: a primary-key look-up or a WAL append costs
 microseconds, far less than a hop to a thread. Writes wait at most ``busy_timeout`` for
 another process's write lock.
+
+Only an explicit ``create`` makes a new SQLite file (and its folders): owner-only, so that
+the ``-wal`` and ``-shm`` files SQLite makes beside it, which copy its mode, are too.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import asyncpg
+
+from authgate.files import create_private_file
 
 Row = Mapping[str, Any]
 
@@ -43,6 +48,25 @@ class Database(Executor, Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class NoDatabase(FileNotFoundError):
+    """There is no SQLite file at the configured path, and creating one was not asked for."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no database at {path}")
+        self.path = path
+
+
+def sqlite_file_uri(path: Path, *, create: bool) -> str:
+    """A ``file:`` URI (``mode=rw``) for ``sqlite3.connect(uri, uri=True)`` that opens the
+    database at ``path`` and never creates one; with ``create``, an empty ``0600`` file (in
+    ``0700`` folders) is made first if there is none. Raises :class:`NoDatabase`."""
+    if create:
+        create_private_file(path)
+    elif not path.is_file():
+        raise NoDatabase(path)
+    return f"{path.absolute().as_uri()}?mode=rw"
 
 
 def _fetch(cursor: sqlite3.Cursor, kind: str) -> Any:
@@ -97,9 +121,9 @@ class SqliteDatabase(_SqliteExecutor):
 
     dialect = "sqlite"
 
-    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL", create: bool = False) -> None:
+        uri = sqlite_file_uri(path, create=create)
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
@@ -235,11 +259,13 @@ class PostgresDatabase(_PgExecutor):
         await self._pool.close()
 
 
-async def open_database(database_url: str, *, synchronous: str = "NORMAL") -> Database:
+async def open_database(
+    database_url: str, *, synchronous: str = "NORMAL", create: bool = False
+) -> Database:
+    """Open the database; a missing SQLite file is created only with ``create``."""
     if database_url.startswith("sqlite:"):
-        return SqliteDatabase(
-            Path(database_url.removeprefix("sqlite:///")), synchronous=synchronous
-        )
+        path = Path(database_url.removeprefix("sqlite:///"))
+        return SqliteDatabase(path, synchronous=synchronous, create=create)
     return await PostgresDatabase.connect(database_url)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -14,6 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from authgate.storage.sql.driver import sqlite_file_uri
 
 T = TypeVar("T")
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -31,11 +34,12 @@ def head_revision() -> str:
     return head
 
 
-def _run(database_url: str, work: Callable[[Connection], T]) -> T:
+def _run(database_url: str, work: Callable[[Connection], T], *, create: bool) -> T:
+    """Run ``work`` in one transaction; only with ``create`` is a missing SQLite file made."""
     if database_url.startswith("sqlite:"):
         path = Path(database_url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(f"sqlite:///{path}")
+        uri = sqlite_file_uri(path, create=create)
+        engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
         try:
             with engine.begin() as connection:
                 return work(connection)
@@ -55,8 +59,9 @@ def _run(database_url: str, work: Callable[[Connection], T]) -> T:
     return asyncio.run(run_async())
 
 
-def upgrade(database_url: str) -> str:
-    """Bring the schema to the newest revision; returns it."""
+def upgrade(database_url: str, *, create: bool = True) -> str:
+    """Bring the schema to the newest revision, creating a missing SQLite database unless
+    ``create`` is false (then :class:`NoDatabase`); returns the revision."""
 
     def work(connection: Connection) -> str:
         config = _config()
@@ -64,24 +69,25 @@ def upgrade(database_url: str) -> str:
         command.upgrade(config, "head")
         return head_revision()
 
-    return _run(database_url, work)
+    return _run(database_url, work, create=create)
 
 
 def current_revision(database_url: str) -> str | None:
     def work(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
-    return _run(database_url, work)
+    return _run(database_url, work, create=False)
 
 
 class OutdatedSchema(RuntimeError):
     """The database's schema is older than this authgate; the message says how to fix it."""
 
 
-def check_schema(database_url: str) -> None:
-    """SQLite is upgraded automatically; PostgreSQL must be upgraded by an operator."""
+def check_schema(database_url: str, *, create: bool = False) -> None:
+    """SQLite is upgraded automatically (and made, if missing, only with ``create``);
+    PostgreSQL must be upgraded by an operator."""
     if database_url.startswith("sqlite:"):
-        upgrade(database_url)
+        upgrade(database_url, create=create)
         return
     current, head = current_revision(database_url), head_revision()
     if current != head:

@@ -80,6 +80,11 @@ class SqlUserStore:
         )
         return None if row is None else _user(row)
 
+    async def set_password(self, user_id: UserId, password_hash: str) -> None:
+        await self._db.execute(
+            "UPDATE users SET password_hash = $1 WHERE id = $2", password_hash, user_id
+        )
+
 
 _CLIENT_COLUMNS = (
     "id, client_id, name, secret_digest, is_public, redirect_uris, grant_types, scopes, "

@@ -1,0 +1,99 @@
+"""``serve --demo`` prints credentials that work on every start, even after its client or
+its saved file went away."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from authgate.cli import run_with
+from authgate.demo import DEMO_EMAIL, DemoData, ensure_demo
+from authgate.services import Services
+from authgate.settings import Settings
+from authgate.storage.sql import migrate
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    url = f"sqlite:///{tmp_path}/authgate.db"
+    migrate.upgrade(url)
+    return Settings(database_url=url, secret_key="demo-test-key", demo=True)
+
+
+def demo(settings: Settings) -> DemoData:
+    return run_with(settings, ensure_demo)
+
+
+def works(settings: Settings, data: DemoData) -> bool:
+    """The printed password signs the demo user in and the printed client exists."""
+
+    async def check(services: Services) -> bool:
+        user = await services.users.by_email(DEMO_EMAIL)
+        client = await services.clients.by_client_id(data.client_id)
+        assert user is not None
+        return client is not None and await services.verifier.verify(
+            user.password_hash, data.password
+        )
+
+    return run_with(settings, check)
+
+
+def saved_file(settings: Settings) -> Path:
+    return settings.sqlite_path.parent / "demo-credentials.json"
+
+
+def test_later_starts_print_the_same_credentials(settings: Settings) -> None:
+    first = demo(settings)
+    again = demo(settings)
+    assert first.created and not again.created
+    assert (again.password, again.client_id) == (first.password, first.client_id)
+    assert works(settings, again)
+
+
+def test_a_deleted_demo_client_is_recreated_and_the_password_kept(settings: Settings) -> None:
+    first = demo(settings)
+
+    async def delete(services: Services) -> None:
+        await services.registry.delete(first.client_id)
+
+    run_with(settings, delete)
+    again = demo(settings)
+    assert again.client_id != first.client_id
+    assert again.password == first.password
+    assert works(settings, again)
+    assert json.loads(saved_file(settings).read_text())["password"] == first.password
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda path: path.unlink(), id="file-deleted"),
+        pytest.param(
+            lambda path: path.write_text(
+                json.dumps(
+                    {
+                        **json.loads(path.read_text()),
+                        "password": "(unchanged: the demo user existed before)",
+                    }
+                )
+            ),
+            id="password-lost",  # what earlier versions wrote
+        ),
+        pytest.param(lambda path: path.write_text("{not json"), id="file-garbled"),
+    ],
+)
+def test_a_demo_user_whose_password_is_unknown_gets_a_new_one(
+    settings: Settings, damage: Callable[[Path], object]
+) -> None:
+    first = demo(settings)
+    damage(saved_file(settings))
+    again = demo(settings)
+    assert again.password != first.password
+    assert "(" not in again.password
+    assert works(settings, again)
+    assert not works(settings, replace(again, password=first.password))
+    assert demo(settings).password == again.password  # and it is kept from now on

@@ -144,6 +144,19 @@ class NewRefreshToken:
 
 
 @dataclass(frozen=True, slots=True)
+class GrantFacts:
+    """What an issued grant stands for, for the token endpoint's extensions (the id token)."""
+
+    client: Client
+    user_id: UserId | None
+    scope: str
+    space_id: SpaceId | None = None
+    #: when the user signed in (OpenID Connect ``auth_time``)
+    auth_time: int | None = None
+    nonce: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class IssuedTokens:
     """What a grant hands back to the token endpoint."""
 
@@ -152,6 +165,7 @@ class IssuedTokens:
     scope: str
     refresh_token: str | None = None
     extra: dict[str, str | int] = field(default_factory=dict)
+    facts: GrantFacts | None = field(default=None, repr=False, compare=False)
 
     def to_response(self) -> dict[str, str | int]:
         """RFC 6749 §5.1 successful response body."""

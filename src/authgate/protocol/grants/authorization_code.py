@@ -31,8 +31,14 @@ class AuthorizationCodeGrant:
             raise InvalidGrant(INVALID)
         code_id, secret = parsed
         code = await self._codes.get(TokenId(code_id))
-        # §4.1.3: ensure the code was issued to the authenticated confidential client.
-        if code is None or not matches(secret, code.secret_digest) or code.client_pk != client.pk:
+        # §4.1.3: ensure the code was issued to the authenticated confidential client, and
+        # (OpenID Connect, seed 001) by the issuer it is redeemed at.
+        if (
+            code is None
+            or not matches(secret, code.secret_digest)
+            or code.client_pk != client.pk
+            or code.space_id != context.issuer.space_id
+        ):
             raise InvalidGrant(INVALID)
         now = self._issuer.now()
         if code.used_at is not None:

@@ -25,5 +25,10 @@ class ClientCredentialsGrant:
         scopes = narrow(parse_scope(params.get("scope")), client.scopes)
         # §4.4.3: "A refresh token SHOULD NOT be included."
         return await self._issuer.issue(
-            client, None, format_scope(scopes), self.grant_type, with_refresh=False
+            client,
+            None,
+            format_scope(scopes),
+            self.grant_type,
+            with_refresh=False,
+            space_id=context.issuer.space_id,
         )

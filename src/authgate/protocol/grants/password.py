@@ -59,5 +59,11 @@ class PasswordGrant:
         except WrongCredentials:
             raise InvalidGrant(WRONG_CREDENTIALS) from None
         return await self._issuer.issue(
-            client, user.id, format_scope(scopes), self.grant_type, with_refresh=True
+            client,
+            user.id,
+            format_scope(scopes),
+            self.grant_type,
+            with_refresh=True,
+            space_id=context.issuer.space_id,
+            auth_time=self._issuer.now(),
         )

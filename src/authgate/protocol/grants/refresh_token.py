@@ -39,8 +39,9 @@ class RefreshTokenGrant:
             raise InvalidGrant(INVALID)
         # §6: "the authorization server MUST ... validate the refresh token" and that it
         # was issued to the authenticated client.
-        # The same answer as for an unknown token: it must not confirm that the token exists.
-        if old.client_pk != client.pk:
+        # The same answer as for an unknown token (or one of another issuer): it must not
+        # confirm that the token exists.
+        if old.client_pk != client.pk or old.space_id != context.issuer.space_id:
             raise InvalidGrant(INVALID)
         now = self._issuer.now()
         if old.revoked_at is not None:

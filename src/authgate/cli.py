@@ -232,11 +232,23 @@ def serve(
     config: ConfigOption = None,
     demo: Annotated[bool, typer.Option(help="Create demo data on first start, print it.")] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            metavar="IPS",
+            help="Proxies whose X-Forwarded-For is trusted: comma-separated IP addresses "
+            "or networks. Overrides forwarded_allow_ips (default: none).",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP server (uvicorn)."""
-    import uvicorn
+    from authgate.web import server
 
     settings = settings_from(config)
+    if forwarded_allow_ips is not None:
+        proxies = [p.strip() for p in forwarded_allow_ips.split(",") if p.strip()]
+        os.environ["AUTHGATE_FORWARDED_ALLOW_IPS"] = json.dumps(proxies)
+        settings = settings_from(None)
     if "issuer" not in settings.model_fields_set:
         # No issuer configured: the address served on is the public one.
         shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
@@ -258,17 +270,17 @@ def serve(
         typer.echo("")
     else:
         prepare(settings, create=True)
-    typer.echo(f"authgate serving on http://{host}:{port} (issuer {settings.issuer})")
-    uvicorn.run(
-        "authgate.web.app:app_factory",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=access_log,
-        log_level="info",
-        server_header=False,
+    uvicorn_config = server.server_config(
+        settings, host=host, port=port, workers=workers, access_log=access_log
     )
+    try:
+        sock = server.listen(host, port)
+    except server.CannotListen as exc:
+        fail(str(exc), 4)
+    address = server.display_address(host, port)
+    typer.echo(f"authgate serving on http://{address} (issuer {settings.issuer})")
+    if not server.run(uvicorn_config, sock):
+        raise typer.Exit(3)
 
 
 @db_app.command("upgrade")

@@ -5,6 +5,7 @@ Validated once at start-up; every field is documented in ``docs/configuration.md
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -125,6 +126,19 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
         "NORMAL", description="SQLite durability: NORMAL survives a crash, FULL a power loss"
     )
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=list,
+        description="proxy addresses or networks whose X-Forwarded-For/-Proto are trusted",
+    )
+    max_request_head_bytes: int = Field(
+        16 * 1024, ge=1024, le=1024 * 1024, description="largest request line plus headers"
+    )
+    request_read_timeout: int = Field(
+        10, gt=0, le=3600, description="seconds for a request head, and between body reads"
+    )
+    keep_alive_timeout: int = Field(
+        5, gt=0, le=3600, description="seconds an idle connection is kept open"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -176,6 +190,20 @@ class Settings(BaseSettings):
         for name in value:
             if not name or any(not (0x21 <= ord(c) <= 0x7E) or c in '"\\' for c in name):
                 raise ValueError(f"scope name {name!r} is not a valid RFC 6749 §3.3 scope token")
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        if "*" in value and len(value) > 1:
+            raise ValueError('"*" (trust every peer) must be the only entry')
+        for entry in value:
+            try:
+                _ = entry == "*" or ipaddress.ip_network(entry)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} must be an IP address, a network like 10.0.0.0/8, or *"
+                ) from None
         return value
 
     @property

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -77,12 +77,20 @@ def create_app(
             await db.close()
 
     async def on_error(request: Request, exc: Exception) -> Response:
+        # The path only: a query string may hold a token or a code.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return server_error_json()
 
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: on_error})
+    handlers = {Exception: on_error, ClientDisconnect: client_gone}
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
     app.state.services = services
     return app
+
+
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client left before its body was read (or uvicorn closed a malformed one):
+    nothing to log, and the 400 goes nowhere."""
+    return Response(status_code=400)
 
 
 def app_factory() -> Starlette:

@@ -1,0 +1,73 @@
+"""The access log without secrets: credentials in logged URLs are replaced by ``[redacted]``.
+
+RFC 6750 §5.3: "Don't pass bearer tokens in page URLs" — clients still do, and redirect
+URIs carry authorization codes (RFC 6749 §4.1.2), so the access log must not keep them.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+from urllib.parse import unquote_plus
+
+from uvicorn.config import LOGGING_CONFIG
+
+#: Query parameters whose values are credentials (RFC 6749, 6750, 7521, 7636, 8693, OIDC).
+SECRET_PARAMETERS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "token",
+        "code",
+        "client_secret",
+        "password",
+        "code_verifier",
+        "csrf_token",
+        "assertion",
+        "client_assertion",
+        "subject_token",
+        "actor_token",
+    }
+)
+REDACTED = "[redacted]"
+#: Where uvicorn's access-log record keeps the path with its query string.
+_PATH_ARG = 2
+
+
+def redact_url(path: str) -> str:
+    """``path`` with the value of every secret query parameter replaced."""
+    base, mark, query = path.partition("?")
+    if not mark:
+        return path
+    pairs = query.split("&")
+    for i, pair in enumerate(pairs):
+        name, eq, _ = pair.partition("=")
+        if eq and unquote_plus(name).strip().lower() in SECRET_PARAMETERS:
+            pairs[i] = f"{name}={REDACTED}"
+    return f"{base}?{'&'.join(pairs)}"
+
+
+class RedactSecrets(logging.Filter):
+    """For the ``uvicorn.access`` logger, whose records are
+    ``(client, method, path?query, http_version, status)``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) > _PATH_ARG:
+            path = args[_PATH_ARG]
+            if isinstance(path, str) and "?" in path:
+                record.args = (*args[:_PATH_ARG], redact_url(path), *args[_PATH_ARG + 1 :])
+        return True
+
+
+def logging_config() -> dict[str, Any]:
+    """uvicorn's logging configuration, with :class:`RedactSecrets` on the access log.
+
+    uvicorn applies it in every worker process, before the app is loaded.
+    """
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact_secrets": {"()": f"{__name__}.RedactSecrets"}}
+    config["loggers"]["uvicorn.access"]["filters"] = ["redact_secrets"]
+    return config

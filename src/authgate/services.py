@@ -23,12 +23,15 @@ from authgate.protocol.grants.refresh_token import RefreshTokenGrant
 from authgate.protocol.issuer import TokenIssuer
 from authgate.protocol.keyring import KeyRing
 from authgate.protocol.login import SessionManager
+from authgate.protocol.oidc.id_token import IdTokenMinter
+from authgate.protocol.oidc.token_extension import IdTokenExtension
+from authgate.protocol.oidc.userinfo import UserInfo
 from authgate.protocol.password_check import PasswordCheck, PasswordThrottles
 from authgate.protocol.registration import ClientRegistry
 from authgate.protocol.token_check import AccessTokenChecker
 from authgate.ratelimit import ThrottleFactory
 from authgate.settings import Settings
-from authgate.storage.base import TokenStore, UserStore
+from authgate.storage.base import SpaceStore, TokenStore, UserStore
 from authgate.storage.cache import CachedClientStore, CachedTokenStore, CachedUserStore
 from authgate.storage.sql.driver import Database
 from authgate.storage.sql.stores import (
@@ -37,6 +40,7 @@ from authgate.storage.sql.stores import (
     SqlConsentStore,
     SqlKeyStore,
     SqlSessionStore,
+    SqlSpaceStore,
     SqlTokenStore,
     SqlUserStore,
 )
@@ -58,6 +62,9 @@ class Services:
     verifier: PasswordVerifier
     throttles: ThrottleFactory
     keys: KeyRing
+    spaces: SpaceStore
+    id_tokens: IdTokenMinter
+    userinfo: UserInfo
 
     async def close(self) -> None:
         """Give back what the services hold besides the database (threads, Redis pool)."""
@@ -96,6 +103,16 @@ def build_services(
     )
     secret_key = settings.resolved_secret_key()
     box = SecretBox(secret_key)
+    keys = KeyRing(
+        SqlKeyStore(db),
+        box,
+        clock,
+        alg=settings.id_token_signing_alg,
+        refresh=settings.signing_key_refresh_seconds,
+        grace=settings.signing_key_grace_seconds,
+    )
+    spaces = SqlSpaceStore(db)
+    id_tokens = IdTokenMinter(keys, clock, lifetime=settings.id_token_lifetime)
     grants: list[Grant] = [
         AuthorizationCodeGrant(issuer, codes, tokens),
         ClientCredentialsGrant(issuer),
@@ -109,7 +126,9 @@ def build_services(
         tokens=tokens,
         issuer=issuer,
         registry=ClientRegistry(clients, users, issuer, box, settings.scopes),
-        token_endpoint=TokenEndpoint(ClientAuthenticator(clients), grants),
+        token_endpoint=TokenEndpoint(
+            ClientAuthenticator(clients), grants, [IdTokenExtension(id_tokens, users, spaces)]
+        ),
         checker=AccessTokenChecker(tokens, clients, clock),
         authorize=AuthorizeEndpoint(
             clients,
@@ -122,8 +141,10 @@ def build_services(
                 allow_plain_pkce=settings.allow_plain_pkce,
                 code_lifetime=settings.authorization_code_lifetime,
             ),
-            settings.issuer,
-            settings.scopes,
+            settings.scope_catalog,
+            id_tokens,
+            users,
+            spaces,
         ),
         sessions=SessionManager(
             SqlSessionStore(db), passwords, lifetime=settings.session_lifetime, clock=clock
@@ -131,12 +152,8 @@ def build_services(
         csrf=CsrfSigner(secret_key),
         verifier=verifier,
         throttles=throttle,
-        keys=KeyRing(
-            SqlKeyStore(db),
-            box,
-            clock,
-            alg=settings.id_token_signing_alg,
-            refresh=settings.signing_key_refresh_seconds,
-            grace=settings.signing_key_grace_seconds,
-        ),
+        keys=keys,
+        spaces=spaces,
+        id_tokens=id_tokens,
+        userinfo=UserInfo(users, spaces),
     )

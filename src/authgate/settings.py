@@ -27,6 +27,9 @@ DEFAULT_SCOPES = {
 }
 
 
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
 class SettingsError(Exception):
     """Settings could not be loaded; the message says which and how to fix it."""
 
@@ -114,6 +117,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="redis://… to share throttling counters between workers"
     )
+    base_domain: str | None = Field(
+        None,
+        description="spaces' issuers on {slug}.{base_domain}; unset: {issuer}/spaces/{slug}",
+    )
+    id_token_lifetime: int = Field(3600, gt=0, le=86400, description="seconds an id token is valid")
     id_token_signing_alg: Literal["RS256", "ES256", "EdDSA"] = Field(
         "RS256", description="algorithm of new signing keys (RS256 is what every RP accepts)"
     )
@@ -163,6 +171,21 @@ class Settings(BaseSettings):
         if value.startswith(("postgresql://", "postgres://")):
             return value
         raise ValueError("must start with sqlite:///PATH or postgresql://")
+
+    @field_validator("base_domain")
+    @classmethod
+    def _base_domain(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().lower().strip(".")
+        host = value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+        labels = host.split(".")
+        if not all(
+            label and len(label) <= 63 and set(label) <= _HOST_CHARS and label[0] != "-"
+            for label in labels
+        ) or value.endswith(":"):
+            raise ValueError("must be a domain name such as example.com (optionally :PORT)")
+        return value
 
     @field_validator("issuer")
     @classmethod
@@ -229,6 +252,13 @@ class Settings(BaseSettings):
     @property
     def authorize_paths(self) -> list[str]:
         return [self.authorize_endpoint, *self.authorize_endpoint_aliases]
+
+    @property
+    def scope_catalog(self) -> dict[str, str]:
+        """The OpenID Connect scopes (Core §5.4), then the platform's own."""
+        from authgate.protocol.oidc.claims import OIDC_SCOPES
+
+        return {**OIDC_SCOPES, **self.scopes}
 
     @property
     def secure_cookies(self) -> bool:

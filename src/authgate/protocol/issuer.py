@@ -9,13 +9,13 @@ from authgate.domain import (
     NEVER,
     AuthorizationCode,
     Client,
+    GrantFacts,
     IssuedTokens,
     NewAccessToken,
     NewRefreshToken,
     RefreshToken,
-    TokenId,
-    GrantFacts,
     SpaceId,
+    TokenId,
     UserId,
 )
 from authgate.storage.base import CodeStore, TokenStore
@@ -167,7 +167,13 @@ class TokenIssuer:
         ``None`` if another redemption of the same code won."""
         now = self.now()
         secret, access, lifetime = self._new_access(
-            client, code.user_id, code.scope, "authorization_code", now, None, space_id=code.space_id
+            client,
+            code.user_id,
+            code.scope,
+            "authorization_code",
+            now,
+            None,
+            space_id=code.space_id,
         )
         refresh = None
         if self.gives_refresh_tokens(client):

@@ -17,6 +17,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from joserfc.jwk import KeySet
+
 from authgate.crypto.keys import Algorithm, Signer, generate, seal, unseal
 from authgate.crypto.secretbox import SecretBox
 from authgate.domain import SigningKey
@@ -34,6 +36,8 @@ class KeySetDocument:
 
     body: bytes
     etag: str
+    #: the algorithms of the published keys
+    algorithms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,11 +118,17 @@ class KeyRing:
         cached = self._jwks
         if cached is not None and cached[0] == loaded.loaded_at:
             return cached[1]
-        keys = [json.loads(k.public_jwk) for k in self._published(loaded, self._clock())]
+        published = self._published(loaded, self._clock())
+        keys = [json.loads(k.public_jwk) for k in published]
         body = json.dumps({"keys": keys}, separators=(",", ":")).encode()
-        document = KeySetDocument(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        document = KeySetDocument(body, etag, tuple(sorted({k.alg for k in published})))
         self._jwks = (loaded.loaded_at, document)
         return document
+
+    async def public_keys(self) -> KeySet:
+        """The published keys, to verify what this server signed."""
+        return KeySet.import_key_set(json.loads((await self.jwks()).body))
 
     async def keys(self) -> list[SigningKey]:
         """Every stored key, freshly read (for ``keys list``)."""

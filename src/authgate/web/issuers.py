@@ -22,6 +22,7 @@ from authgate.storage.cache import TtlCache
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 SPACES_PREFIX = "/spaces/"
+_WELL_KNOWN_SPACES = "/.well-known/oauth-authorization-server/spaces/"
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
@@ -86,7 +87,9 @@ class IssuerResolver:
     async def resolve(self, host: str, path: str) -> Issuer | None:
         """The issuer; ``None`` for a host or space that does not exist."""
         if host == self._root_host:
-            if not path.startswith(SPACES_PREFIX):
+            if path.startswith(_WELL_KNOWN_SPACES):  # RFC 8414 §3.1 for a path issuer
+                path = path[len(_WELL_KNOWN_SPACES) - len(SPACES_PREFIX) :]
+            elif not path.startswith(SPACES_PREFIX):
                 return self.root
             slug = path[len(SPACES_PREFIX) :].partition("/")[0]
             space = await self._space(slug)
@@ -120,22 +123,20 @@ class IssuerMiddleware:
             if name == b"host":
                 host = value
                 break
-        resolved = await self._resolver.resolve(
-            host.decode("latin-1").lower(), scope["path"]
-        )
+        resolved = await self._resolver.resolve(host.decode("latin-1").lower(), scope["path"])
         if resolved is None:
             await _bad_host(send)
             return
         issuer = resolved
         scope.setdefault("state", {})["issuer"] = issuer
-        if issuer.prefix:
+        if issuer.prefix and scope["path"].startswith(issuer.prefix):
             # Starlette routes on the path below root_path (ASGI's mount convention).
             scope["root_path"] = scope.get("root_path", "") + issuer.prefix
         await self._app(scope, receive, send)
 
 
 async def _bad_host(send: Any) -> None:
-    body = b"Unknown host: this server does not serve that name.\n"
+    body = b"This server does not serve that address.\n"
     await send(
         {
             "type": "http.response.start",

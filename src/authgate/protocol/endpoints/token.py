@@ -16,9 +16,7 @@ from authgate.protocol.requests import Params
 
 
 class TokenExtension(Protocol):
-    async def extend(
-        self, issued: IssuedTokens, context: RequestContext
-    ) -> dict[str, str | int]:
+    async def extend(self, issued: IssuedTokens, context: RequestContext) -> dict[str, str | int]:
         """Fields to add to the token response of an issued grant (empty for none)."""
         ...
 

@@ -21,7 +21,7 @@ from authgate.protocol.password_check import (
     WrongCredentials,
 )
 from authgate.protocol.requests import Params
-from authgate.protocol.scopes import format_scope, narrow, parse_scope
+from authgate.protocol.scopes import OIDC_SCOPE_NAMES, format_scope, narrow, parse_scope
 
 WRONG_CREDENTIALS = "the e-mail address or password is not correct"
 _TOO_MANY = {
@@ -41,7 +41,7 @@ class PasswordGrant:
     async def issue(self, client: Client, params: Params, context: RequestContext) -> IssuedTokens:
         username = require(params, "username")
         password = require(params, "password")
-        scopes = narrow(parse_scope(params.get("scope")), client.scopes)
+        scopes = narrow(parse_scope(params.get("scope")), client.scopes, also=OIDC_SCOPE_NAMES)
         try:
             user = await self._passwords.check(
                 username, password, address=context.client_address, client=client.client_id

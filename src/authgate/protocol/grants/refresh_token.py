@@ -16,7 +16,7 @@ from authgate.protocol.context import RequestContext
 from authgate.protocol.grants.base import require
 from authgate.protocol.issuer import TokenIssuer
 from authgate.protocol.requests import Params
-from authgate.protocol.scopes import format_scope, narrow, parse_scope
+from authgate.protocol.scopes import OIDC_SCOPE_NAMES, format_scope, narrow, parse_scope
 from authgate.storage.base import TokenStore
 
 INVALID = "the refresh token is invalid, expired or revoked"
@@ -54,7 +54,7 @@ class RefreshTokenGrant:
         if old.expires_at is not None and old.expires_at <= now:
             raise InvalidGrant("the refresh token expired")
         # §6: the requested scope MUST NOT include any scope not originally granted.
-        original = frozenset(old.scope.split()) & client.scopes
+        original = frozenset(old.scope.split()) & (client.scopes | OIDC_SCOPE_NAMES)
         scopes = narrow(parse_scope(params.get("scope")), original, what="the original grant")
         issued = await self._issuer.rotate(client, old, format_scope(scopes))
         if issued is None:  # a concurrent request used it first: treat as reuse

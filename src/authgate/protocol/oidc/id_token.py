@@ -7,6 +7,10 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from joserfc import jwt
+from joserfc.errors import JoseError
+
+from authgate.crypto.keys import ALGORITHMS
 from authgate.domain import Membership, User
 from authgate.protocol.keyring import KeyRing
 from authgate.protocol.oidc.claims import user_claims
@@ -54,3 +58,14 @@ class IdTokenMinter:
         if request.code is not None:
             claims["c_hash"] = half_hash(request.code, signer.alg)
         return signer.sign(claims)
+
+    async def subject_of(self, token: str) -> str | None:
+        """The ``sub`` of an id token this server signed (expired or not), else ``None``."""
+        if len(token) > 8192:
+            return None
+        try:
+            decoded = jwt.decode(token, await self._keys.public_keys(), algorithms=ALGORITHMS)
+        except (JoseError, ValueError, TypeError):
+            return None
+        subject = decoded.claims.get("sub")
+        return subject if isinstance(subject, str) else None

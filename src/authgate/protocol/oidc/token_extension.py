@@ -16,9 +16,7 @@ class IdTokenExtension:
         self._users = users
         self._spaces = spaces
 
-    async def extend(
-        self, issued: IssuedTokens, context: RequestContext
-    ) -> dict[str, str | int]:
+    async def extend(self, issued: IssuedTokens, context: RequestContext) -> dict[str, str | int]:
         facts = issued.facts
         scopes = frozenset(issued.scope.split())
         if facts is None or facts.user_id is None or OPENID not in scopes:

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint browser bench clean
+.PHONY: serve test lint browser wrk bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,14 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP)
+# Debian's wrk, the load generator of the benchmark.
+wrk:
+	@test -x /usr/bin/wrk || { \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$sudo apt-get install -y wrk || { $$sudo apt-get update && $$sudo apt-get install -y wrk; }; }
+
+bench: $(STAMP) wrk
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:

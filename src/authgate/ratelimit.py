@@ -25,10 +25,7 @@ Clock = Callable[[], float]
 
 def _hashed(prefix: str, key: str) -> str:
     """A short, fixed-size key: no e-mail addresses in Redis, no unbounded key lengths."""
-    return (
-        f"authgate:throttle:{prefix}:"
-        + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:32]
-    )
+    return f"{prefix}:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:32]
 
 
 class MemoryFailureThrottle:
@@ -139,8 +136,9 @@ class RedisFailureThrottle:
 class ThrottleFactory:
     """Builds every throttle of one process over the same backend (one Redis pool)."""
 
-    def __init__(self, redis_url: str | None, clock: Clock) -> None:
+    def __init__(self, redis_url: str | None, clock: Clock, namespace: str = "authgate") -> None:
         self._clock = clock
+        self._namespace = namespace
         self._redis: Any = None
         if redis_url:
             import redis.asyncio
@@ -155,6 +153,7 @@ class ThrottleFactory:
     def __call__(
         self, max_failures: int, window: int, prefix: str
     ) -> MemoryFailureThrottle | RedisFailureThrottle:
+        prefix = f"{self._namespace}:throttle:{prefix}"
         if self._redis is None:
             return MemoryFailureThrottle(max_failures, window, prefix, self._clock)
         return RedisFailureThrottle(self._redis, max_failures, window, prefix, self._clock)

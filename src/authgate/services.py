@@ -86,7 +86,7 @@ def build_services(
         refresh_lifetime=settings.refresh_token_lifetime,
         clock=clock,
     )
-    throttle = ThrottleFactory(settings.redis_url, clock)
+    throttle = ThrottleFactory(settings.redis_url, clock, settings.redis_namespace)
     window = settings.password_failure_window
     verifier = PasswordVerifier(settings.password_hash_workers, settings.password_hash_queue)
     per_account = throttle(settings.password_max_failures, window, "account")

@@ -117,6 +117,13 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="redis://… to share throttling counters between workers"
     )
+    redis_namespace: str = Field(
+        "authgate",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="prefix of authgate's Redis keys, to share one Redis between deployments",
+    )
     base_domain: str | None = Field(
         None,
         description="spaces' issuers on {slug}.{base_domain}; unset: {issuer}/spaces/{slug}",

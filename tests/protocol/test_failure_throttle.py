@@ -11,13 +11,13 @@ import pytest
 from authgate.protocol.throttle import FailureThrottle, Throttled, ThrottleUnavailable
 from authgate.ratelimit import ThrottleFactory
 from tests.conftest import Clock
-from tests.redis_support import redis_url_or_skip
+from tests.redis_support import fresh_namespace, redis_url_or_skip
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 async def factory(request: pytest.FixtureRequest, clock: Clock) -> AsyncIterator[ThrottleFactory]:
     url = None if request.param == "memory" else redis_url_or_skip()
-    made = ThrottleFactory(url, clock)
+    made = ThrottleFactory(url, clock, fresh_namespace())
     yield made
     await made.close()
 
@@ -100,3 +100,21 @@ async def test_memory_throttle_forgets_expired_keys(clock: Clock) -> None:
     clock.advance(11)
     await throttle.reserve("last")  # this one sweeps
     assert len(throttle._entries) == 1  # type: ignore[union-attr]
+
+
+@pytest.mark.redis
+async def test_redis_keys_live_in_the_configured_namespace(clock: Clock) -> None:
+    import redis.asyncio
+
+    url = redis_url_or_skip()
+    namespace = fresh_namespace()
+    factory = ThrottleFactory(url, clock, namespace)
+    client = redis.asyncio.Redis.from_url(url)
+    try:
+        await factory(5, 300, "account").reserve("alice@example.com")
+        keys = [key async for key in client.scan_iter(f"{namespace}:*")]
+        assert len(keys) == 1 and keys[0].startswith(f"{namespace}:throttle:account:".encode())
+        assert b"alice" not in keys[0]  # no e-mail addresses in Redis
+    finally:
+        await client.aclose()
+        await factory.close()

@@ -19,7 +19,7 @@ import pytest
 from authgate.crypto import passwords
 from authgate.services import Services
 from tests.conftest import Factory
-from tests.redis_support import redis_url_or_skip
+from tests.redis_support import fresh_namespace, redis_url_or_skip
 from tests.web.flow import hidden_inputs
 
 TOKEN = "/oauth/token"
@@ -28,7 +28,9 @@ RIGHT = "correct horse"
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def throttle_backend(request: pytest.FixtureRequest) -> dict[str, Any]:
-    return {} if request.param == "memory" else {"redis_url": redis_url_or_skip()}
+    if request.param == "memory":
+        return {}
+    return {"redis_url": redis_url_or_skip(), "redis_namespace": fresh_namespace()}
 
 
 @pytest.fixture

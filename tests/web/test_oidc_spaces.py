@@ -200,3 +200,8 @@ class TestHostIssuers:
             assert r.status_code == 400, (host, path)
             assert r.headers["content-type"].startswith("text/plain")
             assert host not in r.text or not host
+
+
+async def test_the_default_port_names_the_same_host_rfc9110_4_2(http: httpx.AsyncClient) -> None:
+    r = await http.get("/.well-known/openid-configuration", headers={"Host": "testserver:80"})
+    assert r.status_code == 200 and r.json()["issuer"] == ROOT

@@ -54,7 +54,8 @@ class IssuerResolver:
         parts = urlsplit(root_url)
         self.root = Issuer(root_url)
         self._scheme = parts.scheme
-        self._root_host = parts.netloc.lower()
+        self._default_port = ":443" if parts.scheme == "https" else ":80"
+        self._root_host = parts.netloc.lower().removesuffix(self._default_port)
         self._base = "." + base_domain.lower() if base_domain else None
         self._spaces = spaces
         self._by_slug: TtlCache[str, Space] = TtlCache(cache_seconds, 10_000)
@@ -86,6 +87,8 @@ class IssuerResolver:
 
     async def resolve(self, host: str, path: str) -> Issuer | None:
         """The issuer; ``None`` for a host or space that does not exist."""
+        if host.endswith(self._default_port):  # RFC 9110 §4.2: the same origin
+            host = host[: -len(self._default_port)]
         if host == self._root_host:
             if path.startswith(_WELL_KNOWN_SPACES):  # RFC 8414 §3.1 for a path issuer
                 path = path[len(_WELL_KNOWN_SPACES) - len(SPACES_PREFIX) :]

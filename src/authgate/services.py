@@ -28,6 +28,7 @@ from authgate.protocol.oidc.token_extension import IdTokenExtension
 from authgate.protocol.oidc.userinfo import UserInfo
 from authgate.protocol.password_check import PasswordCheck, PasswordThrottles
 from authgate.protocol.registration import ClientRegistry
+from authgate.protocol.spaces import SpaceMembers
 from authgate.protocol.token_check import AccessTokenChecker
 from authgate.ratelimit import ThrottleFactory
 from authgate.settings import Settings
@@ -112,12 +113,13 @@ def build_services(
         grace=settings.signing_key_grace_seconds,
     )
     spaces = SqlSpaceStore(db)
+    members = SpaceMembers(spaces)
     id_tokens = IdTokenMinter(keys, clock, lifetime=settings.id_token_lifetime)
     grants: list[Grant] = [
         AuthorizationCodeGrant(issuer, codes, tokens),
         ClientCredentialsGrant(issuer),
-        PasswordGrant(issuer, grant_passwords),
-        RefreshTokenGrant(issuer, tokens),
+        PasswordGrant(issuer, grant_passwords, members),
+        RefreshTokenGrant(issuer, tokens, members),
     ]
     return Services(
         settings=settings,

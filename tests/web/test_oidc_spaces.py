@@ -205,3 +205,51 @@ class TestHostIssuers:
 async def test_the_default_port_names_the_same_host_rfc9110_4_2(http: httpx.AsyncClient) -> None:
     r = await http.get("/.well-known/openid-configuration", headers={"Host": "testserver:80"})
     assert r.status_code == 200 and r.json()["issuer"] == ROOT
+
+
+class TestMembership:
+    async def test_consent_in_one_space_is_not_consent_in_another(
+        self, http: httpx.AsyncClient, services: Services, alice: User, rp: Registered
+    ) -> None:
+        await space_with_member(services, alice.id)
+        await space_with_member(services, alice.id, slug="other")
+        await Browser(http, prefix="/spaces/acme").code_for(**_auth(rp))
+        other = Browser(http, prefix="/spaces/other")
+        await other.login()
+        r = await other.authorize(**_auth(rp))
+        assert r.status_code == 200 and "wants to access your account" in r.text
+        again = await Browser(http, prefix="/spaces/acme").authorize(**_auth(rp))
+        assert again.status_code == 302  # remembered where it was given
+
+    async def test_the_password_grant_at_a_space_is_for_its_members(
+        self, http: httpx.AsyncClient, services: Services, alice: User, make: Factory
+    ) -> None:
+        reg = await make.client(grant_types=["password"])
+        await space_with_member(services, None)
+        assert reg.client_secret
+        data = {"grant_type": "password", "username": alice.email, "password": "correct horse"}
+        auth = (reg.client.client_id, reg.client_secret)
+        r = await http.post("/spaces/acme/oauth/token", data=data, auth=auth)
+        assert r.status_code == 400 and "not a member" in r.json()["error_description"]
+        assert (await http.post("/oauth/token", data=data, auth=auth)).status_code == 200
+
+    async def test_a_removed_member_can_no_longer_refresh(
+        self, http: httpx.AsyncClient, services: Services, alice: User, rp: Registered
+    ) -> None:
+        space = await space_with_member(services, alice.id)
+        code = await Browser(http, prefix="/spaces/acme").code_for(**_auth(rp))
+        body = (await _exchange(http, "/spaces/acme/oauth/token", rp, code)).json()
+        assert await services.spaces.remove_member(space.id, alice.id)
+        assert not await services.spaces.remove_member(space.id, alice.id)
+        assert rp.client_secret
+        r = await http.post(
+            "/spaces/acme/oauth/token",
+            data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]},
+            auth=(rp.client.client_id, rp.client_secret),
+        )
+        assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+        userinfo = await http.get(
+            "/spaces/acme/oauth/userinfo",
+            headers={"Authorization": f"Bearer {body['access_token']}"},
+        )
+        assert userinfo.status_code == 401

@@ -31,6 +31,7 @@ from authgate.protocol.oidc.id_token import IdTokenMinter, IdTokenRequest
 from authgate.protocol.redirect_uris import redirect_uri_matches, validate_redirect_uri
 from authgate.protocol.requests import Params, check_values, collect, safe_description
 from authgate.protocol.scopes import OIDC_SCOPE_NAMES, format_scope, narrow, parse_scope
+from authgate.protocol.spaces import SpaceMembers
 from authgate.storage.base import ClientStore, CodeStore, ConsentStore, SpaceStore, UserStore
 
 #: RFC 6749 §3.1.1 and OAuth 2.0 Multiple Response Type Encoding Practices §3-5: the
@@ -198,6 +199,7 @@ class AuthorizeEndpoint:
         self._id_tokens = id_tokens
         self._users = users
         self._spaces = spaces
+        self._members = SpaceMembers(spaces)
 
     async def _client_and_redirect(self, params: Params, repeated: set[str]) -> tuple[Client, str]:
         if {"client_id", "redirect_uri"} & repeated:
@@ -326,10 +328,13 @@ class AuthorizeEndpoint:
             raise InvalidRequest("id_token_hint is not an id token issued here")
         return subject
 
-    async def needs_consent(self, request: AuthorizationRequest, user_id: UserId) -> bool:
+    async def needs_consent(
+        self, request: AuthorizationRequest, user_id: UserId, issuer: Issuer
+    ) -> bool:
+        """Consent is remembered per issuer: one space's consent is not another's."""
         if "consent" in request.prompt:
             return True
-        granted = await self._consents.scopes(user_id, request.client.pk)
+        granted = await self._consents.scopes(user_id, request.client.pk, issuer.space_id)
         return not request.scopes <= granted
 
     def error_redirect(self, error: RedirectError, issuer: Issuer) -> AuthorizationResponse:
@@ -359,9 +364,7 @@ class AuthorizeEndpoint:
 
     async def may_use(self, issuer: Issuer, user_id: UserId) -> bool:
         """Only a space's members sign in to apps through its issuer (seed 001)."""
-        if issuer.space is None:
-            return True
-        return await self._spaces.membership(issuer.space.id, user_id) is not None
+        return await self._members.admit(issuer, user_id)
 
     async def approve(
         self,
@@ -376,7 +379,9 @@ class AuthorizeEndpoint:
         and §3.3.2.5 id token) and return the response to the client."""
         now = self._issuer.now()
         if remember:
-            await self._consents.grant(user_id, request.client.pk, request.scopes, now)
+            await self._consents.grant(
+                user_id, request.client.pk, request.scopes, now, issuer.space_id
+            )
         scope = format_scope(request.scopes)
         parts = request.response_type.split()
         values: dict[str, str | int | None] = {}

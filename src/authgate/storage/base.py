@@ -108,14 +108,22 @@ class CodeStore(Protocol):
 
 
 class ConsentStore(Protocol):
-    async def scopes(self, user_id: UserId, client_pk: ClientPk) -> frozenset[str]:
-        """The scopes the user has granted the client (empty when none)."""
+    async def scopes(
+        self, user_id: UserId, client_pk: ClientPk, space_id: SpaceId | None = None
+    ) -> frozenset[str]:
+        """The scopes the user has granted the client on the issuer of ``space_id``
+        (empty when none)."""
         ...
 
     async def grant(
-        self, user_id: UserId, client_pk: ClientPk, scopes: frozenset[str], now: int
+        self,
+        user_id: UserId,
+        client_pk: ClientPk,
+        scopes: frozenset[str],
+        now: int,
+        space_id: SpaceId | None = None,
     ) -> None:
-        """Remember ``scopes`` in addition to those granted before."""
+        """Remember ``scopes`` in addition to those granted before on that issuer."""
         ...
 
 
@@ -173,4 +181,5 @@ class SpaceStore(Protocol):
         ...
 
     async def membership(self, space_id: SpaceId, user_id: UserId) -> Membership | None: ...
+    async def remove_member(self, space_id: SpaceId, user_id: UserId) -> bool: ...
     async def members(self, space_id: SpaceId) -> list[Membership]: ...

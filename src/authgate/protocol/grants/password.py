@@ -22,6 +22,7 @@ from authgate.protocol.password_check import (
 )
 from authgate.protocol.requests import Params
 from authgate.protocol.scopes import OIDC_SCOPE_NAMES, format_scope, narrow, parse_scope
+from authgate.protocol.spaces import NOT_A_MEMBER, SpaceMembers
 
 WRONG_CREDENTIALS = "the e-mail address or password is not correct"
 _TOO_MANY = {
@@ -34,9 +35,12 @@ _TOO_MANY = {
 class PasswordGrant:
     grant_type: ClassVar[str] = "password"
 
-    def __init__(self, issuer: TokenIssuer, passwords: PasswordCheck) -> None:
+    def __init__(
+        self, issuer: TokenIssuer, passwords: PasswordCheck, members: SpaceMembers
+    ) -> None:
         self._issuer = issuer
         self._passwords = passwords
+        self._members = members
 
     async def issue(self, client: Client, params: Params, context: RequestContext) -> IssuedTokens:
         username = require(params, "username")
@@ -58,6 +62,8 @@ class PasswordGrant:
             ) from None
         except WrongCredentials:
             raise InvalidGrant(WRONG_CREDENTIALS) from None
+        if not await self._members.admit(context.issuer, user.id):
+            raise InvalidGrant(NOT_A_MEMBER)
         return await self._issuer.issue(
             client,
             user.id,

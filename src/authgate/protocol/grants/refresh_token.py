@@ -17,6 +17,7 @@ from authgate.protocol.grants.base import require
 from authgate.protocol.issuer import TokenIssuer
 from authgate.protocol.requests import Params
 from authgate.protocol.scopes import OIDC_SCOPE_NAMES, format_scope, narrow, parse_scope
+from authgate.protocol.spaces import NOT_A_MEMBER, SpaceMembers
 from authgate.storage.base import TokenStore
 
 INVALID = "the refresh token is invalid, expired or revoked"
@@ -25,9 +26,10 @@ INVALID = "the refresh token is invalid, expired or revoked"
 class RefreshTokenGrant:
     grant_type: ClassVar[str] = "refresh_token"
 
-    def __init__(self, issuer: TokenIssuer, tokens: TokenStore) -> None:
+    def __init__(self, issuer: TokenIssuer, tokens: TokenStore, members: SpaceMembers) -> None:
         self._issuer = issuer
         self._tokens = tokens
+        self._members = members
 
     async def issue(self, client: Client, params: Params, context: RequestContext) -> IssuedTokens:
         parsed = parse_token(require(params, "refresh_token"))
@@ -53,6 +55,8 @@ class RefreshTokenGrant:
             )
         if old.expires_at is not None and old.expires_at <= now:
             raise InvalidGrant("the refresh token expired")
+        if not await self._members.admit(context.issuer, old.user_id):
+            raise InvalidGrant(NOT_A_MEMBER)
         # §6: the requested scope MUST NOT include any scope not originally granted.
         original = frozenset(old.scope.split()) & (client.scopes | OIDC_SCOPE_NAMES)
         scopes = narrow(parse_scope(params.get("scope")), original, what="the original grant")

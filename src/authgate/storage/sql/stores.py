@@ -421,31 +421,46 @@ class SqlCodeStore:
 
 
 class SqlConsentStore:
+    """Consents per user, client and issuer (space 0 is the root issuer)."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def scopes(self, user_id: UserId, client_pk: ClientPk) -> frozenset[str]:
+    async def scopes(
+        self, user_id: UserId, client_pk: ClientPk, space_id: SpaceId | None = None
+    ) -> frozenset[str]:
         scope = await self._db.fetchval(
-            "SELECT scope FROM consents WHERE user_id = $1 AND client_pk = $2", user_id, client_pk
+            "SELECT scope FROM consents WHERE user_id = $1 AND client_pk = $2 AND space_id = $3",
+            user_id,
+            client_pk,
+            space_id or 0,
         )
         return frozenset(scope.split()) if scope else frozenset()
 
     async def grant(
-        self, user_id: UserId, client_pk: ClientPk, scopes: frozenset[str], now: int
+        self,
+        user_id: UserId,
+        client_pk: ClientPk,
+        scopes: frozenset[str],
+        now: int,
+        space_id: SpaceId | None = None,
     ) -> None:
         async with self._db.transaction() as tx:
             old = await tx.fetchval(
-                "SELECT scope FROM consents WHERE user_id = $1 AND client_pk = $2",
+                "SELECT scope FROM consents "
+                "WHERE user_id = $1 AND client_pk = $2 AND space_id = $3",
                 user_id,
                 client_pk,
+                space_id or 0,
             )
             merged = " ".join(sorted(scopes | frozenset((old or "").split())))
             await tx.execute(
-                "INSERT INTO consents (user_id, client_pk, scope, granted_at) "
-                "VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, client_pk) "
+                "INSERT INTO consents (user_id, client_pk, space_id, scope, granted_at) "
+                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, client_pk, space_id) "
                 "DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
                 user_id,
                 client_pk,
+                space_id or 0,
                 merged,
                 now,
             )
@@ -667,6 +682,12 @@ class SqlSpaceStore:
             user_id,
         )
         return None if row is None else _membership(row)
+
+    async def remove_member(self, space_id: SpaceId, user_id: UserId) -> bool:
+        removed = await self._db.execute(
+            "DELETE FROM memberships WHERE space_id = $1 AND user_id = $2", space_id, user_id
+        )
+        return removed > 0
 
     async def members(self, space_id: SpaceId) -> list[Membership]:
         rows = await self._db.fetch(

@@ -133,6 +133,8 @@ consents = Table(
     metadata,
     Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("client_pk", Id, ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
+    #: the issuer the consent was given on: a space's id, 0 for the root issuer
+    Column("space_id", Id, primary_key=True, autoincrement=False),
     Column("scope", Text, nullable=False),
     Column("granted_at", BigInteger, nullable=False),
 )

@@ -127,7 +127,7 @@ class AuthorizePages:
             )
         if not await self._endpoint.may_use(site.issuer, user.id):
             return self._not_a_member(request, site, auth, user)
-        if await self._endpoint.needs_consent(auth, user.id):
+        if await self._endpoint.needs_consent(auth, user.id, site.issuer):
             if "none" in auth.prompt:
                 return self._redirect_error(
                     self._error(auth, ConsentRequired("the user has not consented")), site

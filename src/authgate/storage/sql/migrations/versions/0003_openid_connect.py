@@ -76,6 +76,25 @@ def upgrade() -> None:
         batch.alter_column("subject", existing_type=sa.String(36), nullable=False)
         batch.create_unique_constraint("uq_users_subject", ["subject"])
 
+    # A consent is given to an app for one issuer (the root's: space 0): consenting in one
+    # space must not release another space's profile.
+    op.create_table(
+        "consents_by_issuer",
+        sa.Column("user_id", Id, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "client_pk", Id, sa.ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("space_id", Id, primary_key=True, autoincrement=False),
+        sa.Column("scope", sa.Text, nullable=False),
+        sa.Column("granted_at", sa.BigInteger, nullable=False),
+    )
+    op.execute(
+        "INSERT INTO consents_by_issuer (user_id, client_pk, space_id, scope, granted_at) "
+        "SELECT user_id, client_pk, 0, scope, granted_at FROM consents"
+    )
+    op.drop_table("consents")
+    op.rename_table("consents_by_issuer", "consents")
+
     for table, with_auth_time in (
         ("access_tokens", False),
         ("refresh_tokens", True),
@@ -96,6 +115,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM consents WHERE space_id <> 0")
+    with op.batch_alter_table("consents") as batch:
+        batch.drop_column("space_id")
     for table in ("sessions", "authorization_codes", "refresh_tokens", "access_tokens"):
         with op.batch_alter_table(table) as batch:
             batch.drop_constraint(f"fk_{table}_space", type_="foreignkey")

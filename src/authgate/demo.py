@@ -132,7 +132,7 @@ def authorize_url(data: DemoData, settings: Settings) -> str:
             "response_type": "code",
             "client_id": data.client_id,
             "redirect_uri": settings.issuer + CALLBACK_PATH,
-            "scope": "read",
+            "scope": "openid profile read",
             "state": "demo-state",
         }
     )

@@ -47,8 +47,13 @@ class IdTokenMinter:
     async def mint(self, request: IdTokenRequest) -> str:
         signer = await self._keys.signer()
         now = int(self._clock())
-        claims = user_claims(request.user, request.membership, request.scopes)
-        claims.update(iss=request.issuer, aud=request.client_id, iat=now, exp=now + self.lifetime)
+        claims = {
+            "iss": request.issuer,
+            **user_claims(request.user, request.membership, request.scopes),
+            "aud": request.client_id,
+            "iat": now,
+            "exp": now + self.lifetime,
+        }
         if request.auth_time is not None:
             claims["auth_time"] = request.auth_time
         if request.nonce is not None:

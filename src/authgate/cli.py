@@ -347,7 +347,7 @@ def user_create(
                 email,
                 name.strip(),
                 await asyncio.to_thread(hash_password, password),
-                services.issuer.now(),
+                services.minter.now(),
             )
         except EmailTaken:
             fail(f"a user with e-mail {email!r} already exists")
@@ -361,7 +361,7 @@ def user_create(
 
 
 def client_dict(client: Client, services: Services) -> dict[str, Any]:
-    lifetime = services.issuer.access_lifetime(client)
+    lifetime = services.minter.access_lifetime(client)
     return {
         "client_id": client.client_id,
         "name": client.name,

@@ -67,7 +67,7 @@ async def _demo_user(services: Services, saved: dict[str, str]) -> tuple[User, s
     password = secrets.token_urlsafe(9)
     hashed = await asyncio.to_thread(hash_password, password)
     if user is None:
-        user = await services.users.create(DEMO_EMAIL, "Demo User", hashed, services.issuer.now())
+        user = await services.users.create(DEMO_EMAIL, "Demo User", hashed, services.minter.now())
     else:
         await services.users.set_password(user.id, hashed)
     return user, password, True

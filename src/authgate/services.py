@@ -20,9 +20,9 @@ from authgate.protocol.grants.base import Grant
 from authgate.protocol.grants.client_credentials import ClientCredentialsGrant
 from authgate.protocol.grants.password import PasswordGrant
 from authgate.protocol.grants.refresh_token import RefreshTokenGrant
-from authgate.protocol.issuer import TokenIssuer
 from authgate.protocol.keyring import KeyRing
 from authgate.protocol.login import SessionManager
+from authgate.protocol.minting import TokenMinter
 from authgate.protocol.oidc.id_token import IdTokenMinter
 from authgate.protocol.oidc.token_extension import IdTokenExtension
 from authgate.protocol.oidc.userinfo import UserInfo
@@ -53,7 +53,7 @@ class Services:
     users: UserStore
     clients: CachedClientStore
     tokens: TokenStore
-    issuer: TokenIssuer
+    minter: TokenMinter
     registry: ClientRegistry
     token_endpoint: TokenEndpoint
     checker: AccessTokenChecker
@@ -80,7 +80,7 @@ def build_services(
     clients = CachedClientStore(SqlClientStore(db), ttl=settings.client_cache_seconds)
     tokens = CachedTokenStore(SqlTokenStore(db), ttl=settings.token_cache_seconds)
     codes = SqlCodeStore(db)
-    issuer = TokenIssuer(
+    minter = TokenMinter(
         tokens,
         codes,
         access_lifetime=settings.access_token_lifetime,
@@ -116,18 +116,18 @@ def build_services(
     members = SpaceMembers(spaces)
     id_tokens = IdTokenMinter(keys, clock, lifetime=settings.id_token_lifetime)
     grants: list[Grant] = [
-        AuthorizationCodeGrant(issuer, codes, tokens),
-        ClientCredentialsGrant(issuer),
-        PasswordGrant(issuer, grant_passwords, members),
-        RefreshTokenGrant(issuer, tokens, members),
+        AuthorizationCodeGrant(minter, codes, tokens),
+        ClientCredentialsGrant(minter),
+        PasswordGrant(minter, grant_passwords, members),
+        RefreshTokenGrant(minter, tokens, members),
     ]
     return Services(
         settings=settings,
         users=users,
         clients=clients,
         tokens=tokens,
-        issuer=issuer,
-        registry=ClientRegistry(clients, users, issuer, box, settings.scopes),
+        minter=minter,
+        registry=ClientRegistry(clients, users, minter, box, settings.scopes),
         token_endpoint=TokenEndpoint(
             ClientAuthenticator(clients), grants, [IdTokenExtension(id_tokens, users, spaces)]
         ),
@@ -136,7 +136,7 @@ def build_services(
             clients,
             codes,
             SqlConsentStore(db),
-            issuer,
+            minter,
             AuthorizePolicy(
                 require_redirect_uri=settings.require_redirect_uri,
                 redirect_uri_matching=settings.redirect_uri_matching,

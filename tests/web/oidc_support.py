@@ -46,7 +46,7 @@ async def space_with_member(
     domains: tuple[str, ...] = (),
     name: str | None = "Alice at Acme",
 ) -> Space:
-    space = await services.spaces.create(slug, slug.title(), domains, services.issuer.now())
+    space = await services.spaces.create(slug, slug.title(), domains, services.minter.now())
     if user_id is not None:
         await services.spaces.add_member(
             Membership(
@@ -56,7 +56,7 @@ async def space_with_member(
                 name=name,
                 picture="https://img.example.com/alice.png",
                 phone_number="+49 30 1234567",
-                created_at=services.issuer.now(),
+                created_at=services.minter.now(),
             )
         )
     return space

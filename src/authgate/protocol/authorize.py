@@ -25,7 +25,7 @@ from authgate.errors import (
 from authgate.protocol import pkce
 from authgate.protocol.client_auth import plausible_client_id
 from authgate.protocol.context import Issuer
-from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.minting import TokenMinter
 from authgate.protocol.oidc.claims import OPENID
 from authgate.protocol.oidc.id_token import IdTokenMinter, IdTokenRequest
 from authgate.protocol.redirect_uris import redirect_uri_matches, validate_redirect_uri
@@ -183,7 +183,7 @@ class AuthorizeEndpoint:
         clients: ClientStore,
         codes: CodeStore,
         consents: ConsentStore,
-        issuer: TokenIssuer,
+        minter: TokenMinter,
         policy: AuthorizePolicy,
         scope_catalog: Mapping[str, str],
         id_tokens: IdTokenMinter,
@@ -193,7 +193,7 @@ class AuthorizeEndpoint:
         self._clients = clients
         self._codes = codes
         self._consents = consents
-        self._issuer = issuer
+        self._minter = minter
         self._policy = policy
         self._catalog = scope_catalog
         self._id_tokens = id_tokens
@@ -377,7 +377,7 @@ class AuthorizeEndpoint:
     ) -> AuthorizationResponse:
         """Issue what the response type asks for (§4.1.2 code, §4.2.2 token, Core §3.2.2.5
         and §3.3.2.5 id token) and return the response to the client."""
-        now = self._issuer.now()
+        now = self._minter.now()
         if remember:
             await self._consents.grant(
                 user_id, request.client.pk, request.scopes, now, issuer.space_id
@@ -407,7 +407,7 @@ class AuthorizeEndpoint:
             values["code"] = code = format_token(code_id, secret)
         if "token" in parts:
             # §4.2.2: the implicit grant never issues a refresh token.
-            issued = await self._issuer.issue(
+            issued = await self._minter.issue(
                 request.client,
                 user_id,
                 scope,

@@ -13,7 +13,7 @@ from authgate.domain import Client, IssuedTokens
 from authgate.errors import InvalidGrant, TemporarilyUnavailable
 from authgate.protocol.context import RequestContext
 from authgate.protocol.grants.base import require
-from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.minting import TokenMinter
 from authgate.protocol.password_check import (
     CheckUnavailable,
     PasswordCheck,
@@ -36,9 +36,9 @@ class PasswordGrant:
     grant_type: ClassVar[str] = "password"
 
     def __init__(
-        self, issuer: TokenIssuer, passwords: PasswordCheck, members: SpaceMembers
+        self, minter: TokenMinter, passwords: PasswordCheck, members: SpaceMembers
     ) -> None:
-        self._issuer = issuer
+        self._minter = minter
         self._passwords = passwords
         self._members = members
 
@@ -64,12 +64,12 @@ class PasswordGrant:
             raise InvalidGrant(WRONG_CREDENTIALS) from None
         if not await self._members.admit(context.issuer, user.id):
             raise InvalidGrant(NOT_A_MEMBER)
-        return await self._issuer.issue(
+        return await self._minter.issue(
             client,
             user.id,
             format_scope(scopes),
             self.grant_type,
             with_refresh=True,
             space_id=context.issuer.space_id,
-            auth_time=self._issuer.now(),
+            auth_time=self._minter.now(),
         )

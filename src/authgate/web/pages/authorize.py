@@ -112,7 +112,7 @@ class AuthorizePages:
         except OAuthError as exc:
             return self._invalid(exc)
         found = await self._signed_in(request, site)
-        now = self._services.issuer.now()
+        now = self._services.minter.now()
         if found is None or auth.needs_login(found[0].created_at, now):
             if "none" in auth.prompt:
                 return self._redirect_error(

@@ -21,7 +21,7 @@ from authgate.domain import (
 from authgate.storage.base import CodeStore, TokenStore
 
 
-class TokenIssuer:
+class TokenMinter:
     def __init__(
         self,
         tokens: TokenStore,

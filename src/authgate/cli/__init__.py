@@ -26,7 +26,9 @@ from authgate.cli.common import (
     utc,
 )
 from authgate.cli.db import db_app
+from authgate.cli.keys import keys_app
 from authgate.cli.serve import serve
+from authgate.cli.spaces import space_app
 from authgate.cli.users import user_app
 
 __all__ = [
@@ -110,6 +112,8 @@ app.command()(serve)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(client_app, name="client")
+app.add_typer(keys_app, name="keys")
+app.add_typer(space_app, name="space")
 
 
 @app.callback()

@@ -8,8 +8,13 @@ from typing import Annotated
 
 import typer
 
-from authgate.cli.common import ConfigOption, fail, prepare, run_with, settings_from
+from authgate.cli.common import ConfigOption, fail, run_with, settings_from
+from authgate.services import Services
 from authgate.settings import SettingsError
+
+
+async def signing_key(services: Services) -> None:
+    await services.keys.ensure()
 
 
 def serve(
@@ -55,8 +60,8 @@ def serve(
         data = run_with(settings, ensure_demo, create=True)
         typer.echo(describe(data, settings))
         typer.echo("")
-    else:
-        prepare(settings, create=True)
+    # Once, before the workers start: on an empty database each would create its own key.
+    run_with(settings, signing_key, create=True)
     uvicorn_config = server.server_config(
         settings, host=host, port=port, workers=workers, access_log=access_log
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -11,11 +10,11 @@ from authgate.cli.common import (
     ConfigOption,
     JsonOption,
     emit,
+    emit_list,
     fail,
     group,
     run_with,
     settings_from,
-    table,
     utc,
 )
 from authgate.domain import Client, RefreshPolicy
@@ -153,18 +152,20 @@ def client_list(as_json: JsonOption = False, config: ConfigOption = None) -> Non
     async def work(services: Services) -> list[dict[str, Any]]:
         return [client_dict(c, services) for c in await services.clients.all()]
 
-    clients = run_with(settings, work)
-    if as_json:
-        typer.echo(json.dumps({"clients": clients}, indent=2))
-        return
-    if not clients:
-        typer.echo("no clients yet: create one with `authgate client create --name NAME`")
-        return
-    rows = [
-        (c["client_id"], c["type"], ",".join(c["grant_types"]), utc(c["created_at"]), c["name"])
-        for c in clients
-    ]
-    typer.echo(table(("CLIENT ID", "TYPE", "GRANTS", "CREATED", "NAME"), rows))
+    emit_list(
+        as_json,
+        "clients",
+        run_with(settings, work),
+        "no clients yet: create one with `authgate client create --name NAME`",
+        ("CLIENT ID", "TYPE", "GRANTS", "CREATED", "NAME"),
+        lambda c: (
+            c["client_id"],
+            c["type"],
+            ",".join(c["grant_types"]),
+            utc(c["created_at"]),
+            c["name"],
+        ),
+    )
 
 
 @client_app.command("show", context_settings=TAKES_CLIENT_ID)

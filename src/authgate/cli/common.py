@@ -141,6 +141,21 @@ def emit(as_json: bool, data: dict[str, Any], text: str) -> None:
         typer.echo(text)
 
 
+def emit_list(
+    as_json: bool,
+    name: str,
+    items: list[dict[str, Any]],
+    empty: str,
+    header: Sequence[str],
+    row: Callable[[dict[str, Any]], Sequence[str]],
+) -> None:
+    """``{name: items}`` as JSON, else ``empty`` or a table of one ``row`` per item."""
+    if as_json:
+        typer.echo(json.dumps({name: items}, indent=2))
+    else:
+        typer.echo(table(header, [row(item) for item in items]) if items else empty)
+
+
 def utc(timestamp: int) -> str:
     """Unix seconds as ISO 8601 in UTC, to the second: ``2026-12-01 14:53:30 UTC``."""
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

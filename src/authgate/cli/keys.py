@@ -6,7 +6,6 @@ with no restart (see :mod:`authgate.protocol.keyring`).
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -15,11 +14,11 @@ from authgate.cli.common import (
     ConfigOption,
     JsonOption,
     emit,
+    emit_list,
     fail,
     group,
     run_with,
     settings_from,
-    table,
     utc,
 )
 from authgate.crypto.keys import ALGORITHMS, Algorithm
@@ -60,25 +59,21 @@ def keys_list(as_json: JsonOption = False, config: ConfigOption = None) -> None:
         now = services.issuer.now()
         return [key_dict(k, services.keys, now) for k in await services.keys.keys()]
 
-    keys = run_with(settings, work)
-    if as_json:
-        typer.echo(json.dumps({"keys": keys}, indent=2))
-        return
-    if not keys:
-        typer.echo("no signing keys yet: `authgate serve` creates one, or `authgate keys rotate`")
-        return
-    rows = [
-        (
+    emit_list(
+        as_json,
+        "keys",
+        run_with(settings, work),
+        "no signing keys yet: `authgate serve` creates one, or `authgate keys rotate`",
+        ("KID", "ALG", "STATE", "CREATED", "SIGNS FROM", "RETIRED"),
+        lambda k: (
             k["kid"],
             k["alg"],
             k["state"],
             utc(k["created_at"]),
             utc(k["signs_from"]),
             "-" if k["retired_at"] is None else utc(k["retired_at"]),
-        )
-        for k in keys
-    ]
-    typer.echo(table(("KID", "ALG", "STATE", "CREATED", "SIGNS FROM", "RETIRED"), rows))
+        ),
+    )
 
 
 @keys_app.command("rotate")

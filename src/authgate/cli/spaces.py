@@ -3,7 +3,6 @@ members, whose space profile (name, picture, phone) their id tokens carry."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
@@ -15,6 +14,7 @@ from authgate.cli.common import (
     ConfigOption,
     JsonOption,
     emit,
+    emit_list,
     fail,
     group,
     run_with,
@@ -146,18 +146,20 @@ def space_list(as_json: JsonOption = False, config: ConfigOption = None) -> None
     async def work(services: Services) -> list[dict[str, Any]]:
         return [space_dict(s, services) for s in await services.spaces.all()]
 
-    spaces = run_with(settings, work)
-    if as_json:
-        typer.echo(json.dumps({"spaces": spaces}, indent=2))
-        return
-    if not spaces:
-        typer.echo("no spaces yet: create one with `authgate space create --slug SLUG --name NAME`")
-        return
-    rows = [
-        (s["slug"], s["name"], s["issuer"], ",".join(s["domains"]) or "-", utc(s["created_at"]))
-        for s in spaces
-    ]
-    typer.echo(table(("SLUG", "NAME", "ISSUER", "DOMAINS", "CREATED"), rows))
+    emit_list(
+        as_json,
+        "spaces",
+        run_with(settings, work),
+        "no spaces yet: create one with `authgate space create --slug SLUG --name NAME`",
+        ("SLUG", "NAME", "ISSUER", "DOMAINS", "CREATED"),
+        lambda s: (
+            s["slug"],
+            s["name"],
+            s["issuer"],
+            ",".join(s["domains"]) or "-",
+            utc(s["created_at"]),
+        ),
+    )
 
 
 @space_app.command("show")

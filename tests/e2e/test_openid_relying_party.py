@@ -49,7 +49,9 @@ pytestmark = pytest.mark.e2e
 
 RP_DIR = Path(__file__).parent / "rp"
 RP_SCRIPT = RP_DIR / "rp.mjs"
-BASE_DOMAIN = "localtest"  # spaces' issuers: http://{slug}.localtest (port 80 as far as URLs go)
+# Spaces' issuers: http://{slug}.localtest:8443, as behind a proxy on port 8443; the RP
+# connects to the server's own port (Deployment.connect) and sends that Host.
+BASE_DOMAIN = "localtest:8443"
 SPACE_NAME = "Lib User at Acme"
 SPACE_PHONE = "+49 30 1234567"
 T = TypeVar("T")
@@ -183,6 +185,9 @@ def sign_in(
     ("where", "client_options", "rp_options"),
     [
         ("root", [], {"auth": "basic"}),
+        # OAuth 2.0 Form Post Response Mode: the library reads the POSTed response; RFC 8414
+        # discovery.
+        ("root", [], {"auth": "post", "response_mode": "form_post", "discovery": "oauth2"}),
         # RFC 8414 §3.1 discovery (the well-known segment before the issuer's path); a public
         # client; max_age, which makes the library require and check auth_time.
         ("path", ["--public"], {"discovery": "oauth2", "max_age": 600}),
@@ -212,7 +217,8 @@ def test_openid_client_signs_in_validates_calls_userinfo_and_refreshes(
     # The pages were the issuer's own: sign-in, then consent, then the callback.
     assert [p.split(" -> ")[0] for p in rp["pages"]][-1].endswith("/oauth/authorize/decision")
     assert any("/login" in p for p in rp["pages"])
-    assert rp["callback"] == {"iss": issuer, "in_fragment": bool(rp_options.get("hybrid"))}
+    mode = rp_options.get("response_mode", "fragment" if rp_options.get("hybrid") else "query")
+    assert rp["callback"] == {"iss": issuer, "mode": mode}
 
     claims = rp["claims"]
     assert claims["iss"] == issuer
@@ -243,6 +249,11 @@ def test_openid_client_signs_in_validates_calls_userinfo_and_refreshes(
     assert "nonce" not in refreshed["claims"]
     assert refreshed["claims"].get("auth_time") == claims.get("auth_time")
     assert refreshed["at_hash_matches"] is True
+
+    # prompt=none with the session: no page, a code, the same sign-in's auth_time.
+    assert [p.split(" ")[0] for p in rp["silent"]["pages"]] == ["GET"], rp["silent"]
+    assert rp["silent"]["claims"]["sub"] == deployment.subject
+    assert rp["silent"]["claims"]["auth_time"] == claims["auth_time"]
 
     refused = rp["refused"]
     # RFC 9700 §4.14.2: the rotated-away refresh token and the used code are invalid_grant.

@@ -158,8 +158,12 @@ async function signIn(connect, jar, authorizationUrl, redirectUri, email, passwo
     pages.push(`${method} ${new URL(url).pathname} -> ${answer.status}`)
     if (answer.status >= 300 && answer.status < 400) {
       const next = new URL(answer.headers.location, url)
-      if (next.href.startsWith(redirectUri + '?') || next.href.startsWith(redirectUri + '#')) {
-        return { callback: next, pages }
+      if (next.href.startsWith(redirectUri + '?')) {
+        return { callback: next, response: next.searchParams, mode: 'query', pages }
+      }
+      if (next.href.startsWith(redirectUri + '#')) {
+        const response = new URLSearchParams(next.hash.slice(1))
+        return { callback: next, response, mode: 'fragment', pages }
       }
       ;[url, method, body] = [next.href, 'GET', undefined]
       continue
@@ -168,6 +172,17 @@ async function signIn(connect, jar, authorizationUrl, redirectUri, email, passwo
       throw new Error(`${method} ${url}: ${answer.status} ${answer.body.toString().slice(0, 500)}`)
     }
     const forms = formsOf(answer.body.toString())
+    const post = forms.find((f) => f.action === redirectUri)
+    if (post) {
+      // OAuth 2.0 Form Post Response Mode: the page's form posts the response to the client.
+      const response = new URLSearchParams(post.inputs.map((i) => [i.name, i.value ?? '']))
+      const callback = new Request(redirectUri, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: response.toString(),
+      })
+      return { callback, response, mode: 'form_post', pages }
+    }
     const login = forms.find((f) => f.inputs.some((i) => i.type === 'password'))
     const consent = forms.find((f) => f.action.endsWith('/oauth/authorize/decision'))
     const form = login ?? consent
@@ -243,9 +258,9 @@ async function discover(request, fetch) {
   )
 }
 
-/** Discovery, then the authorization request with PKCE S256, state and nonce. */
-async function authorizationRequest(request, fetch) {
-  const config = await discover(request, fetch)
+/** The authorization request with PKCE S256, state and nonce, through the user's browser
+ * (its cookies in `jar`); the response and the checks the token request needs. */
+async function authorizationRequest(config, request, jar, extra = {}) {
   const codeVerifier = client.randomPKCECodeVerifier()
   const checks = {
     pkceCodeVerifier: codeVerifier,
@@ -260,22 +275,24 @@ async function authorizationRequest(request, fetch) {
     code_challenge_method: 'S256',
     state: checks.expectedState,
     nonce: checks.expectedNonce,
+    ...extra,
   }
+  if (request.response_mode) parameters.response_mode = request.response_mode
   if (request.max_age !== undefined) {
     parameters.max_age = String(request.max_age)
     checks.maxAge = request.max_age
   }
   const url = client.buildAuthorizationUrl(config, parameters)
-  const { callback, pages } = await signIn(
+  const answer = await signIn(
     request.connect,
-    new CookieJar(),
+    jar,
     url,
     request.redirect_uri,
     request.email,
     request.password,
     request.decision ?? 'allow',
   )
-  return { config, checks, callback, pages }
+  return { checks, ...answer }
 }
 
 /** What the library throws for `promise`, or null if it did not. */
@@ -291,17 +308,27 @@ async function refusal(promise) {
 async function login(request) {
   const loopback = loopbackFetch(request.connect)
   const fetch = request.foreign_keys ? withForeignKeys(loopback) : loopback
-  const { config, checks, callback, pages } = await authorizationRequest(request, fetch)
+  const config = await discover(request, fetch)
   const metadata = config.serverMetadata()
+  const jar = new CookieJar()
+  const { checks, callback, response, mode, pages } = await authorizationRequest(
+    config,
+    request,
+    jar,
+  )
   // Checks state, the RFC 9207 iss parameter and PKCE; the id token's signature (JWKS),
   // iss, aud, azp, exp, iat, nonce (and auth_time against max_age); for the hybrid flow the
   // front-channel id token too, with its c_hash, and that both name the same sub.
+  const again = callback instanceof Request ? callback.clone() : callback // for used_code
   const tokens = await client.authorizationCodeGrant(config, callback, checks)
   const claims = tokens.claims()
   // Checks the sub against the id token's (Core §5.3.2).
   const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub)
   const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token)
   const refreshedClaims = refreshed.claims() ?? null
+  // Core §3.1.2.1: signed in already and consent given, prompt=none comes straight back.
+  const silent = await authorizationRequest(config, request, jar, { prompt: 'none' })
+  const silentTokens = await client.authorizationCodeGrant(config, silent.callback, silent.checks)
   return {
     library: 'openid-client',
     issuer: metadata.issuer,
@@ -312,10 +339,7 @@ async function login(request) {
       jwks: metadata.jwks_uri,
     },
     pages,
-    callback: {
-      iss: callback.searchParams.get('iss') ?? new URLSearchParams(callback.hash.slice(1)).get('iss'),
-      in_fragment: callback.hash.length > 1,
-    },
+    callback: { iss: response.get('iss'), mode },
     token_type: tokens.token_type,
     scope: tokens.scope,
     expires_in: tokens.expiresIn(),
@@ -336,6 +360,7 @@ async function login(request) {
       at_hash_matches:
         refreshedClaims !== null && refreshedClaims.at_hash === leftHalfHash(refreshed.access_token),
     },
+    silent: { pages: silent.pages, claims: silentTokens.claims() },
     // How the library takes the server's refusals: a used (rotated) refresh token, a bearer
     // token the server never issued, the same code twice.
     refused: {
@@ -343,19 +368,21 @@ async function login(request) {
       unknown_access_token: await refusal(
         client.fetchUserInfo(config, 'not-a-token', client.skipSubjectCheck),
       ),
-      used_code: await refusal(client.authorizationCodeGrant(config, callback, checks)),
+      used_code: await refusal(client.authorizationCodeGrant(config, again, checks)),
     },
   }
 }
 
 /** The user denies: the error response as the library reports it (RFC 6749 §4.1.2.1). */
 async function deny(request) {
-  const { config, checks, callback } = await authorizationRequest(
+  const config = await discover(request, loopbackFetch(request.connect))
+  const { checks, callback, response } = await authorizationRequest(
+    config,
     { ...request, decision: 'deny' },
-    loopbackFetch(request.connect),
+    new CookieJar(),
   )
   return {
-    callback_iss: callback.searchParams.get('iss'),
+    callback_iss: response.get('iss'),
     refused: await refusal(client.authorizationCodeGrant(config, callback, checks)),
   }
 }

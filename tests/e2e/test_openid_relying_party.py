@@ -4,11 +4,13 @@ openid-client (panva's OpenID-certified library for Node; tests/e2e/rp/rp.mjs, p
 its package-lock.json, installed by ``make rp``) does what an RP does: discovery, the code
 flow with PKCE S256, state and nonce (the login and consent forms driven over HTTP with a
 cookie jar), the token request with its id token checks (JWS signature via jwks_uri, iss,
-aud, exp, iat, nonce; RFC 9207's iss), UserInfo with the expected sub, and a refresh with the
-refreshed id token's checks. It does so at the root issuer, at a space's issuer on a path
-and at one on a subdomain of base_domain (a name nothing resolves here: the RP connects to
-127.0.0.1 and names the issuer's host in the Host header). A second test rotates the
-signing key between two sign-ins. Authlib's OpenID pieces are a second RP, in Python.
+aud, exp, iat, nonce, auth_time for max_age; RFC 9207's iss; c_hash in the hybrid flow),
+UserInfo with the expected sub, a refresh with the refreshed id token's checks, and
+prompt=none. The library does not check at_hash; rp.mjs does, and Authlib's CodeIDToken
+does too. It runs at the root issuer, at a space's issuer on a path and at one on a
+subdomain of base_domain (a name nothing resolves here: the RP connects to 127.0.0.1 and
+names the issuer's host in the Host header). Another test rotates the signing key between
+two sign-ins; a negative control swaps the JWKS for foreign keys.
 """
 
 from __future__ import annotations
@@ -195,6 +197,7 @@ def sign_in(
         # its c_hash too.
         ("subdomain", ["--grant", "implicit"], {"auth": "post", "hybrid": True}),
     ],
+    ids=["root", "root-form_post", "path-public-max_age", "subdomain-hybrid"],
 )
 def test_openid_client_signs_in_validates_calls_userinfo_and_refreshes(
     node: str,

@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint browser wrk bench clean
+RP     := tests/e2e/rp
+
+.PHONY: serve test lint browser rp wrk bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/authgate serve --demo
 
-test: $(STAMP) lint browser
+test: $(STAMP) lint browser rp
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser),
@@ -26,6 +28,18 @@ browser:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  $$sudo apt-get install -y chromium curl \
 	    || { $$sudo apt-get update && $$sudo apt-get install -y chromium curl; }; }
+
+# The relying party of the OpenID Connect e2e tests: openid-client from npm, at the versions
+# its package-lock.json pins, on the machine's Node.js (20 or newer).
+rp: $(RP)/node_modules/.installed
+
+$(RP)/node_modules/.installed: $(RP)/package.json $(RP)/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null \
+	  || { echo "make rp: needs Node.js 20+ and npm on PATH" >&2; exit 1; }
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+	  || { echo "make rp: needs Node.js 20+, found $$(node --version)" >&2; exit 1; }
+	npm ci --prefix $(RP) --no-audit --no-fund --loglevel=error
+	@touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -44,4 +58,4 @@ bench: $(STAMP) wrk
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build data .pytest_cache .mypy_cache .ruff_cache $(RP)/node_modules

@@ -165,6 +165,24 @@ def scenarios(client_id: str, client_secret: str, access_token: str) -> list[Sce
             headers=(("Authorization", f"Bearer {access_token}"),),
             target=0.30,
         ),
+        Scenario(
+            "discovery",
+            "discovery",
+            "authgate",
+            "GET",
+            "/.well-known/openid-configuration",
+            expect='"issuer"',
+            target=0.80,
+        ),
+        Scenario(
+            "jwks",
+            "JWKS",
+            "authgate",
+            "GET",
+            "/.well-known/jwks.json",
+            expect='"keys"',
+            target=0.80,
+        ),
         Scenario("ping", "framework floor", "authgate", "GET", "/api/ping", expect='"ok":true'),
     ]
 
@@ -758,6 +776,7 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
         r.ratio = r.rps / bare.rps if bare.rps else None
         failures += [f"{r.scenario.key}: {p}" for p in r.problems]
     print_report(info, args, results)
+    signing = signature_costs()
 
     below = [r.scenario.key for r in results if r.verdict == "BELOW"]
     if args.json:
@@ -771,6 +790,7 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
                 "wrk_threads": 1,
             },
             "results": [r.as_json() for r in results],
+            "id_token_signatures": signing,
             "below_target": below,
             "failures": failures,
             "ok": not failures,
@@ -787,6 +807,24 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
         if args.strict:
             return 3
     return 0
+
+
+def signature_costs() -> dict[str, Any] | None:
+    """The cost of one id token signature per algorithm (bench/signing.py, in process)."""
+    script = Path(__file__).with_name("signing.py")
+    done = subprocess.run(
+        [sys.executable, str(script), "--json"], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        print(f"\nbench: signing costs not measured: {done.stderr.strip()[-300:]}")
+        return None
+    costs: dict[str, Any] = json.loads(done.stdout)
+    print(
+        f"\n{'id token':<10} {'sign us':>8} {'verify us':>10} {'bytes':>6}  (in process, best of 5)"
+    )
+    for alg, r in costs.items():
+        print(f"{alg:<10} {r['sign_us']:>8.1f} {r['verify_us']:>10.1f} {r['token_bytes']:>6}")
+    return costs
 
 
 def main(argv: list[str] | None = None) -> int:

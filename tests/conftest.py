@@ -29,6 +29,10 @@ from authgate.web.app import create_app
 
 POSTGRES_URL = os.environ.get("AUTHGATE_TEST_POSTGRES_URL")
 TABLES = (
+    "signing_keys",
+    "memberships",
+    "space_domains",
+    "spaces",
     "sessions",
     "consents",
     "authorization_codes",
@@ -151,7 +155,7 @@ class Factory:
         if password not in _HASHES:  # Argon2 is slow on purpose; hash each password once
             _HASHES[password] = hash_password(password)
         return await self.services.users.create(
-            email, email.split("@")[0].title(), _HASHES[password], self.services.issuer.now()
+            email, email.split("@")[0].title(), _HASHES[password], self.services.minter.now()
         )
 
     async def client(self, **options: Any) -> Registered:

@@ -142,6 +142,12 @@ def test_expected_commands_exist() -> None:
         "client update",
         "client rotate-secret",
         "client delete",
+        "keys list",
+        "keys rotate",
+        "space create",
+        "space list",
+        "space show",
+        "space add-member",
     } <= paths
 
 

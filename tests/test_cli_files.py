@@ -27,6 +27,12 @@ NON_CREATING = [
     ["client", "delete", "some-client"],
     ["user", "create", "--email", "a@example.com", "--password", "long enough"],
     ["db", "current"],
+    ["keys", "list"],
+    ["keys", "rotate"],
+    ["space", "list"],
+    ["space", "show", "acme"],
+    ["space", "create", "--slug", "acme", "--name", "Acme"],
+    ["space", "add-member", "--space", "acme", "--email", "a@example.com"],
 ]
 
 

@@ -67,7 +67,7 @@ async def _demo_user(services: Services, saved: dict[str, str]) -> tuple[User, s
     password = secrets.token_urlsafe(9)
     hashed = await asyncio.to_thread(hash_password, password)
     if user is None:
-        user = await services.users.create(DEMO_EMAIL, "Demo User", hashed, services.issuer.now())
+        user = await services.users.create(DEMO_EMAIL, "Demo User", hashed, services.minter.now())
     else:
         await services.users.set_password(user.id, hashed)
     return user, password, True
@@ -132,7 +132,7 @@ def authorize_url(data: DemoData, settings: Settings) -> str:
             "response_type": "code",
             "client_id": data.client_id,
             "redirect_uri": settings.issuer + CALLBACK_PATH,
-            "scope": "read",
+            "scope": "openid profile read",
             "state": "demo-state",
         }
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NewType
 
 UserId = NewType("UserId", int)
+SpaceId = NewType("SpaceId", int)
 ClientPk = NewType("ClientPk", int)
 TokenId = NewType("TokenId", int)
 
@@ -33,6 +34,9 @@ class User:
     password_hash: str
     created_at: int
     is_active: bool = True
+    #: OpenID Connect ``sub`` (Core §2): random, stable, never reused
+    subject: str = ""
+    email_verified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,7 @@ class AccessToken:
     revoked_at: int | None
     family_id: TokenId | None
     grant_type: str
+    space_id: SpaceId | None = None
 
     @property
     def root_id(self) -> TokenId:
@@ -108,6 +113,9 @@ class RefreshToken:
     used_at: int | None
     revoked_at: int | None
     family_id: TokenId
+    space_id: SpaceId | None = None
+    #: when the user signed in for the grant this token continues (OpenID Connect)
+    auth_time: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +128,7 @@ class NewAccessToken:
     expires_at: int | None
     family_id: TokenId | None
     grant_type: str
+    space_id: SpaceId | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +139,21 @@ class NewRefreshToken:
     scope: str
     issued_at: int
     expires_at: int | None
+    space_id: SpaceId | None = None
+    auth_time: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GrantFacts:
+    """What an issued grant stands for, for the token endpoint's extensions (the id token)."""
+
+    client: Client
+    user_id: UserId | None
+    scope: str
+    space_id: SpaceId | None = None
+    #: when the user signed in (OpenID Connect ``auth_time``)
+    auth_time: int | None = None
+    nonce: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +165,7 @@ class IssuedTokens:
     scope: str
     refresh_token: str | None = None
     extra: dict[str, str | int] = field(default_factory=dict)
+    facts: GrantFacts | None = field(default=None, repr=False, compare=False)
 
     def to_response(self) -> dict[str, str | int]:
         """RFC 6749 §5.1 successful response body."""
@@ -167,6 +192,9 @@ class NewAuthorizationCode:
     nonce: str | None
     issued_at: int
     expires_at: int
+    space_id: SpaceId | None = field(default=None, kw_only=True)
+    #: when the user signed in (OpenID Connect ``auth_time``)
+    auth_time: int | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,5 +208,50 @@ class AuthorizationCode(NewAuthorizationCode):
 class Session:
     id: TokenId
     user_id: UserId
+    #: the sign-in time (OpenID Connect ``auth_time``)
     created_at: int
     expires_at: int
+    space_id: SpaceId | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Space:
+    """A tenant: its own issuer, its members (seed 001)."""
+
+    id: SpaceId
+    slug: str
+    name: str
+    created_at: int
+    domains: tuple[str, ...] = ()
+
+
+Role = Literal["admin", "member"]
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A user in a space, with the profile the space's id tokens carry."""
+
+    space_id: SpaceId
+    user_id: UserId
+    role: Role
+    name: str | None
+    picture: str | None
+    phone_number: str | None
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """A key that signs id tokens. Published from ``created_at``, it signs from
+    ``signs_from`` (after every worker has had time to publish it) until a newer key takes
+    over, and stays published for a grace period after ``retired_at``."""
+
+    id: int
+    kid: str
+    alg: str
+    public_jwk: str
+    private_sealed: str
+    created_at: int
+    signs_from: int
+    retired_at: int | None = None

@@ -20,21 +20,28 @@ from authgate.protocol.grants.base import Grant
 from authgate.protocol.grants.client_credentials import ClientCredentialsGrant
 from authgate.protocol.grants.password import PasswordGrant
 from authgate.protocol.grants.refresh_token import RefreshTokenGrant
-from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.keyring import KeyRing
 from authgate.protocol.login import SessionManager
+from authgate.protocol.minting import TokenMinter
+from authgate.protocol.oidc.id_token import IdTokenMinter
+from authgate.protocol.oidc.token_extension import IdTokenExtension
+from authgate.protocol.oidc.userinfo import UserInfo
 from authgate.protocol.password_check import PasswordCheck, PasswordThrottles
 from authgate.protocol.registration import ClientRegistry
+from authgate.protocol.spaces import SpaceMembers
 from authgate.protocol.token_check import AccessTokenChecker
 from authgate.ratelimit import ThrottleFactory
 from authgate.settings import Settings
-from authgate.storage.base import TokenStore, UserStore
+from authgate.storage.base import SpaceStore, TokenStore, UserStore
 from authgate.storage.cache import CachedClientStore, CachedTokenStore, CachedUserStore
 from authgate.storage.sql.driver import Database
 from authgate.storage.sql.stores import (
     SqlClientStore,
     SqlCodeStore,
     SqlConsentStore,
+    SqlKeyStore,
     SqlSessionStore,
+    SqlSpaceStore,
     SqlTokenStore,
     SqlUserStore,
 )
@@ -46,7 +53,7 @@ class Services:
     users: UserStore
     clients: CachedClientStore
     tokens: TokenStore
-    issuer: TokenIssuer
+    minter: TokenMinter
     registry: ClientRegistry
     token_endpoint: TokenEndpoint
     checker: AccessTokenChecker
@@ -55,6 +62,10 @@ class Services:
     csrf: CsrfSigner
     verifier: PasswordVerifier
     throttles: ThrottleFactory
+    keys: KeyRing
+    spaces: SpaceStore
+    id_tokens: IdTokenMinter
+    userinfo: UserInfo
 
     async def close(self) -> None:
         """Give back what the services hold besides the database (threads, Redis pool)."""
@@ -69,7 +80,7 @@ def build_services(
     clients = CachedClientStore(SqlClientStore(db), ttl=settings.client_cache_seconds)
     tokens = CachedTokenStore(SqlTokenStore(db), ttl=settings.token_cache_seconds)
     codes = SqlCodeStore(db)
-    issuer = TokenIssuer(
+    minter = TokenMinter(
         tokens,
         codes,
         access_lifetime=settings.access_token_lifetime,
@@ -92,34 +103,50 @@ def build_services(
         ),
     )
     secret_key = settings.resolved_secret_key()
+    box = SecretBox(secret_key)
+    keys = KeyRing(
+        SqlKeyStore(db),
+        box,
+        clock,
+        alg=settings.id_token_signing_alg,
+        refresh=settings.signing_key_refresh_seconds,
+        grace=settings.signing_key_grace_seconds,
+    )
+    spaces = SqlSpaceStore(db)
+    members = SpaceMembers(spaces)
+    id_tokens = IdTokenMinter(keys, clock, lifetime=settings.id_token_lifetime)
     grants: list[Grant] = [
-        AuthorizationCodeGrant(issuer, codes, tokens),
-        ClientCredentialsGrant(issuer),
-        PasswordGrant(issuer, grant_passwords),
-        RefreshTokenGrant(issuer, tokens),
+        AuthorizationCodeGrant(minter, codes, tokens),
+        ClientCredentialsGrant(minter),
+        PasswordGrant(minter, grant_passwords, members),
+        RefreshTokenGrant(minter, tokens, members),
     ]
     return Services(
         settings=settings,
         users=users,
         clients=clients,
         tokens=tokens,
-        issuer=issuer,
-        registry=ClientRegistry(clients, users, issuer, SecretBox(secret_key), settings.scopes),
-        token_endpoint=TokenEndpoint(ClientAuthenticator(clients), grants),
+        minter=minter,
+        registry=ClientRegistry(clients, users, minter, box, settings.scopes),
+        token_endpoint=TokenEndpoint(
+            ClientAuthenticator(clients), grants, [IdTokenExtension(id_tokens, users, spaces)]
+        ),
         checker=AccessTokenChecker(tokens, clients, clock),
         authorize=AuthorizeEndpoint(
             clients,
             codes,
             SqlConsentStore(db),
-            issuer,
+            minter,
             AuthorizePolicy(
                 require_redirect_uri=settings.require_redirect_uri,
                 redirect_uri_matching=settings.redirect_uri_matching,
                 allow_plain_pkce=settings.allow_plain_pkce,
                 code_lifetime=settings.authorization_code_lifetime,
             ),
-            settings.issuer,
-            settings.scopes,
+            settings.scope_catalog,
+            id_tokens,
+            users,
+            spaces,
         ),
         sessions=SessionManager(
             SqlSessionStore(db), passwords, lifetime=settings.session_lifetime, clock=clock
@@ -127,4 +154,8 @@ def build_services(
         csrf=CsrfSigner(secret_key),
         verifier=verifier,
         throttles=throttle,
+        keys=keys,
+        spaces=spaces,
+        id_tokens=id_tokens,
+        userinfo=UserInfo(users, spaces),
     )

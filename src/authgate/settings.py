@@ -27,6 +27,9 @@ DEFAULT_SCOPES = {
 }
 
 
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
 class SettingsError(Exception):
     """Settings could not be loaded; the message says which and how to fix it."""
 
@@ -121,6 +124,20 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9_.-]+$",
         description="prefix of authgate's Redis keys, to share one Redis between deployments",
     )
+    base_domain: str | None = Field(
+        None,
+        description="spaces' issuers on {slug}.{base_domain}; unset: {issuer}/spaces/{slug}",
+    )
+    id_token_lifetime: int = Field(3600, gt=0, le=86400, description="seconds an id token is valid")
+    id_token_signing_alg: Literal["RS256", "ES256", "EdDSA"] = Field(
+        "RS256", description="algorithm of new signing keys (RS256 is what every RP accepts)"
+    )
+    signing_key_refresh_seconds: float = Field(
+        5.0, ge=0, le=60, description="how soon a key rotated elsewhere reaches this worker"
+    )
+    signing_key_grace_seconds: int = Field(
+        86400, ge=0, description="how long a replaced signing key stays published"
+    )
     sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
         "NORMAL", description="SQLite durability: NORMAL survives a crash, FULL a power loss"
     )
@@ -161,6 +178,21 @@ class Settings(BaseSettings):
         if value.startswith(("postgresql://", "postgres://")):
             return value
         raise ValueError("must start with sqlite:///PATH or postgresql://")
+
+    @field_validator("base_domain")
+    @classmethod
+    def _base_domain(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().lower().strip(".")
+        host = value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+        labels = host.split(".")
+        if not all(
+            label and len(label) <= 63 and set(label) <= _HOST_CHARS and label[0] != "-"
+            for label in labels
+        ) or value.endswith(":"):
+            raise ValueError("must be a domain name such as example.com (optionally :PORT)")
+        return value
 
     @field_validator("issuer")
     @classmethod
@@ -227,6 +259,13 @@ class Settings(BaseSettings):
     @property
     def authorize_paths(self) -> list[str]:
         return [self.authorize_endpoint, *self.authorize_endpoint_aliases]
+
+    @property
+    def scope_catalog(self) -> dict[str, str]:
+        """The OpenID Connect scopes (Core §5.4), then the platform's own."""
+        from authgate.protocol.oidc.claims import OIDC_SCOPES
+
+        return {**OIDC_SCOPES, **self.scopes}
 
     @property
     def secure_cookies(self) -> bool:

@@ -113,16 +113,17 @@ def read_response(sock: socket.socket, limit: float = 5.0) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
-def get(path: str, *headers: str) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", *headers, "", ""]
+def get(port: int, path: str, *headers: str) -> bytes:
+    """A GET for the server on ``port`` (its Host header names the issuer's host)."""
+    lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", *headers, "", ""]
     return "\r\n".join(lines).encode("latin-1")
 
 
-def post(path: str, framing: str, body: bytes) -> bytes:
+def post(port: int, path: str, framing: str, body: bytes) -> bytes:
     """A form POST whose body is framed by ``framing`` (a Content-Length or
     Transfer-Encoding header), followed by ``body`` as given: possibly short or broken."""
     head = (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
         f"Content-Type: application/x-www-form-urlencoded\r\n{framing}\r\n\r\n"
     )
     return head.encode("latin-1") + body

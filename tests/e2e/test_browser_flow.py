@@ -161,7 +161,8 @@ def test_allow_gives_a_code_whose_curl_line_returns_tokens(page: Page, demo: Dem
     assert tokens["access_token"]
     assert tokens["refresh_token"]
     assert tokens["token_type"].lower() == "bearer"
-    assert tokens["scope"] == "read"
+    assert tokens["scope"] == "openid profile read"
+    assert tokens["id_token"].count(".") == 2  # the demo asks for OpenID Connect too
 
     me = httpx.get(
         demo.url + "/api/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}

@@ -57,7 +57,7 @@ def assert_quiet(output: str, requests: int) -> None:
 
 def assert_still_serves(server: LoggedServer) -> None:
     with connect(server.port) as sock:
-        sock.sendall(get("/api/ping"))
+        sock.sendall(get(server.port, "/api/ping"))
         assert status_of(read_response(sock)) == 200
 
 
@@ -68,7 +68,7 @@ def assert_still_serves(server: LoggedServer) -> None:
 def test_client_that_leaves_mid_body_is_not_an_error(server: LoggedServer, path: str) -> None:
     since = server.mark()
     with connect(server.port) as sock:
-        sock.sendall(post(path, "Content-Length: 100", b"grant_type"))
+        sock.sendall(post(server.port, path, "Content-Length: 100", b"grant_type"))
         time.sleep(0.2)
     time.sleep(0.3)
     assert_still_serves(server)
@@ -80,7 +80,9 @@ def test_malformed_chunk_is_a_quiet_400(server: LoggedServer, path: str) -> None
     """RFC 9112 §7.1: a chunk size is hex digits; anything else is a bad request."""
     since = server.mark()
     with connect(server.port) as sock:
-        sock.sendall(post(path, "Transfer-Encoding: chunked", b"5\r\ngrant\r\nzz\r\n_type\r\n"))
+        sock.sendall(
+            post(server.port, path, "Transfer-Encoding: chunked", b"5\r\ngrant\r\nzz\r\n_type\r\n")
+        )
         data, closed = read_until_closed(sock, 5)
     assert status_of(data) == 400
     assert closed is not None
@@ -94,7 +96,7 @@ def test_malformed_chunk_is_a_quiet_400(server: LoggedServer, path: str) -> None
 def test_oversized_request_head_is_refused_with_431(server: LoggedServer) -> None:
     since = server.mark()
     with connect(server.port) as sock:
-        sock.sendall(get("/api/ping", "X-Big: " + "a" * 64 * 1024))
+        sock.sendall(get(server.port, "/api/ping", "X-Big: " + "a" * 64 * 1024))
         data, closed = read_until_closed(sock, 5)
     assert status_of(data) == 431
     assert closed is not None and closed < 2
@@ -105,7 +107,9 @@ def test_oversized_request_head_is_refused_with_431(server: LoggedServer) -> Non
 def test_unfinished_oversized_head_is_refused_before_it_ends(server: LoggedServer) -> None:
     """A header that never ends is not buffered: the server answers once it passes the limit."""
     with connect(server.port) as sock:
-        sock.sendall(b"GET /api/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ")
+        sock.sendall(
+            f"GET /api/ping HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n".encode() + b"X-Big: "
+        )
         for _ in range(8):
             try:
                 sock.sendall(b"a" * 16 * 1024)
@@ -119,7 +123,9 @@ def test_unfinished_oversized_head_is_refused_before_it_ends(server: LoggedServe
 
 def test_request_head_within_the_limit_is_served(server: LoggedServer) -> None:
     with connect(server.port) as sock:
-        sock.sendall(get("/api/ping", "Cookie: c=" + "a" * 12 * 1024, "X-A: 1", "X-B: 2"))
+        sock.sendall(
+            get(server.port, "/api/ping", "Cookie: c=" + "a" * 12 * 1024, "X-A: 1", "X-B: 2")
+        )
         assert status_of(read_response(sock)) == 200
 
 
@@ -127,7 +133,7 @@ def test_small_head_with_a_large_body_in_the_same_read_is_served(server: LoggedS
     """Only the head counts against the limit, however much body comes with it."""
     pads = b"".join(b"&pad%d=" % i + b"p" * 2000 for i in range(20))
     body = b"grant_type=client_credentials" + pads
-    request = post("/oauth/token", f"Content-Length: {len(body)}", body)
+    request = post(server.port, "/oauth/token", f"Content-Length: {len(body)}", body)
     with connect(server.port) as sock:
         sock.sendall(request.replace(b"Host:", b"X-Pad: " + b"h" * 8 * 1024 + b"\r\nHost:"))
         assert status_of(read_response(sock)) == 401
@@ -136,7 +142,7 @@ def test_small_head_with_a_large_body_in_the_same_read_is_served(server: LoggedS
 def test_slow_request_head_is_closed_after_the_read_timeout(server: LoggedServer) -> None:
     """A client sending a byte every 0.3 s (slowloris) does not hold the connection."""
     since = server.mark()
-    request = get("/api/ping", "X-Slow: " + "s" * 40)
+    request = get(server.port, "/api/ping", "X-Slow: " + "s" * 40)
     start = time.monotonic()
     closed_at = None
     with connect(server.port) as sock:
@@ -161,7 +167,7 @@ def test_slow_request_head_is_closed_after_the_read_timeout(server: LoggedServer
 
 def test_slow_request_head_gets_408(server: LoggedServer) -> None:
     with connect(server.port) as sock:
-        sock.sendall(b"GET /api/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        sock.sendall(f"GET /api/ping HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n".encode())
         data, closed = read_until_closed(sock, READ_TIMEOUT + 3)
     assert status_of(data) == 408
     assert closed is not None and READ_TIMEOUT - 0.2 < closed < READ_TIMEOUT + 2
@@ -171,7 +177,7 @@ def test_slow_request_head_gets_408(server: LoggedServer) -> None:
 def test_stalled_body_is_closed_after_the_read_timeout(server: LoggedServer, path: str) -> None:
     since = server.mark()
     with connect(server.port) as sock:
-        sock.sendall(post(path, "Content-Length: 100", b"grant_type="))
+        sock.sendall(post(server.port, path, "Content-Length: 100", b"grant_type="))
         data, closed = read_until_closed(sock, READ_TIMEOUT + 3)
     assert status_of(data) == 408
     assert closed is not None and READ_TIMEOUT - 0.2 < closed < READ_TIMEOUT + 2
@@ -183,7 +189,7 @@ def test_body_that_keeps_coming_is_not_cut_off(server: LoggedServer) -> None:
     """The read timeout is per read: a body arriving in steady pieces is served."""
     body = b"grant_type=client_credentials&client_id=nobody&client_secret=x"
     with connect(server.port) as sock:
-        sock.sendall(post("/oauth/token", f"Content-Length: {len(body)}", b""))
+        sock.sendall(post(server.port, "/oauth/token", f"Content-Length: {len(body)}", b""))
         pieces = [body[i : i + 16] for i in range(0, len(body), 16)]
         for piece in pieces:
             time.sleep(READ_TIMEOUT * 0.6)
@@ -202,7 +208,7 @@ def test_keep_alive_serves_requests_then_closes_when_idle(server: LoggedServer) 
     """RFC 9112 §9.3: one connection carries several requests, until it is idle too long."""
     with connect(server.port) as sock:
         for _ in range(3):
-            sock.sendall(get("/api/ping"))
+            sock.sendall(get(server.port, "/api/ping"))
             assert status_of(read_response(sock)) == 200
             time.sleep(KEEP_ALIVE / 2)
         data, closed = read_until_closed(sock, KEEP_ALIVE + 3)

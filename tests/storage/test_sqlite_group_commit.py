@@ -12,8 +12,8 @@ from authgate.storage.sql import migrate
 from authgate.storage.sql.driver import SqliteDatabase
 
 INSERT = (
-    "INSERT INTO users (email, name, password_hash, is_active, created_at) "
-    "VALUES ($1, '', 'h', $2, 0) RETURNING id"
+    "INSERT INTO users (email, name, password_hash, is_active, created_at, subject) "
+    "VALUES ($1, '', 'h', $2, 0, $1) RETURNING id"
 )
 
 

@@ -25,9 +25,13 @@ def fragment_of(url: str) -> dict[str, str]:
 
 
 class Browser:
-    def __init__(self, http: httpx.AsyncClient, authorize_path: str = "/oauth/authorize") -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, authorize_path: str = "/oauth/authorize", prefix: str = ""
+    ) -> None:
         self.http = http
-        self.authorize_path = authorize_path
+        #: an issuer's path prefix, e.g. "/spaces/acme"
+        self.prefix = prefix
+        self.authorize_path = prefix + authorize_path
 
     async def login(
         self,
@@ -35,10 +39,11 @@ class Browser:
         password: str = "correct horse",
         next_path: str = "/",
     ) -> httpx.Response:
-        page = await self.http.get("/login", params={"next": next_path})
+        login = self.prefix + "/login"
+        page = await self.http.get(login, params={"next": self.prefix + next_path})
         assert page.status_code == 200, page.text
         form = hidden_inputs(page.text)
-        return await self.http.post("/login", data={**form, "email": email, "password": password})
+        return await self.http.post(login, data={**form, "email": email, "password": password})
 
     async def authorize(self, method: str = "GET", **params: Any) -> httpx.Response:
         if method == "GET":
@@ -49,7 +54,7 @@ class Browser:
         assert consent_page.status_code == 200, consent_page.text
         form = hidden_inputs(consent_page.text.split("</form>")[0])  # the decision form
         return await self.http.post(
-            "/oauth/authorize/decision", data={**form, "decision": decision}
+            self.prefix + "/oauth/authorize/decision", data={**form, "decision": decision}
         )
 
     async def code_for(self, **params: Any) -> str:

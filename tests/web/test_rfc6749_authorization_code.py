@@ -120,7 +120,7 @@ async def test_duplicated_client_id_or_redirect_uri_is_shown(
     ("change", "error"),
     [
         ({"response_type": None}, "invalid_request"),
-        ({"response_type": "code id_token"}, "unsupported_response_type"),
+        ({"response_type": "code device"}, "unsupported_response_type"),
         ({"response_type": "token"}, "unauthorized_client"),
         ({"scope": "admin"}, "invalid_scope"),
         ({"scope": "read\x7f"}, "invalid_scope"),

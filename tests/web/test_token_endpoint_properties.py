@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from authgate.protocol.context import RequestContext
+from authgate.protocol.context import Issuer, RequestContext
 from authgate.protocol.registration import Registered
 from tests.conftest import Factory
 from tests.web.test_token_endpoint_bad_input import assert_rfc6749_error
@@ -132,7 +132,7 @@ async def real(make: Factory) -> dict[str, str]:
             "password": USER_PASSWORD,
         },
         None,
-        RequestContext(client_address="192.0.2.1"),
+        RequestContext(client_address="192.0.2.1", issuer=Issuer("http://testserver")),
     )
     assert issued.refresh_token
     return {

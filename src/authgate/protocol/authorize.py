@@ -1,4 +1,4 @@
-"""The authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1).
+"""The authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1; OpenID Connect Core §3).
 
 Validation order follows §4.1.2.1: while the client or the redirect URI is in doubt the
 error is shown to the user and never redirected (no open redirector); every later error
@@ -24,18 +24,51 @@ from authgate.errors import (
 )
 from authgate.protocol import pkce
 from authgate.protocol.client_auth import plausible_client_id
-from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.context import Issuer
+from authgate.protocol.minting import TokenMinter
+from authgate.protocol.oidc.claims import OPENID
+from authgate.protocol.oidc.id_token import IdTokenMinter, IdTokenRequest
 from authgate.protocol.redirect_uris import redirect_uri_matches, validate_redirect_uri
 from authgate.protocol.requests import Params, check_values, collect, safe_description
-from authgate.protocol.scopes import format_scope, narrow, parse_scope
-from authgate.storage.base import ClientStore, CodeStore, ConsentStore
+from authgate.protocol.scopes import OIDC_SCOPE_NAMES, format_scope, narrow, parse_scope
+from authgate.protocol.spaces import SpaceMembers
+from authgate.storage.base import ClientStore, CodeStore, ConsentStore, SpaceStore, UserStore
 
-ResponseType = Literal["code", "token"]
+#: RFC 6749 §3.1.1 and OAuth 2.0 Multiple Response Type Encoding Practices §3-5: the
+#: response types, written with their values sorted (the order in a request is free).
+RESPONSE_TYPES = frozenset(
+    {
+        "code",
+        "token",
+        "id_token",
+        "id_token token",
+        "code id_token",
+        "code token",
+        "code id_token token",
+    }
+)
 #: OAuth 2.0 Multiple Response Type Encoding Practices §2.1 and Form Post Response Mode §2.
 ResponseMode = Literal["query", "fragment", "form_post"]
 _MODES: frozenset[str] = frozenset({"query", "fragment", "form_post"})
-_GRANT_FOR: dict[str, str] = {"code": "authorization_code", "token": "implicit"}
 _PROMPTS = frozenset({"none", "login", "consent", "select_account"})
+MAX_HINT = 320
+
+
+def normalize_response_type(value: str | None) -> str | None:
+    """``"token id_token"`` and ``"id_token token"`` are the same response type."""
+    if value is None:
+        return None
+    return " ".join(sorted(value.split(" ")))
+
+
+def grants_for(response_type: str) -> tuple[str, ...]:
+    """The grant types a client must be registered for to use ``response_type``: the
+    code flow for a code, the implicit grant for anything sent in the fragment."""
+    parts = response_type.split()
+    needed = ["authorization_code"] if "code" in parts else []
+    if "token" in parts or "id_token" in parts:
+        needed.append("implicit")
+    return tuple(needed)
 
 
 class AuthorizePageError(OAuthError):
@@ -55,7 +88,8 @@ class RedirectError(Exception):
 @dataclass(frozen=True)
 class AuthorizationRequest:
     client: Client
-    response_type: ResponseType
+    #: normalized: its values sorted, e.g. "code id_token"
+    response_type: str
     redirect_uri: str
     redirect_uri_sent: bool
     scopes: frozenset[str]
@@ -67,6 +101,23 @@ class AuthorizationRequest:
     response_mode: ResponseMode
     #: the validated parameters, to carry the request through login and consent
     params: Params = field(repr=False)
+    #: OpenID Connect Core §3.1.2.1: seconds since sign-in after which the user must
+    #: sign in again
+    max_age: int | None = None
+    login_hint: str | None = None
+    #: the ``sub`` of a valid ``id_token_hint``
+    hint_subject: str | None = None
+
+    @property
+    def is_openid(self) -> bool:
+        return OPENID in self.scopes
+
+    def needs_login(self, auth_time: int, now: int) -> bool:
+        """Whether the signed-in user must sign in again first (Core §3.1.2.1 ``prompt``
+        and ``max_age``)."""
+        if "login" in self.prompt or "select_account" in self.prompt:
+            return True
+        return self.max_age is not None and now - auth_time > self.max_age
 
 
 @dataclass(frozen=True)
@@ -112,9 +163,18 @@ def _response(
 def _response_mode(response_type: str | None, requested: str | None) -> ResponseMode:
     """The requested mode when it is allowed, else the response type's default (Multiple
     Response Type Encoding Practices §5: tokens never go in the query)."""
-    if requested in _MODES and not (requested == "query" and response_type == "token"):
+    in_fragment = response_type in RESPONSE_TYPES and response_type != "code"
+    if requested in _MODES and not (requested == "query" and in_fragment):
         return requested  # type: ignore[return-value]
-    return "fragment" if response_type == "token" else "query"
+    return "fragment" if in_fragment else "query"
+
+
+def _max_age(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
+        raise InvalidRequest("max_age must be a number of seconds")
+    return int(value)
 
 
 class AuthorizeEndpoint:
@@ -123,18 +183,23 @@ class AuthorizeEndpoint:
         clients: ClientStore,
         codes: CodeStore,
         consents: ConsentStore,
-        issuer: TokenIssuer,
+        minter: TokenMinter,
         policy: AuthorizePolicy,
-        issuer_url: str,
         scope_catalog: Mapping[str, str],
+        id_tokens: IdTokenMinter,
+        users: UserStore,
+        spaces: SpaceStore,
     ) -> None:
         self._clients = clients
         self._codes = codes
         self._consents = consents
-        self._issuer = issuer
+        self._minter = minter
         self._policy = policy
-        self.issuer_url = issuer_url
         self._catalog = scope_catalog
+        self._id_tokens = id_tokens
+        self._users = users
+        self._spaces = spaces
+        self._members = SpaceMembers(spaces)
 
     async def _client_and_redirect(self, params: Params, repeated: set[str]) -> tuple[Client, str]:
         if {"client_id", "redirect_uri"} & repeated:
@@ -176,7 +241,7 @@ class AuthorizeEndpoint:
         params, repeated = collect(pairs)
         client, redirect_uri = await self._client_and_redirect(params, repeated)
         state = params.get("state")
-        response_type = params.get("response_type")
+        response_type = normalize_response_type(params.get("response_type"))
         requested_mode = params.get("response_mode")
         mode = _response_mode(response_type, requested_mode)
 
@@ -191,18 +256,20 @@ class AuthorizeEndpoint:
             raise fail(exc) from None
         if response_type is None:
             raise fail(InvalidRequest("missing required parameter 'response_type'"))
-        if response_type not in _GRANT_FOR:
+        if response_type not in RESPONSE_TYPES:
             raise fail(
                 UnsupportedResponseType(f"response_type {response_type[:40]!r} is not supported")
             )
-        if not client.allows_grant(_GRANT_FOR[response_type]):
+        if not all(client.allows_grant(g) for g in grants_for(response_type)):
             raise fail(UnauthorizedClient(f"this client may not use response_type={response_type}"))
         if requested_mode is not None and requested_mode != mode:
             if requested_mode in _MODES:
-                raise fail(InvalidRequest("response_mode=query is not allowed for tokens"))
+                raise fail(
+                    InvalidRequest("response_mode=query is not allowed for tokens or id tokens")
+                )
             raise fail(InvalidRequest(f"response_mode {requested_mode[:40]!r} is not supported"))
         try:
-            scopes = narrow(parse_scope(params.get("scope")), client.scopes)
+            scopes = narrow(parse_scope(params.get("scope")), client.scopes, also=OIDC_SCOPE_NAMES)
             scopes = narrow(scopes, self._catalog, what="this server")
             method = pkce.check_challenge(
                 params.get("code_challenge"),
@@ -212,64 +279,114 @@ class AuthorizeEndpoint:
         except OAuthError as exc:
             raise fail(exc) from None
         challenge = params.get("code_challenge")
-        if response_type == "code" and client.is_public and challenge is None:
+        with_code = "code" in response_type.split()
+        if with_code and client.is_public and challenge is None:
             # RFC 9700 §2.1.1: public clients MUST use PKCE.
             raise fail(InvalidRequest("public clients must send a PKCE code_challenge (S256)"))
         prompt = frozenset(params.get("prompt", "").split())
         if not prompt <= _PROMPTS or ("none" in prompt and len(prompt) > 1):
             raise fail(InvalidRequest("prompt has an unknown or contradictory value"))
+        nonce = params.get("nonce")
+        if "id_token" in response_type.split():
+            # Core §3.2.2.1, §3.3.2.11: an id token from the authorization endpoint needs
+            # the openid scope, and a nonce against replay.
+            if OPENID not in scopes:
+                raise fail(InvalidRequest("response_type id_token needs the scope 'openid'"))
+            if nonce is None:
+                raise fail(InvalidRequest("response_type id_token needs a nonce"))
+        try:
+            max_age = _max_age(params.get("max_age"))
+            hint_subject = await self._hint_subject(params.get("id_token_hint"))
+        except OAuthError as exc:
+            raise fail(exc) from None
+        login_hint = params.get("login_hint")
         return AuthorizationRequest(
             client=client,
-            response_type=response_type,  # type: ignore[arg-type]
+            response_type=response_type,
             redirect_uri=redirect_uri,
             redirect_uri_sent="redirect_uri" in params,
             scopes=scopes,
             state=state,
-            code_challenge=challenge if response_type == "code" else None,
-            code_challenge_method=method if response_type == "code" else None,
-            nonce=params.get("nonce"),
+            code_challenge=challenge if with_code else None,
+            code_challenge_method=method if with_code else None,
+            nonce=nonce,
             prompt=prompt,
             response_mode=mode,
             params=params,
+            max_age=max_age,
+            login_hint=login_hint[:MAX_HINT] if login_hint else None,
+            hint_subject=hint_subject,
         )
 
-    async def needs_consent(self, request: AuthorizationRequest, user_id: UserId) -> bool:
+    async def _hint_subject(self, hint: str | None) -> str | None:
+        """Core §3.1.2.1: ``id_token_hint`` is an id token this server issued (it may have
+        expired); its ``sub`` says who the client expects to be signed in."""
+        if hint is None:
+            return None
+        subject = await self._id_tokens.subject_of(hint)
+        if subject is None:
+            raise InvalidRequest("id_token_hint is not an id token issued here")
+        return subject
+
+    async def needs_consent(
+        self, request: AuthorizationRequest, user_id: UserId, issuer: Issuer
+    ) -> bool:
+        """Consent is remembered per issuer: one space's consent is not another's."""
         if "consent" in request.prompt:
             return True
-        granted = await self._consents.scopes(user_id, request.client.pk)
+        granted = await self._consents.scopes(user_id, request.client.pk, issuer.space_id)
         return not request.scopes <= granted
 
-    def error_redirect(self, error: RedirectError) -> AuthorizationResponse:
-        """§4.1.2.1: ``error_description`` keeps to the characters the RFC allows."""
+    def error_redirect(self, error: RedirectError, issuer: Issuer) -> AuthorizationResponse:
+        """§4.1.2.1: ``error_description`` keeps to the characters the RFC allows; ``iss``
+        names the issuer (RFC 9207)."""
         values: dict[str, str | int | None] = {
             "error": error.error.error,
             "error_description": safe_description(error.error.description) or None,
             "state": error.state,
-            "iss": self.issuer_url,
+            "iss": issuer.url,
         }
         return _response(error.redirect_uri, values, error.response_mode)
 
-    def deny(self, request: AuthorizationRequest) -> AuthorizationResponse:
-        """The user clicked Deny: §4.1.2.1 ``access_denied``."""
+    def deny(
+        self,
+        request: AuthorizationRequest,
+        issuer: Issuer,
+        reason: str = "the user denied the request",
+    ) -> AuthorizationResponse:
+        """The user clicked Deny (or may not use this issuer): §4.1.2.1 ``access_denied``."""
         return self.error_redirect(
             RedirectError(
-                AccessDenied("the user denied the request"),
-                request.redirect_uri,
-                request.state,
-                request.response_mode,
-            )
+                AccessDenied(reason), request.redirect_uri, request.state, request.response_mode
+            ),
+            issuer,
         )
 
+    async def may_use(self, issuer: Issuer, user_id: UserId) -> bool:
+        """Only a space's members sign in to apps through its issuer (seed 001)."""
+        return await self._members.admit(issuer, user_id)
+
     async def approve(
-        self, request: AuthorizationRequest, user_id: UserId, *, remember: bool
+        self,
+        request: AuthorizationRequest,
+        user_id: UserId,
+        auth_time: int,
+        issuer: Issuer,
+        *,
+        remember: bool,
     ) -> AuthorizationResponse:
-        """Issue the code (§4.1.2) or token (§4.2.2) and return the response to the client."""
-        now = self._issuer.now()
+        """Issue what the response type asks for (§4.1.2 code, §4.2.2 token, Core §3.2.2.5
+        and §3.3.2.5 id token) and return the response to the client."""
+        now = self._minter.now()
         if remember:
-            await self._consents.grant(user_id, request.client.pk, request.scopes, now)
+            await self._consents.grant(
+                user_id, request.client.pk, request.scopes, now, issuer.space_id
+            )
         scope = format_scope(request.scopes)
-        values: dict[str, str | int | None]
-        if request.response_type == "code":
+        parts = request.response_type.split()
+        values: dict[str, str | int | None] = {}
+        code = access_token = None
+        if "code" in parts:
             secret = new_secret()
             code_id = await self._codes.add(
                 NewAuthorizationCode(
@@ -283,20 +400,61 @@ class AuthorizeEndpoint:
                     nonce=request.nonce,
                     issued_at=now,
                     expires_at=now + self._policy.code_lifetime,
+                    space_id=issuer.space_id,
+                    auth_time=auth_time,
                 )
             )
-            values = {"code": format_token(code_id, secret)}
-        else:
+            values["code"] = code = format_token(code_id, secret)
+        if "token" in parts:
             # §4.2.2: the implicit grant never issues a refresh token.
-            issued = await self._issuer.issue(
-                request.client, user_id, scope, "implicit", with_refresh=False
+            issued = await self._minter.issue(
+                request.client,
+                user_id,
+                scope,
+                "implicit",
+                with_refresh=False,
+                space_id=issuer.space_id,
+                auth_time=auth_time,
             )
-            values = {
-                "access_token": issued.access_token,
-                "token_type": "Bearer",
-                "expires_in": issued.expires_in,
-                "scope": scope,
-            }
+            access_token = issued.access_token
+            values.update(
+                access_token=access_token,
+                token_type="Bearer",
+                expires_in=issued.expires_in,
+                scope=scope,
+            )
+        if "id_token" in parts:
+            values["id_token"] = await self._id_token(
+                request, user_id, auth_time, issuer, code, access_token
+            )
         values["state"] = request.state
-        values["iss"] = self.issuer_url
+        values["iss"] = issuer.url
         return _response(request.redirect_uri, values, request.response_mode)
+
+    async def _id_token(
+        self,
+        request: AuthorizationRequest,
+        user_id: UserId,
+        auth_time: int,
+        issuer: Issuer,
+        code: str | None,
+        access_token: str | None,
+    ) -> str:
+        user = await self._users.by_id(user_id)
+        assert user is not None  # the caller has just found the signed-in user
+        membership = None
+        if issuer.space is not None:
+            membership = await self._spaces.membership(issuer.space.id, user_id)
+        return await self._id_tokens.mint(
+            IdTokenRequest(
+                issuer=issuer.url,
+                client_id=request.client.client_id,
+                user=user,
+                membership=membership,
+                scopes=request.scopes,
+                auth_time=auth_time,
+                nonce=request.nonce,
+                access_token=access_token,
+                code=code,
+            )
+        )

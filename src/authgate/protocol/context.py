@@ -4,8 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from authgate.domain import Space, SpaceId
+
+
+@dataclass(frozen=True, slots=True)
+class Issuer:
+    """The issuer a request is served for: the root one, or a space's (seed 001)."""
+
+    #: the issuer identifier (OpenID Connect Discovery §3, RFC 8414 §2)
+    url: str
+    space: Space | None = None
+    #: where this issuer's endpoints and pages live on its host: "" or "/spaces/{slug}"
+    prefix: str = ""
+
+    @property
+    def space_id(self) -> SpaceId | None:
+        return None if self.space is None else self.space.id
+
 
 @dataclass(frozen=True, slots=True)
 class RequestContext:
     #: the peer's address (a configured proxy's forwarded address, else the socket's)
     client_address: str
+    issuer: Issuer

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from authgate.crypto.tokens import digest, format_token, matches, new_secret, parse_token
-from authgate.domain import Session, TokenId, User
+from authgate.domain import Session, SpaceId, TokenId, User
 from authgate.protocol.password_check import (
     CheckUnavailable,
     PasswordCheck,
@@ -42,8 +42,11 @@ class SessionManager:
         self.lifetime = lifetime
         self._clock = clock
 
-    async def login(self, email: str, password: str, address: str) -> tuple[str, User]:
-        """A new session token for the user, or :class:`LoginFailed` with a clear message."""
+    async def login(
+        self, email: str, password: str, address: str, space_id: SpaceId | None = None
+    ) -> tuple[str, User]:
+        """A new session token for the user on the issuer of ``space_id``, or
+        :class:`LoginFailed` with a clear message."""
         try:
             user = await self._passwords.check(email, password, address=address)
         except TooManyFailures as exc:
@@ -61,10 +64,14 @@ class SessionManager:
             raise LoginFailed("The e-mail address or password is not correct.") from None
         now = int(self._clock())
         secret = new_secret()
-        session_id = await self._sessions.create(digest(secret), user.id, now, now + self.lifetime)
+        session_id = await self._sessions.create(
+            digest(secret), user.id, now, now + self.lifetime, space_id
+        )
         return format_token(session_id, secret), user
 
-    async def current(self, token: str | None) -> Session | None:
+    async def current(self, token: str | None, space_id: SpaceId | None = None) -> Session | None:
+        """The live session of ``token`` on the issuer of ``space_id`` (a session belongs
+        to the issuer it was signed in on)."""
         parsed = parse_token(token) if token else None
         if parsed is None:
             return None
@@ -75,9 +82,9 @@ class SessionManager:
         session, secret_digest = found
         if not matches(secret, secret_digest) or session.expires_at <= self._clock():
             return None
-        return session
+        return session if session.space_id == space_id else None
 
-    async def logout(self, token: str | None) -> None:
-        session = await self.current(token)
+    async def logout(self, token: str | None, space_id: SpaceId | None = None) -> None:
+        session = await self.current(token, space_id)
         if session is not None:
             await self._sessions.revoke(session.id, int(self._clock()))

@@ -10,7 +10,7 @@ from authgate.crypto.secretbox import SecretBox
 from authgate.crypto.tokens import digest, new_client_id, new_secret
 from authgate.domain import GRANT_TYPES, Client, NewClient, RefreshPolicy
 from authgate.errors import InvalidRequest
-from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.minting import TokenMinter
 from authgate.protocol.redirect_uris import validate_redirect_uri
 from authgate.protocol.scopes import format_scope
 from authgate.storage.base import ClientStore, UserStore
@@ -52,13 +52,13 @@ class ClientRegistry:
         self,
         clients: ClientStore,
         users: UserStore,
-        issuer: TokenIssuer,
+        minter: TokenMinter,
         box: SecretBox,
         scope_catalog: Mapping[str, str],
     ) -> None:
         self._clients = clients
         self._users = users
-        self._issuer = issuer
+        self._minter = minter
         self._box = box
         self._catalog = scope_catalog
 
@@ -130,7 +130,7 @@ class ClientRegistry:
                 token_lifetime=token_lifetime,
                 refresh_policy=refresh_policy,
                 owner_id=None if owner is None else owner.id,
-                created_at=self._issuer.now(),
+                created_at=self._minter.now(),
             )
         )
         test_token = None
@@ -145,7 +145,7 @@ class ClientRegistry:
         that it can be shown again, and looked up like any token by its digest.
         """
         assert client.owner_id is not None
-        issued = await self._issuer.issue(
+        issued = await self._minter.issue(
             client,
             client.owner_id,
             format_scope(client.scopes),

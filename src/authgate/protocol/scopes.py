@@ -30,14 +30,23 @@ def format_scope(scopes: Iterable[str]) -> str:
     return " ".join(sorted(scopes))
 
 
+#: OpenID Connect Core §5.4 scopes: every client may ask for them on a user's behalf,
+#: whatever platform scopes it was registered with (no request gets them by default).
+OIDC_SCOPE_NAMES = frozenset({"openid", "profile", "email", "phone"})
+
+
 def narrow(
-    requested: frozenset[str] | None, allowed: Collection[str], *, what: str = "this client"
+    requested: frozenset[str] | None,
+    allowed: Collection[str],
+    *,
+    what: str = "this client",
+    also: frozenset[str] = frozenset(),
 ) -> frozenset[str]:
     """The granted scopes: all of ``allowed`` when none were requested (RFC 6749 §3.3
-    default), otherwise ``requested`` if every one of them is allowed."""
+    default), otherwise ``requested`` if every one of them is allowed or in ``also``."""
     if requested is None:
         return frozenset(allowed)
-    extra = requested.difference(allowed)
+    extra = requested.difference(allowed).difference(also)
     if extra:
         raise InvalidScope(f"scope {format_scope(extra)!r} is not allowed for {what}")
     return requested

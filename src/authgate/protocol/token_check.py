@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from authgate.crypto.tokens import matches, parse_token
 from authgate.domain import AccessToken, Client, TokenId, UserId
 from authgate.errors import InvalidToken
+from authgate.protocol.scopes import OIDC_SCOPE_NAMES
 from authgate.storage.base import ClientStore, TokenStore
 
 EXPIRED = "The access token expired"  # exactly as seed 003 documents it
@@ -51,6 +52,10 @@ class AccessTokenChecker:
         if client is None:
             raise InvalidToken(REVOKED)
         # Seed 000: changing a client's scopes never adds scopes to tokens issued before;
-        # and a scope the client has lost is lost by its tokens too.
-        scopes = frozenset(token.scope.split()) & client.scopes
+        # and a scope the client has lost is lost by its tokens too (OpenID Connect's scopes
+        # are every client's).
+        granted = frozenset(token.scope.split())
+        scopes = granted & client.scopes
+        if scopes != granted:
+            scopes |= granted & OIDC_SCOPE_NAMES
         return TokenInfo(token=token, client=client, scopes=scopes)

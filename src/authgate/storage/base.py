@@ -13,12 +13,16 @@ from authgate.domain import (
     AuthorizationCode,
     Client,
     ClientPk,
+    Membership,
     NewAccessToken,
     NewAuthorizationCode,
     NewClient,
     NewRefreshToken,
     RefreshToken,
     Session,
+    SigningKey,
+    Space,
+    SpaceId,
     TokenId,
     User,
     UserId,
@@ -27,6 +31,10 @@ from authgate.domain import (
 
 class EmailTaken(Exception):
     """A user with this e-mail address already exists."""
+
+
+class SlugTaken(Exception):
+    """A space with this slug or one of these domains already exists."""
 
 
 class UserStore(Protocol):
@@ -100,23 +108,78 @@ class CodeStore(Protocol):
 
 
 class ConsentStore(Protocol):
-    async def scopes(self, user_id: UserId, client_pk: ClientPk) -> frozenset[str]:
-        """The scopes the user has granted the client (empty when none)."""
+    async def scopes(
+        self, user_id: UserId, client_pk: ClientPk, space_id: SpaceId | None = None
+    ) -> frozenset[str]:
+        """The scopes the user has granted the client on the issuer of ``space_id``
+        (empty when none)."""
         ...
 
     async def grant(
-        self, user_id: UserId, client_pk: ClientPk, scopes: frozenset[str], now: int
+        self,
+        user_id: UserId,
+        client_pk: ClientPk,
+        scopes: frozenset[str],
+        now: int,
+        space_id: SpaceId | None = None,
     ) -> None:
-        """Remember ``scopes`` in addition to those granted before."""
+        """Remember ``scopes`` in addition to those granted before on that issuer."""
         ...
 
 
 class SessionStore(Protocol):
     async def create(
-        self, secret_digest: bytes, user_id: UserId, now: int, expires_at: int
+        self,
+        secret_digest: bytes,
+        user_id: UserId,
+        now: int,
+        expires_at: int,
+        space_id: SpaceId | None = None,
     ) -> TokenId: ...
     async def get(self, session_id: TokenId) -> tuple[Session, bytes] | None:
         """A live or dead session with its secret digest; callers check expiry."""
         ...
 
     async def revoke(self, session_id: TokenId, now: int) -> None: ...
+
+
+class KeyStore(Protocol):
+    async def all(self) -> list[SigningKey]:
+        """Every key not yet deleted, oldest first."""
+        ...
+
+    async def add(
+        self,
+        kid: str,
+        alg: str,
+        public_jwk: str,
+        private_sealed: str,
+        now: int,
+        signs_from: int,
+    ) -> SigningKey:
+        """Store a new key; in the same transaction, every older key that has not been
+        retired retires at ``signs_from``, when the new one takes over."""
+        ...
+
+    async def delete_retired(self, before: int) -> int:
+        """Delete keys retired before ``before``; returns how many."""
+        ...
+
+
+class SpaceStore(Protocol):
+    async def create(self, slug: str, name: str, domains: tuple[str, ...], now: int) -> Space:
+        """Raises :class:`SlugTaken` when the slug or a domain is taken."""
+        ...
+
+    async def by_slug(self, slug: str) -> Space | None: ...
+    async def by_id(self, space_id: SpaceId) -> Space | None: ...
+    async def by_domain(self, domain: str) -> Space | None: ...
+    async def all(self) -> list[Space]: ...
+
+    async def add_member(self, member: Membership) -> Membership:
+        """Add the membership, or replace the role and profile of an existing one."""
+        ...
+
+    async def membership(self, space_id: SpaceId, user_id: UserId) -> Membership | None: ...
+    async def remove_member(self, space_id: SpaceId, user_id: UserId) -> bool: ...
+    async def members(self, space_id: SpaceId) -> list[Membership]: ...

@@ -9,22 +9,31 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from authgate.demo_api.routes import demo_routes
+from authgate.protocol.oidc.discovery import (
+    OAUTH_AUTHORIZATION_SERVER,
+    OPENID_CONFIGURATION,
+    ServerFeatures,
+)
 from authgate.resource.bearer import BearerAuth
 from authgate.services import Services, build_services
 from authgate.settings import Settings, load_settings
 from authgate.storage.sql.driver import DeferredDatabase, open_database
+from authgate.web.discovery import JWKS_PATH, DiscoveryHandler
+from authgate.web.issuers import IssuerMiddleware, IssuerResolver
 from authgate.web.oauth import TokenHandler
 from authgate.web.pages.account import LOGIN_PATH, LOGOUT_PATH, AccountPages
 from authgate.web.pages.authorize import DECISION_PATH, AuthorizePages
 from authgate.web.pages.demo import DemoCallback
 from authgate.web.pages.render import Pages
 from authgate.web.responses import server_error_json
+from authgate.web.userinfo import USERINFO_PATH, UserInfoHandler
 
 log = logging.getLogger("authgate")
 
@@ -44,6 +53,27 @@ def create_app(
     every = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes: list[BaseRoute] = [Route(p, token.handle, methods=every) for p in settings.token_paths]
     routes += demo_routes(bearer, services.users)
+    discovery = DiscoveryHandler(
+        services.keys,
+        ServerFeatures(
+            authorize_path=settings.authorize_endpoint,
+            token_path=settings.token_endpoint,
+            userinfo_path=USERINFO_PATH,
+            jwks_path=JWKS_PATH,
+            scopes=settings.scope_catalog,
+            grant_types=services.token_endpoint.grant_types,
+            allow_plain_pkce=settings.allow_plain_pkce,
+        ),
+    )
+    userinfo = UserInfoHandler(bearer, services.userinfo)
+    routes += [
+        Route(JWKS_PATH, discovery.jwks, methods=["GET"]),
+        Route(OPENID_CONFIGURATION, discovery.metadata, methods=["GET"]),
+        Route(OAUTH_AUTHORIZATION_SERVER, discovery.metadata, methods=["GET"]),
+        # RFC 8414 §3.1: a path issuer's metadata, with the well-known part first.
+        Route(OAUTH_AUTHORIZATION_SERVER + "/spaces/{slug}", discovery.metadata, methods=["GET"]),
+        Route(USERINFO_PATH, userinfo.handle, methods=["GET", "POST"]),
+    ]
     pages = Pages(settings)
     authorize = AuthorizePages(services, pages)
     account = AccountPages(services, pages)
@@ -67,6 +97,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db.bind(await open_database(settings.database_url, synchronous=settings.sqlite_synchronous))
+        await services.keys.ensure()
         try:
             yield
         finally:
@@ -79,7 +110,19 @@ def create_app(
         return server_error_json()
 
     handlers = {Exception: on_error, ClientDisconnect: client_gone}
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
+    resolver = IssuerResolver(
+        settings.issuer,
+        settings.base_domain,
+        services.spaces,
+        cache_seconds=settings.client_cache_seconds,
+    )
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=handlers,
+        middleware=[Middleware(IssuerMiddleware, resolver=resolver)],
+    )
+    app.state.issuers = resolver
     app.state.services = services
     return app
 

@@ -14,6 +14,7 @@ from authgate.protocol.requests import (
     is_form_content_type,
     parse_form,
 )
+from authgate.web.issuers import issuer_of
 from authgate.web.responses import oauth_error_json, token_json
 
 
@@ -32,8 +33,12 @@ async def read_limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> by
 
 
 def request_context(request: Request) -> RequestContext:
-    """The protocol's view of the request (the peer address as uvicorn resolved it)."""
-    return RequestContext(client_address=request.client.host if request.client else "unknown")
+    """The protocol's view of the request: the issuer the edge resolved for it, and the
+    peer address as uvicorn resolved it."""
+    return RequestContext(
+        client_address=request.client.host if request.client else "unknown",
+        issuer=issuer_of(request.scope),
+    )
 
 
 class TokenHandler:

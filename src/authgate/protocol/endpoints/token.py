@@ -1,8 +1,11 @@
-"""The token endpoint (RFC 6749 §3.2): authenticate the client, dispatch to its grant."""
+"""The token endpoint (RFC 6749 §3.2): authenticate the client, dispatch to its grant,
+then let the extensions add to the response (the id token, later token-exchange fields)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from authgate.domain import IssuedTokens
 from authgate.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
@@ -12,10 +15,22 @@ from authgate.protocol.grants.base import Grant
 from authgate.protocol.requests import Params
 
 
+class TokenExtension(Protocol):
+    async def extend(self, issued: IssuedTokens, context: RequestContext) -> dict[str, str | int]:
+        """Fields to add to the token response of an issued grant (empty for none)."""
+        ...
+
+
 class TokenEndpoint:
-    def __init__(self, authenticator: ClientAuthenticator, grants: Iterable[Grant]) -> None:
+    def __init__(
+        self,
+        authenticator: ClientAuthenticator,
+        grants: Iterable[Grant],
+        extensions: Sequence[TokenExtension] = (),
+    ) -> None:
         self._authenticator = authenticator
         self._grants = {grant.grant_type: grant for grant in grants}
+        self._extensions = tuple(extensions)
 
     @property
     def grant_types(self) -> list[str]:
@@ -33,4 +48,8 @@ class TokenEndpoint:
         client = await self._authenticator.authenticate(params, authorization)
         if not client.allows_grant(grant_type):
             raise UnauthorizedClient(f"this client is not allowed to use the {grant_type} grant")
-        return await grant.issue(client, params, context)
+        issued = await grant.issue(client, params, context)
+        extra: dict[str, str | int] = {}
+        for extension in self._extensions:
+            extra.update(await extension.extend(issued, context))
+        return dataclasses.replace(issued, extra={**issued.extra, **extra}) if extra else issued

@@ -10,7 +10,7 @@ from authgate.errors import InvalidGrant
 from authgate.protocol import pkce
 from authgate.protocol.context import RequestContext
 from authgate.protocol.grants.base import require
-from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.minting import TokenMinter
 from authgate.protocol.requests import Params
 from authgate.storage.base import CodeStore, TokenStore
 
@@ -20,8 +20,8 @@ INVALID = "the authorization code is invalid, expired or was already used"
 class AuthorizationCodeGrant:
     grant_type: ClassVar[str] = "authorization_code"
 
-    def __init__(self, issuer: TokenIssuer, codes: CodeStore, tokens: TokenStore) -> None:
-        self._issuer = issuer
+    def __init__(self, minter: TokenMinter, codes: CodeStore, tokens: TokenStore) -> None:
+        self._minter = minter
         self._codes = codes
         self._tokens = tokens
 
@@ -31,10 +31,16 @@ class AuthorizationCodeGrant:
             raise InvalidGrant(INVALID)
         code_id, secret = parsed
         code = await self._codes.get(TokenId(code_id))
-        # §4.1.3: ensure the code was issued to the authenticated confidential client.
-        if code is None or not matches(secret, code.secret_digest) or code.client_pk != client.pk:
+        # §4.1.3: ensure the code was issued to the authenticated confidential client, and
+        # (OpenID Connect, seed 001) by the issuer it is redeemed at.
+        if (
+            code is None
+            or not matches(secret, code.secret_digest)
+            or code.client_pk != client.pk
+            or code.space_id != context.issuer.space_id
+        ):
             raise InvalidGrant(INVALID)
-        now = self._issuer.now()
+        now = self._minter.now()
         if code.used_at is not None:
             # §4.1.2: "If an authorization code is used more than once, the authorization
             # server MUST deny the request and SHOULD revoke (when possible) all tokens
@@ -49,7 +55,7 @@ class AuthorizationCodeGrant:
         if code.redirect_uri is not None and params.get("redirect_uri") != code.redirect_uri:
             raise InvalidGrant("redirect_uri does not match the one used for authorization")
         pkce.verify(params.get("code_verifier"), code.code_challenge, code.code_challenge_method)
-        issued = await self._issuer.redeem(client, code)
+        issued = await self._minter.redeem(client, code)
         if issued is None:  # a concurrent redemption won; revoke what it issued
             replayed = await self._codes.get(code.id)
             if replayed is not None and replayed.family_id is not None:

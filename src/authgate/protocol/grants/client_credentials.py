@@ -7,7 +7,7 @@ from typing import ClassVar
 from authgate.domain import Client, IssuedTokens
 from authgate.errors import UnauthorizedClient
 from authgate.protocol.context import RequestContext
-from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.minting import TokenMinter
 from authgate.protocol.requests import Params
 from authgate.protocol.scopes import format_scope, narrow, parse_scope
 
@@ -15,8 +15,8 @@ from authgate.protocol.scopes import format_scope, narrow, parse_scope
 class ClientCredentialsGrant:
     grant_type: ClassVar[str] = "client_credentials"
 
-    def __init__(self, issuer: TokenIssuer) -> None:
-        self._issuer = issuer
+    def __init__(self, minter: TokenMinter) -> None:
+        self._minter = minter
 
     async def issue(self, client: Client, params: Params, context: RequestContext) -> IssuedTokens:
         # §4.4: "The client credentials grant type MUST only be used by confidential clients."
@@ -24,6 +24,11 @@ class ClientCredentialsGrant:
             raise UnauthorizedClient("public clients cannot use the client_credentials grant")
         scopes = narrow(parse_scope(params.get("scope")), client.scopes)
         # §4.4.3: "A refresh token SHOULD NOT be included."
-        return await self._issuer.issue(
-            client, None, format_scope(scopes), self.grant_type, with_refresh=False
+        return await self._minter.issue(
+            client,
+            None,
+            format_scope(scopes),
+            self.grant_type,
+            with_refresh=False,
+            space_id=context.issuer.space_id,
         )

@@ -13,7 +13,7 @@ from authgate.domain import Client, IssuedTokens
 from authgate.errors import InvalidGrant, TemporarilyUnavailable
 from authgate.protocol.context import RequestContext
 from authgate.protocol.grants.base import require
-from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.minting import TokenMinter
 from authgate.protocol.password_check import (
     CheckUnavailable,
     PasswordCheck,
@@ -21,7 +21,8 @@ from authgate.protocol.password_check import (
     WrongCredentials,
 )
 from authgate.protocol.requests import Params
-from authgate.protocol.scopes import format_scope, narrow, parse_scope
+from authgate.protocol.scopes import OIDC_SCOPE_NAMES, format_scope, narrow, parse_scope
+from authgate.protocol.spaces import NOT_A_MEMBER, SpaceMembers
 
 WRONG_CREDENTIALS = "the e-mail address or password is not correct"
 _TOO_MANY = {
@@ -34,14 +35,17 @@ _TOO_MANY = {
 class PasswordGrant:
     grant_type: ClassVar[str] = "password"
 
-    def __init__(self, issuer: TokenIssuer, passwords: PasswordCheck) -> None:
-        self._issuer = issuer
+    def __init__(
+        self, minter: TokenMinter, passwords: PasswordCheck, members: SpaceMembers
+    ) -> None:
+        self._minter = minter
         self._passwords = passwords
+        self._members = members
 
     async def issue(self, client: Client, params: Params, context: RequestContext) -> IssuedTokens:
         username = require(params, "username")
         password = require(params, "password")
-        scopes = narrow(parse_scope(params.get("scope")), client.scopes)
+        scopes = narrow(parse_scope(params.get("scope")), client.scopes, also=OIDC_SCOPE_NAMES)
         try:
             user = await self._passwords.check(
                 username, password, address=context.client_address, client=client.client_id
@@ -58,6 +62,14 @@ class PasswordGrant:
             ) from None
         except WrongCredentials:
             raise InvalidGrant(WRONG_CREDENTIALS) from None
-        return await self._issuer.issue(
-            client, user.id, format_scope(scopes), self.grant_type, with_refresh=True
+        if not await self._members.admit(context.issuer, user.id):
+            raise InvalidGrant(NOT_A_MEMBER)
+        return await self._minter.issue(
+            client,
+            user.id,
+            format_scope(scopes),
+            self.grant_type,
+            with_refresh=True,
+            space_id=context.issuer.space_id,
+            auth_time=self._minter.now(),
         )

@@ -14,9 +14,10 @@ from authgate.domain import Client, IssuedTokens, TokenId
 from authgate.errors import InvalidGrant
 from authgate.protocol.context import RequestContext
 from authgate.protocol.grants.base import require
-from authgate.protocol.issuer import TokenIssuer
+from authgate.protocol.minting import TokenMinter
 from authgate.protocol.requests import Params
-from authgate.protocol.scopes import format_scope, narrow, parse_scope
+from authgate.protocol.scopes import OIDC_SCOPE_NAMES, format_scope, narrow, parse_scope
+from authgate.protocol.spaces import NOT_A_MEMBER, SpaceMembers
 from authgate.storage.base import TokenStore
 
 INVALID = "the refresh token is invalid, expired or revoked"
@@ -25,9 +26,10 @@ INVALID = "the refresh token is invalid, expired or revoked"
 class RefreshTokenGrant:
     grant_type: ClassVar[str] = "refresh_token"
 
-    def __init__(self, issuer: TokenIssuer, tokens: TokenStore) -> None:
-        self._issuer = issuer
+    def __init__(self, minter: TokenMinter, tokens: TokenStore, members: SpaceMembers) -> None:
+        self._minter = minter
         self._tokens = tokens
+        self._members = members
 
     async def issue(self, client: Client, params: Params, context: RequestContext) -> IssuedTokens:
         parsed = parse_token(require(params, "refresh_token"))
@@ -39,10 +41,11 @@ class RefreshTokenGrant:
             raise InvalidGrant(INVALID)
         # §6: "the authorization server MUST ... validate the refresh token" and that it
         # was issued to the authenticated client.
-        # The same answer as for an unknown token: it must not confirm that the token exists.
-        if old.client_pk != client.pk:
+        # The same answer as for an unknown token (or one of another issuer): it must not
+        # confirm that the token exists.
+        if old.client_pk != client.pk or old.space_id != context.issuer.space_id:
             raise InvalidGrant(INVALID)
-        now = self._issuer.now()
+        now = self._minter.now()
         if old.revoked_at is not None:
             raise InvalidGrant(INVALID)
         if old.used_at is not None:
@@ -52,10 +55,12 @@ class RefreshTokenGrant:
             )
         if old.expires_at is not None and old.expires_at <= now:
             raise InvalidGrant("the refresh token expired")
+        if not await self._members.admit(context.issuer, old.user_id):
+            raise InvalidGrant(NOT_A_MEMBER)
         # §6: the requested scope MUST NOT include any scope not originally granted.
-        original = frozenset(old.scope.split()) & client.scopes
+        original = frozenset(old.scope.split()) & (client.scopes | OIDC_SCOPE_NAMES)
         scopes = narrow(parse_scope(params.get("scope")), original, what="the original grant")
-        issued = await self._issuer.rotate(client, old, format_scope(scopes))
+        issued = await self._minter.rotate(client, old, format_scope(scopes))
         if issued is None:  # a concurrent request used it first: treat as reuse
             await self._tokens.revoke_family(old.family_id, now)
             raise InvalidGrant(

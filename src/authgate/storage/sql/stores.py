@@ -5,6 +5,7 @@ Each statement is written once and runs on both SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, cast
 
 from authgate.domain import (
@@ -12,21 +13,26 @@ from authgate.domain import (
     AuthorizationCode,
     Client,
     ClientPk,
+    Membership,
     NewAccessToken,
     NewAuthorizationCode,
     NewClient,
     NewRefreshToken,
     RefreshPolicy,
     RefreshToken,
+    Role,
     Session,
+    SigningKey,
+    Space,
+    SpaceId,
     TokenId,
     User,
     UserId,
 )
-from authgate.storage.base import EmailTaken
+from authgate.storage.base import EmailTaken, SlugTaken
 from authgate.storage.sql.driver import Database, Executor, Row
 
-_USER_COLUMNS = "id, email, name, password_hash, created_at, is_active"
+_USER_COLUMNS = "id, email, name, password_hash, created_at, is_active, subject, email_verified"
 
 
 def _user(row: Row) -> User:
@@ -37,6 +43,8 @@ def _user(row: Row) -> User:
         password_hash=row["password_hash"],
         created_at=row["created_at"],
         is_active=bool(row["is_active"]),
+        subject=row["subject"],
+        email_verified=bool(row["email_verified"]),
     )
 
 
@@ -50,13 +58,14 @@ class SqlUserStore:
             if await tx.fetchval("SELECT 1 FROM users WHERE email = $1", email):
                 raise EmailTaken(email)
             row = await tx.fetchrow(
-                "INSERT INTO users (email, name, password_hash, is_active, created_at) "
-                f"VALUES ($1, $2, $3, $4, $5) RETURNING {_USER_COLUMNS}",
+                "INSERT INTO users (email, name, password_hash, is_active, created_at, subject) "
+                f"VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_USER_COLUMNS}",
                 email,
                 name,
                 password_hash,
                 True,
                 now,
+                str(uuid.uuid4()),
             )
         assert row is not None
         return _user(row)
@@ -173,19 +182,21 @@ class SqlClientStore:
 
 _ACCESS_COLUMNS = (
     "id, secret_digest, client_pk, user_id, scope, issued_at, expires_at, revoked_at, "
-    "family_id, grant_type"
+    "family_id, grant_type, space_id"
 )
 _REFRESH_COLUMNS = (
     "id, secret_digest, client_pk, user_id, scope, issued_at, expires_at, used_at, "
-    "revoked_at, family_id"
+    "revoked_at, family_id, space_id, auth_time"
 )
 _INSERT_ACCESS = (
     "INSERT INTO access_tokens (secret_digest, client_pk, user_id, scope, issued_at, "
-    "expires_at, family_id, grant_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+    "expires_at, family_id, grant_type, space_id) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
 )
 _INSERT_REFRESH = (
     "INSERT INTO refresh_tokens (secret_digest, client_pk, user_id, scope, issued_at, "
-    "expires_at, family_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+    "expires_at, family_id, space_id, auth_time) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
 )
 
 
@@ -201,6 +212,7 @@ def _access(row: Row) -> AccessToken:
         revoked_at=row["revoked_at"],
         family_id=row["family_id"],
         grant_type=row["grant_type"],
+        space_id=row["space_id"],
     )
 
 
@@ -216,6 +228,8 @@ def _refresh(row: Row) -> RefreshToken:
         used_at=row["used_at"],
         revoked_at=row["revoked_at"],
         family_id=TokenId(row["family_id"]),
+        space_id=row["space_id"],
+        auth_time=row["auth_time"],
     )
 
 
@@ -231,6 +245,7 @@ async def _insert_access(db: Executor, new: NewAccessToken) -> TokenId:
             new.expires_at,
             new.family_id,
             new.grant_type,
+            new.space_id,
         )
     )
 
@@ -246,6 +261,8 @@ async def _insert_refresh(db: Executor, new: NewRefreshToken, family: TokenId) -
             new.issued_at,
             new.expires_at,
             family,
+            new.space_id,
+            new.auth_time,
         )
     )
 
@@ -321,7 +338,8 @@ class SqlTokenStore:
 
 _CODE_COLUMNS = (
     "id, secret_digest, client_pk, user_id, redirect_uri, scope, code_challenge, "
-    "code_challenge_method, nonce, issued_at, expires_at, used_at, family_id"
+    "code_challenge_method, nonce, issued_at, expires_at, used_at, family_id, space_id, "
+    "auth_time"
 )
 
 
@@ -340,6 +358,8 @@ def _code(row: Row) -> AuthorizationCode:
         expires_at=row["expires_at"],
         used_at=row["used_at"],
         family_id=row["family_id"],
+        space_id=row["space_id"],
+        auth_time=row["auth_time"],
     )
 
 
@@ -352,7 +372,8 @@ class SqlCodeStore:
             await self._db.fetchval(
                 "INSERT INTO authorization_codes (secret_digest, client_pk, user_id, "
                 "redirect_uri, scope, code_challenge, code_challenge_method, nonce, issued_at, "
-                "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                "expires_at, space_id, auth_time) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
                 new.secret_digest,
                 new.client_pk,
                 new.user_id,
@@ -363,6 +384,8 @@ class SqlCodeStore:
                 new.nonce,
                 new.issued_at,
                 new.expires_at,
+                new.space_id,
+                new.auth_time,
             )
         )
 
@@ -398,31 +421,46 @@ class SqlCodeStore:
 
 
 class SqlConsentStore:
+    """Consents per user, client and issuer (space 0 is the root issuer)."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def scopes(self, user_id: UserId, client_pk: ClientPk) -> frozenset[str]:
+    async def scopes(
+        self, user_id: UserId, client_pk: ClientPk, space_id: SpaceId | None = None
+    ) -> frozenset[str]:
         scope = await self._db.fetchval(
-            "SELECT scope FROM consents WHERE user_id = $1 AND client_pk = $2", user_id, client_pk
+            "SELECT scope FROM consents WHERE user_id = $1 AND client_pk = $2 AND space_id = $3",
+            user_id,
+            client_pk,
+            space_id or 0,
         )
         return frozenset(scope.split()) if scope else frozenset()
 
     async def grant(
-        self, user_id: UserId, client_pk: ClientPk, scopes: frozenset[str], now: int
+        self,
+        user_id: UserId,
+        client_pk: ClientPk,
+        scopes: frozenset[str],
+        now: int,
+        space_id: SpaceId | None = None,
     ) -> None:
         async with self._db.transaction() as tx:
             old = await tx.fetchval(
-                "SELECT scope FROM consents WHERE user_id = $1 AND client_pk = $2",
+                "SELECT scope FROM consents "
+                "WHERE user_id = $1 AND client_pk = $2 AND space_id = $3",
                 user_id,
                 client_pk,
+                space_id or 0,
             )
             merged = " ".join(sorted(scopes | frozenset((old or "").split())))
             await tx.execute(
-                "INSERT INTO consents (user_id, client_pk, scope, granted_at) "
-                "VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, client_pk) "
+                "INSERT INTO consents (user_id, client_pk, space_id, scope, granted_at) "
+                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, client_pk, space_id) "
                 "DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
                 user_id,
                 client_pk,
+                space_id or 0,
                 merged,
                 now,
             )
@@ -433,22 +471,28 @@ class SqlSessionStore:
         self._db = db
 
     async def create(
-        self, secret_digest: bytes, user_id: UserId, now: int, expires_at: int
+        self,
+        secret_digest: bytes,
+        user_id: UserId,
+        now: int,
+        expires_at: int,
+        space_id: SpaceId | None = None,
     ) -> TokenId:
         return TokenId(
             await self._db.fetchval(
-                "INSERT INTO sessions (secret_digest, user_id, created_at, expires_at) "
-                "VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO sessions (secret_digest, user_id, created_at, expires_at, space_id) "
+                "VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 secret_digest,
                 user_id,
                 now,
                 expires_at,
+                space_id,
             )
         )
 
     async def get(self, session_id: TokenId) -> tuple[Session, bytes] | None:
         row = await self._db.fetchrow(
-            "SELECT id, secret_digest, user_id, created_at, expires_at FROM sessions "
+            "SELECT id, secret_digest, user_id, created_at, expires_at, space_id FROM sessions "
             "WHERE id = $1 AND revoked_at IS NULL",
             session_id,
         )
@@ -459,8 +503,195 @@ class SqlSessionStore:
             user_id=UserId(row["user_id"]),
             created_at=row["created_at"],
             expires_at=row["expires_at"],
+            space_id=row["space_id"],
         )
         return session, bytes(row["secret_digest"])
 
     async def revoke(self, session_id: TokenId, now: int) -> None:
         await self._db.execute("UPDATE sessions SET revoked_at = $1 WHERE id = $2", now, session_id)
+
+
+_KEY_COLUMNS = "id, kid, alg, public_jwk, private_sealed, created_at, signs_from, retired_at"
+
+
+def _key(row: Row) -> SigningKey:
+    return SigningKey(
+        id=row["id"],
+        kid=row["kid"],
+        alg=row["alg"],
+        public_jwk=row["public_jwk"],
+        private_sealed=row["private_sealed"],
+        created_at=row["created_at"],
+        signs_from=row["signs_from"],
+        retired_at=row["retired_at"],
+    )
+
+
+class SqlKeyStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def all(self) -> list[SigningKey]:
+        rows = await self._db.fetch(f"SELECT {_KEY_COLUMNS} FROM signing_keys ORDER BY id")
+        return [_key(row) for row in rows]
+
+    async def add(
+        self,
+        kid: str,
+        alg: str,
+        public_jwk: str,
+        private_sealed: str,
+        now: int,
+        signs_from: int,
+    ) -> SigningKey:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL", signs_from
+            )
+            row = await tx.fetchrow(
+                "INSERT INTO signing_keys "
+                "(kid, alg, public_jwk, private_sealed, created_at, signs_from) "
+                f"VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_KEY_COLUMNS}",
+                kid,
+                alg,
+                public_jwk,
+                private_sealed,
+                now,
+                signs_from,
+            )
+        assert row is not None
+        return _key(row)
+
+    async def delete_retired(self, before: int) -> int:
+        return await self._db.execute(
+            "DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < $1", before
+        )
+
+
+def _space(row: Row, domains: tuple[str, ...]) -> Space:
+    return Space(
+        id=SpaceId(row["id"]),
+        slug=row["slug"],
+        name=row["name"],
+        created_at=row["created_at"],
+        domains=domains,
+    )
+
+
+def _membership(row: Row) -> Membership:
+    return Membership(
+        space_id=SpaceId(row["space_id"]),
+        user_id=UserId(row["user_id"]),
+        role=cast(Role, row["role"]),
+        name=row["name"],
+        picture=row["picture"],
+        phone_number=row["phone_number"],
+        created_at=row["created_at"],
+    )
+
+
+_MEMBER_COLUMNS = "space_id, user_id, role, name, picture, phone_number, created_at"
+
+
+class SqlSpaceStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, slug: str, name: str, domains: tuple[str, ...], now: int) -> Space:
+        async with self._db.transaction() as tx:
+            taken = await tx.fetchval("SELECT 1 FROM spaces WHERE slug = $1", slug)
+            for domain in domains:
+                taken = taken or await tx.fetchval(
+                    "SELECT 1 FROM space_domains WHERE domain = $1", domain
+                )
+            if taken:
+                raise SlugTaken(slug)
+            row = await tx.fetchrow(
+                "INSERT INTO spaces (slug, name, created_at) VALUES ($1, $2, $3) "
+                "RETURNING id, slug, name, created_at",
+                slug,
+                name,
+                now,
+            )
+            assert row is not None
+            for domain in domains:
+                await tx.execute(
+                    "INSERT INTO space_domains (domain, space_id) VALUES ($1, $2)",
+                    domain,
+                    row["id"],
+                )
+        return _space(row, domains)
+
+    async def _with_domains(self, row: Row | None) -> Space | None:
+        if row is None:
+            return None
+        rows = await self._db.fetch(
+            "SELECT domain FROM space_domains WHERE space_id = $1 ORDER BY domain", row["id"]
+        )
+        return _space(row, tuple(r["domain"] for r in rows))
+
+    async def by_slug(self, slug: str) -> Space | None:
+        row = await self._db.fetchrow(
+            "SELECT id, slug, name, created_at FROM spaces WHERE slug = $1", slug
+        )
+        return await self._with_domains(row)
+
+    async def by_id(self, space_id: SpaceId) -> Space | None:
+        row = await self._db.fetchrow(
+            "SELECT id, slug, name, created_at FROM spaces WHERE id = $1", space_id
+        )
+        return await self._with_domains(row)
+
+    async def by_domain(self, domain: str) -> Space | None:
+        row = await self._db.fetchrow(
+            "SELECT s.id, s.slug, s.name, s.created_at FROM spaces s "
+            "JOIN space_domains d ON d.space_id = s.id WHERE d.domain = $1",
+            domain,
+        )
+        return await self._with_domains(row)
+
+    async def all(self) -> list[Space]:
+        rows = await self._db.fetch("SELECT id, slug, name, created_at FROM spaces ORDER BY slug")
+        domains = await self._db.fetch("SELECT domain, space_id FROM space_domains ORDER BY domain")
+        by_space: dict[int, list[str]] = {}
+        for d in domains:
+            by_space.setdefault(d["space_id"], []).append(d["domain"])
+        return [_space(row, tuple(by_space.get(row["id"], []))) for row in rows]
+
+    async def add_member(self, member: Membership) -> Membership:
+        row = await self._db.fetchrow(
+            f"INSERT INTO memberships ({_MEMBER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+            "ON CONFLICT (space_id, user_id) DO UPDATE SET role = excluded.role, "
+            "name = excluded.name, picture = excluded.picture, "
+            f"phone_number = excluded.phone_number RETURNING {_MEMBER_COLUMNS}",
+            member.space_id,
+            member.user_id,
+            member.role,
+            member.name,
+            member.picture,
+            member.phone_number,
+            member.created_at,
+        )
+        assert row is not None
+        return _membership(row)
+
+    async def membership(self, space_id: SpaceId, user_id: UserId) -> Membership | None:
+        row = await self._db.fetchrow(
+            f"SELECT {_MEMBER_COLUMNS} FROM memberships WHERE space_id = $1 AND user_id = $2",
+            space_id,
+            user_id,
+        )
+        return None if row is None else _membership(row)
+
+    async def remove_member(self, space_id: SpaceId, user_id: UserId) -> bool:
+        removed = await self._db.execute(
+            "DELETE FROM memberships WHERE space_id = $1 AND user_id = $2", space_id, user_id
+        )
+        return removed > 0
+
+    async def members(self, space_id: SpaceId) -> list[Membership]:
+        rows = await self._db.fetch(
+            f"SELECT {_MEMBER_COLUMNS} FROM memberships WHERE space_id = $1 ORDER BY user_id",
+            space_id,
+        )
+        return [_membership(row) for row in rows]

@@ -34,6 +34,9 @@ users = Table(
     Column("password_hash", Text, nullable=False),
     Column("is_active", Boolean, nullable=False, server_default="1"),
     Column("created_at", BigInteger, nullable=False),
+    #: OpenID Connect ``sub``: random, never reused, never a client id (Core §2)
+    Column("subject", String(36), nullable=False, unique=True),
+    Column("email_verified", Boolean, nullable=False, server_default="0"),
 )
 
 clients = Table(
@@ -67,6 +70,12 @@ access_tokens = Table(
     Column("revoked_at", BigInteger, nullable=True),
     Column("family_id", Id, nullable=True),
     Column("grant_type", String(40), nullable=False),
+    Column(
+        "space_id",
+        Id,
+        ForeignKey("spaces.id", ondelete="CASCADE", name="fk_access_tokens_space"),
+        nullable=True,
+    ),
     Index("ix_access_tokens_family", "family_id"),
     Index("ix_access_tokens_client", "client_pk"),
 )
@@ -84,6 +93,13 @@ refresh_tokens = Table(
     Column("used_at", BigInteger, nullable=True),
     Column("revoked_at", BigInteger, nullable=True),
     Column("family_id", Id, nullable=False),
+    Column(
+        "space_id",
+        Id,
+        ForeignKey("spaces.id", ondelete="CASCADE", name="fk_refresh_tokens_space"),
+        nullable=True,
+    ),
+    Column("auth_time", BigInteger, nullable=True),
     Index("ix_refresh_tokens_family", "family_id"),
 )
 
@@ -103,6 +119,13 @@ authorization_codes = Table(
     Column("expires_at", BigInteger, nullable=False),
     Column("used_at", BigInteger, nullable=True),
     Column("family_id", Id, nullable=True),
+    Column(
+        "space_id",
+        Id,
+        ForeignKey("spaces.id", ondelete="CASCADE", name="fk_authorization_codes_space"),
+        nullable=True,
+    ),
+    Column("auth_time", BigInteger, nullable=True),
 )
 
 consents = Table(
@@ -110,6 +133,8 @@ consents = Table(
     metadata,
     Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("client_pk", Id, ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
+    #: the issuer the consent was given on: a space's id, 0 for the root issuer
+    Column("space_id", Id, primary_key=True, autoincrement=False),
     Column("scope", Text, nullable=False),
     Column("granted_at", BigInteger, nullable=False),
 )
@@ -123,4 +148,52 @@ sessions = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
     Column("revoked_at", BigInteger, nullable=True),
+    Column(
+        "space_id",
+        Id,
+        ForeignKey("spaces.id", ondelete="CASCADE", name="fk_sessions_space"),
+        nullable=True,
+    ),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kid", String(64), nullable=False, unique=True),
+    Column("alg", String(16), nullable=False),
+    Column("public_jwk", Text, nullable=False),
+    Column("private_sealed", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("signs_from", BigInteger, nullable=False),
+    Column("retired_at", BigInteger, nullable=True),
+)
+
+spaces = Table(
+    "spaces",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("slug", String(63), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+space_domains = Table(
+    "space_domains",
+    metadata,
+    Column("domain", String(253), primary_key=True),
+    Column("space_id", Id, ForeignKey("spaces.id", ondelete="CASCADE"), nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("space_id", Id, ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(16), nullable=False, server_default="member"),
+    Column("name", String(200), nullable=True),
+    Column("picture", Text, nullable=True),
+    Column("phone_number", String(32), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_memberships_user", "user_id"),
 )

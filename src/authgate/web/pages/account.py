@@ -12,25 +12,33 @@ from authgate.protocol.client_auth import plausible_client_id
 from authgate.protocol.login import LoginFailed
 from authgate.services import Services
 from authgate.web.oauth import request_context
-from authgate.web.pages.cookies import PRESESSION, SESSION, presession, set_cookie
+from authgate.web.pages.cookies import PRESESSION, presession, set_cookie
 from authgate.web.pages.forms import read_form
 from authgate.web.pages.render import Pages
+from authgate.web.pages.site import Site, site_of
 
 LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
 
 
-def safe_next(value: str | None) -> str:
-    """Only local paths: never an open redirect (RFC 9700 §4.11)."""
+def safe_next(value: str | None, site: Site) -> str:
+    """Only this issuer's local paths: never an open redirect (RFC 9700 §4.11)."""
+    home = site.url("/")
     if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
-        return "/"
+        return home
     if any(c in value for c in "\r\n\x00\\") or len(value) > 8000:
-        return "/"
+        return home
+    if site.issuer.prefix and not value.startswith(site.issuer.prefix + "/"):
+        return home
     return value
 
 
-def login_url(next_path: str) -> str:
-    return f"{LOGIN_PATH}?{urlencode({'next': next_path})}"
+def login_url(site: Site, next_path: str, login_hint: str | None = None) -> str:
+    """The sign-in page of ``site``, continuing to the local URL ``next_path``."""
+    query = {"next": next_path}
+    if login_hint:
+        query["login_hint"] = login_hint
+    return f"{site.url(LOGIN_PATH)}?{urlencode(query)}"
 
 
 class AccountPages:
@@ -50,6 +58,8 @@ class AccountPages:
         app_name: str = "",
     ) -> Response:
         binding, fresh = presession(request)
+        site = site_of(request)
+        space = site.issuer.space
         response = self._pages.render(
             "login.html",
             status,
@@ -57,17 +67,18 @@ class AccountPages:
             next=next_path,
             error=error,
             email=email,
-            login_url=LOGIN_PATH,
+            login_url=site.url(LOGIN_PATH),
             app_name=app_name,
+            space_name=space.name if space else "",
         )
         if fresh:
             set_cookie(response, PRESESSION, binding, secure=self._secure, max_age=3600)
         return response
 
-    async def _app_name(self, next_path: str) -> str:
+    async def _app_name(self, site: Site, next_path: str) -> str:
         """The app a sign-in continues to, when it comes from the authorization endpoint."""
         parts = urlsplit(next_path)
-        if parts.path not in self._services.settings.authorize_paths:
+        if site.local(parts.path) not in self._services.settings.authorize_paths:
             return ""
         client_id = parse_qs(parts.query).get("client_id", [""])[0]
         if not client_id or not plausible_client_id(client_id):
@@ -76,14 +87,18 @@ class AccountPages:
         return "" if client is None else client.name
 
     async def login(self, request: Request) -> Response:
+        site = site_of(request)
         if request.method == "GET":
-            next_path = safe_next(request.query_params.get("next"))
-            return self._login_page(request, next_path, app_name=await self._app_name(next_path))
+            next_path = safe_next(request.query_params.get("next"), site)
+            hint = request.query_params.get("login_hint", "")[:320]
+            return self._login_page(
+                request, next_path, email=hint, app_name=await self._app_name(site, next_path)
+            )
         try:
             form = await read_form(request)
         except OAuthError as exc:
             return self._pages.error("Sign-in failed", exc.description or "bad request")
-        next_path = safe_next(form.get("next"))
+        next_path = safe_next(form.get("next"), site)
         binding = request.cookies.get(PRESESSION, "")
         if not self._services.csrf.check(binding, "login", form.get("csrf_token")):
             return self._login_page(
@@ -95,7 +110,9 @@ class AccountPages:
         email = form.get("email", "")
         address = request_context(request).client_address
         try:
-            token, _ = await self._services.sessions.login(email, form.get("password", ""), address)
+            token, _ = await self._services.sessions.login(
+                email, form.get("password", ""), address, site.issuer.space_id
+            )
         except LoginFailed as exc:
             response = self._login_page(
                 request, next_path, error=exc.message, email=email, status=exc.status
@@ -104,49 +121,51 @@ class AccountPages:
                 response.headers["Retry-After"] = str(exc.retry_after)
             return response
         response = self._pages.redirect(next_path)
-        set_cookie(
-            response,
-            SESSION,
-            token,
-            secure=self._secure,
-            max_age=self._services.sessions.lifetime,
+        site.set_session(
+            response, token, secure=self._secure, max_age=self._services.sessions.lifetime
         )
         return response
 
     async def logout(self, request: Request) -> Response:
         """Sign out only with the form's CSRF token: a cross-site POST must not end (or
         half-end) the session. With it, the server-side session is revoked as well."""
-        token = request.cookies.get(SESSION, "")
+        site = site_of(request)
+        space_id = site.issuer.space_id
+        token = site.session_token(request)
         try:
             form = await read_form(request)
         except OAuthError:
             form = {}
-        next_path = safe_next(form.get("next"))
-        done = self._pages.redirect(login_url(next_path) if next_path != "/" else LOGIN_PATH)
+        next_path = safe_next(form.get("next"), site)
+        home = site.url("/")
+        done = self._pages.redirect(
+            login_url(site, next_path) if next_path != home else site.url(LOGIN_PATH)
+        )
         if not self._services.csrf.check(token, "logout", form.get("csrf_token")):
-            if await self._services.sessions.current(token) is None:
+            if await self._services.sessions.current(token, space_id) is None:
                 return done  # nobody is signed in: nothing to end
             return self._pages.render(
                 "logout.html",
                 403,
-                logout_url=LOGOUT_PATH,
+                logout_url=site.url(LOGOUT_PATH),
                 csrf_token=self._services.csrf.token(token, "logout"),
                 next=next_path,
             )
-        await self._services.sessions.logout(token)
-        done.delete_cookie(SESSION, path="/", secure=self._secure, httponly=True)
+        await self._services.sessions.logout(token, space_id)
+        site.clear_session(done, secure=self._secure)
         return done
 
     async def home(self, request: Request) -> Response:
-        token = request.cookies.get(SESSION, "")
-        session = await self._services.sessions.current(token)
+        site = site_of(request)
+        token = site.session_token(request)
+        session = await self._services.sessions.current(token, site.issuer.space_id)
         user = None if session is None else await self._services.users.by_id(session.user_id)
         if user is None:
-            return self._pages.redirect(login_url("/"))
+            return self._pages.redirect(login_url(site, site.url("/")))
         return self._pages.render(
             "home.html",
             user_email=user.email,
             user_name=user.name,
-            logout_url=LOGOUT_PATH,
+            logout_url=site.url(LOGOUT_PATH),
             csrf_token=self._services.csrf.token(token, "logout"),
         )

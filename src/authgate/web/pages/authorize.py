@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.domain import User
+from authgate.domain import Session, User
 from authgate.errors import ConsentRequired, LoginRequired, OAuthError
 from authgate.protocol.authorize import (
     AuthorizationRequest,
@@ -20,9 +20,9 @@ from authgate.protocol.authorize import (
 from authgate.protocol.requests import MAX_FIELDS
 from authgate.services import Services
 from authgate.web.pages.account import LOGOUT_PATH, login_url
-from authgate.web.pages.cookies import SESSION
 from authgate.web.pages.forms import read_pairs
 from authgate.web.pages.render import Pages
+from authgate.web.pages.site import Site, site_of
 
 DECISION_PATH = "/oauth/authorize/decision"
 _FORM_FIELDS = frozenset({"csrf_token", "decision"})
@@ -65,8 +65,8 @@ class AuthorizePages:
     def _invalid(self, exc: OAuthError) -> Response:
         return self._pages.error("This link is not valid", exc.description or exc.error)
 
-    def _redirect_error(self, error: RedirectError) -> Response:
-        return self._deliver(self._endpoint.error_redirect(error), 302)
+    def _redirect_error(self, error: RedirectError, site: Site) -> Response:
+        return self._deliver(self._endpoint.error_redirect(error, site.issuer), 302)
 
     def _deliver(self, response: AuthorizationResponse, status_code: int) -> Response:
         """A redirect, or for ``response_mode=form_post`` a page whose form posts the values
@@ -85,60 +85,108 @@ class AuthorizePages:
         )
         return page
 
-    async def _user(self, request: Request) -> User | None:
-        session = await self._services.sessions.current(request.cookies.get(SESSION))
-        return None if session is None else await self._services.users.by_id(session.user_id)
+    async def _signed_in(self, request: Request, site: Site) -> tuple[Session, User] | None:
+        session = await self._services.sessions.current(
+            site.session_token(request), site.issuer.space_id
+        )
+        user = None if session is None else await self._services.users.by_id(session.user_id)
+        return None if session is None or user is None else (session, user)
+
+    def _to_login(self, site: Site, auth: AuthorizationRequest) -> Response:
+        """Carry the request through sign-in as a GET URL (without prompt=login or
+        select_account, or it would loop)."""
+        params = {k: v for k, v in auth.params.items() if k != "prompt"}
+        kept = " ".join(sorted(auth.prompt - {"login", "select_account"}))
+        if kept:
+            params["prompt"] = kept
+        next_path = f"{site.url(self._path)}?{urlencode(params)}"
+        return self._pages.redirect(login_url(site, next_path, auth.login_hint))
 
     async def authorize(self, request: Request) -> Response:
         """RFC 6749 §3.1: GET and POST (seed 003) take the same parameters."""
+        site = site_of(request)
         try:
             auth = await self._endpoint.validate(await self._pairs(request))
         except RedirectError as error:
-            return self._redirect_error(error)
+            return self._redirect_error(error, site)
         except OAuthError as exc:
             return self._invalid(exc)
-        user = await self._user(request)
-        if user is None or "login" in auth.prompt:
+        found = await self._signed_in(request, site)
+        now = self._services.minter.now()
+        if found is None or auth.needs_login(found[0].created_at, now):
             if "none" in auth.prompt:
                 return self._redirect_error(
-                    self._error(auth, LoginRequired("the user is not signed in"))
+                    self._error(auth, LoginRequired("the user is not signed in")), site
                 )
-            # Carry the request through login as a GET URL (without prompt=login, or it loops).
-            params = {k: v for k, v in auth.params.items() if k != "prompt"}
-            kept = " ".join(sorted(auth.prompt - {"login"}))
-            if kept:
-                params["prompt"] = kept
-            return self._pages.redirect(login_url(f"{self._path}?{urlencode(params)}"))
-        if await self._endpoint.needs_consent(auth, user.id):
+            return self._to_login(site, auth)
+        session, user = found
+        if "none" in auth.prompt and auth.hint_subject not in (None, user.subject):
+            # Core §3.1.2.1: the user the id_token_hint names is not the one signed in.
+            return self._redirect_error(
+                self._error(auth, LoginRequired("another user is signed in")), site
+            )
+        if not await self._endpoint.may_use(site.issuer, user.id):
+            return self._not_a_member(request, site, auth, user)
+        if await self._endpoint.needs_consent(auth, user.id, site.issuer):
             if "none" in auth.prompt:
                 return self._redirect_error(
-                    self._error(auth, ConsentRequired("the user has not consented"))
+                    self._error(auth, ConsentRequired("the user has not consented")), site
                 )
-            return self._consent_page(request, auth, user)
-        return self._deliver(await self._endpoint.approve(auth, user.id, remember=False), 302)
+            return self._consent_page(request, site, auth, user)
+        approved = await self._endpoint.approve(
+            auth, user.id, session.created_at, site.issuer, remember=False
+        )
+        return self._deliver(approved, 302)
+
+    def _not_a_member(
+        self, request: Request, site: Site, auth: AuthorizationRequest, user: User
+    ) -> Response:
+        """Seed 001: only members sign in to apps through a space; say so, and offer the
+        way back to the app (with ``access_denied``)."""
+        space = site.issuer.space
+        assert space is not None
+        if "none" in auth.prompt:
+            reason = "the user is not a member of this space"
+            return self._deliver(self._endpoint.deny(auth, site.issuer, reason), 302)
+        back = self._endpoint.deny(auth, site.issuer, "the user is not a member of this space")
+        return self._pages.render(
+            "not_member.html",
+            403,
+            space_name=space.name,
+            user_email=user.email,
+            app_name=auth.client.name,
+            back_url=back.url() if back.response_mode != "form_post" else "",
+            logout_url=site.url(LOGOUT_PATH),
+            logout_csrf_token=self._services.csrf.token(site.session_token(request), "logout"),
+            continue_url=f"{site.url(self._path)}?{urlencode(auth.params)}",
+        )
 
     @staticmethod
     def _error(auth: AuthorizationRequest, exc: OAuthError) -> RedirectError:
         return RedirectError(exc, auth.redirect_uri, auth.state, auth.response_mode)
 
-    def _consent_page(self, request: Request, auth: AuthorizationRequest, user: User) -> Response:
-        catalog = self._services.settings.scopes
+    def _consent_page(
+        self, request: Request, site: Site, auth: AuthorizationRequest, user: User
+    ) -> Response:
+        catalog = self._services.settings.scope_catalog
+        token = site.session_token(request)
         return self._pages.render(
             "consent.html",
             app_name=auth.client.name,
             user_email=user.email,
             scopes=[(name, catalog.get(name, name)) for name in sorted(auth.scopes)],
             redirect_host=urlsplit(auth.redirect_uri).netloc or auth.redirect_uri,
-            decision_url=DECISION_PATH,
+            decision_url=site.url(DECISION_PATH),
             params=sorted(auth.params.items()),
-            csrf_token=self._services.csrf.token(request.cookies.get(SESSION, ""), "consent"),
-            logout_url=LOGOUT_PATH,
-            logout_csrf_token=self._services.csrf.token(request.cookies.get(SESSION, ""), "logout"),
-            continue_url=f"{self._path}?{urlencode(auth.params)}",
+            csrf_token=self._services.csrf.token(token, "consent"),
+            logout_url=site.url(LOGOUT_PATH),
+            logout_csrf_token=self._services.csrf.token(token, "logout"),
+            continue_url=f"{site.url(self._path)}?{urlencode(auth.params)}",
         )
 
     async def decision(self, request: Request) -> Response:
         """The consent form's answer. Consent is only ever given by POST with a CSRF token."""
+        site = site_of(request)
         try:
             pairs = await read_pairs(request)
         except OAuthError as exc:
@@ -149,17 +197,24 @@ class AuthorizePages:
                 [(k, v) for k, v in pairs if k not in _FORM_FIELDS]
             )
         except RedirectError as error:
-            return self._redirect_error(error)
+            return self._redirect_error(error, site)
         except OAuthError as exc:
             return self._invalid(exc)
-        token = request.cookies.get(SESSION, "")
-        user = await self._user(request)
-        if user is None:
-            return self._pages.redirect(login_url(f"{self._path}?{urlencode(auth.params)}"))
-        if not self._services.csrf.check(token, "consent", fields.get("csrf_token")):
+        found = await self._signed_in(request, site)
+        if found is None:
+            return self._to_login(site, auth)
+        session, user = found
+        if not self._services.csrf.check(
+            site.session_token(request), "consent", fields.get("csrf_token")
+        ):
             return self._pages.error(
                 "Please try again", "The consent form expired or did not come from this site.", 403
             )
+        if not await self._endpoint.may_use(site.issuer, user.id):
+            return self._not_a_member(request, site, auth, user)
         if fields.get("decision") != "allow":
-            return self._deliver(self._endpoint.deny(auth), 303)
-        return self._deliver(await self._endpoint.approve(auth, user.id, remember=True), 303)
+            return self._deliver(self._endpoint.deny(auth, site.issuer), 303)
+        approved = await self._endpoint.approve(
+            auth, user.id, session.created_at, site.issuer, remember=True
+        )
+        return self._deliver(approved, 303)

@@ -9,17 +9,19 @@ from authgate.domain import (
     NEVER,
     AuthorizationCode,
     Client,
+    GrantFacts,
     IssuedTokens,
     NewAccessToken,
     NewRefreshToken,
     RefreshToken,
+    SpaceId,
     TokenId,
     UserId,
 )
 from authgate.storage.base import CodeStore, TokenStore
 
 
-class TokenIssuer:
+class TokenMinter:
     def __init__(
         self,
         tokens: TokenStore,
@@ -57,6 +59,7 @@ class TokenIssuer:
         family_id: TokenId | None,
         *,
         never_expires: bool = False,
+        space_id: SpaceId | None = None,
     ) -> tuple[str, NewAccessToken, int | None]:
         secret = new_secret()
         lifetime = None if never_expires else self.access_lifetime(client)
@@ -69,11 +72,19 @@ class TokenIssuer:
             expires_at=None if lifetime is None else now + lifetime,
             family_id=family_id,
             grant_type=grant_type,
+            space_id=space_id,
         )
         return secret, row, lifetime
 
     def _new_refresh(
-        self, client: Client, user_id: UserId | None, scope: str, now: int
+        self,
+        client: Client,
+        user_id: UserId | None,
+        scope: str,
+        now: int,
+        *,
+        space_id: SpaceId | None,
+        auth_time: int | None,
     ) -> tuple[str, NewRefreshToken]:
         secret = new_secret()
         lifetime = self._refresh_lifetime
@@ -84,6 +95,8 @@ class TokenIssuer:
             scope=scope,
             issued_at=now,
             expires_at=now + lifetime if lifetime else None,
+            space_id=space_id,
+            auth_time=auth_time,
         )
 
     async def issue(
@@ -95,20 +108,34 @@ class TokenIssuer:
         *,
         with_refresh: bool,
         never_expires: bool = False,
+        space_id: SpaceId | None = None,
+        auth_time: int | None = None,
     ) -> IssuedTokens:
+        """Tokens for ``client`` (and ``user_id``), for the issuer of ``space_id``;
+        ``auth_time`` is when the user signed in, if they just did."""
         now = self.now()
         secret, access, lifetime = self._new_access(
-            client, user_id, scope, grant_type, now, None, never_expires=never_expires
+            client,
+            user_id,
+            scope,
+            grant_type,
+            now,
+            None,
+            never_expires=never_expires,
+            space_id=space_id,
         )
         refresh = None
         if with_refresh and self.gives_refresh_tokens(client):
-            refresh_secret, refresh = self._new_refresh(client, user_id, scope, now)
+            refresh_secret, refresh = self._new_refresh(
+                client, user_id, scope, now, space_id=space_id, auth_time=auth_time
+            )
         access_id, refresh_id = await self._tokens.issue(access, refresh)
         return IssuedTokens(
             access_token=format_token(access_id, secret),
             expires_in=lifetime,
             scope=scope,
             refresh_token=None if refresh_id is None else format_token(refresh_id, refresh_secret),
+            facts=GrantFacts(client, user_id, scope, space_id, auth_time),
         )
 
     async def rotate(self, client: Client, old: RefreshToken, scope: str) -> IssuedTokens | None:
@@ -116,9 +143,11 @@ class TokenIssuer:
         and a new refresh token with the old one's scope; ``None`` if ``old`` was taken."""
         now = self.now()
         secret, access, lifetime = self._new_access(
-            client, old.user_id, scope, "refresh_token", now, old.family_id
+            client, old.user_id, scope, "refresh_token", now, old.family_id, space_id=old.space_id
         )
-        refresh_secret, refresh = self._new_refresh(client, old.user_id, old.scope, now)
+        refresh_secret, refresh = self._new_refresh(
+            client, old.user_id, old.scope, now, space_id=old.space_id, auth_time=old.auth_time
+        )
         ids = await self._tokens.rotate(old, now, access, refresh)
         if ids is None:
             return None
@@ -129,6 +158,8 @@ class TokenIssuer:
             expires_in=lifetime,
             scope=scope,
             refresh_token=format_token(refresh_id, refresh_secret),
+            # Core §12.2: the new id token keeps auth_time and has no nonce.
+            facts=GrantFacts(client, old.user_id, scope, old.space_id, old.auth_time),
         )
 
     async def redeem(self, client: Client, code: AuthorizationCode) -> IssuedTokens | None:
@@ -136,11 +167,24 @@ class TokenIssuer:
         ``None`` if another redemption of the same code won."""
         now = self.now()
         secret, access, lifetime = self._new_access(
-            client, code.user_id, code.scope, "authorization_code", now, None
+            client,
+            code.user_id,
+            code.scope,
+            "authorization_code",
+            now,
+            None,
+            space_id=code.space_id,
         )
         refresh = None
         if self.gives_refresh_tokens(client):
-            refresh_secret, refresh = self._new_refresh(client, code.user_id, code.scope, now)
+            refresh_secret, refresh = self._new_refresh(
+                client,
+                code.user_id,
+                code.scope,
+                now,
+                space_id=code.space_id,
+                auth_time=code.auth_time,
+            )
         ids = await self._codes.redeem(code, now, access, refresh)
         if ids is None:
             return None
@@ -150,4 +194,12 @@ class TokenIssuer:
             expires_in=lifetime,
             scope=code.scope,
             refresh_token=None if refresh_id is None else format_token(refresh_id, refresh_secret),
+            facts=GrantFacts(
+                client,
+                code.user_id,
+                code.scope,
+                code.space_id,
+                code.auth_time,
+                code.nonce,
+            ),
         )

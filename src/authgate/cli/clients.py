@@ -1,0 +1,269 @@
+"""``authgate client``: clients (registered apps)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from authgate.cli.common import (
+    ConfigOption,
+    JsonOption,
+    emit,
+    emit_list,
+    fail,
+    group,
+    run_with,
+    settings_from,
+    utc,
+)
+from authgate.domain import Client, RefreshPolicy
+from authgate.errors import OAuthError
+from authgate.services import Services
+
+client_app = group("Clients (registered apps).")
+
+
+def client_dict(client: Client, services: Services) -> dict[str, Any]:
+    lifetime = services.minter.access_lifetime(client)
+    return {
+        "client_id": client.client_id,
+        "name": client.name,
+        "type": "public" if client.is_public else "confidential",
+        "redirect_uris": list(client.redirect_uris),
+        "grant_types": sorted(client.grant_types),
+        "scope": " ".join(sorted(client.scopes)),
+        "token_lifetime": "never" if lifetime is None else lifetime,
+        "refresh_policy": client.refresh_policy,
+        "owner_id": client.owner_id,
+        "created_at": client.created_at,
+    }
+
+
+def client_text(data: dict[str, Any]) -> str:
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, list):
+            value = ", ".join(value) or "-"
+        elif key == "created_at":
+            value = utc(value)
+        lines.append(f"{key.replace('_', ' '):<18} {value if value is not None else '-'}")
+    return "\n".join(lines)
+
+
+def lifetime_option(value: str | None) -> int | None:
+    from authgate.protocol.registration import parse_lifetime
+
+    text = (value or "").strip()
+    if text.isdigit() and not text.isascii():  # int("٣") is 3
+        fail(f"token lifetime {value!r} must be seconds or 'never'")
+    if text.isdigit() and len(text.lstrip("0")) > 12:  # int() refuses 4300+ digits
+        fail("token lifetime must be between 1 second and 10 years")
+    try:
+        return parse_lifetime(value)
+    except OAuthError as exc:
+        fail(exc.description)
+
+
+#: Client ids are URL-safe base64 and may start with "-": take such an argument as the id
+#: instead of failing with "no such option".
+TAKES_CLIENT_ID = {"ignore_unknown_options": True}
+
+RedirectOption = Annotated[
+    list[str] | None,
+    typer.Option("--redirect-uri", metavar="URI", help="Redirect URI (repeatable)."),
+]
+GrantOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--grant",
+        metavar="GRANT",
+        help="Grant type (repeatable): authorization_code, client_credentials, password, "
+        "refresh_token, implicit.",
+    ),
+]
+ScopeOption = Annotated[
+    str | None,
+    typer.Option(metavar="TEXT", help='Allowed scopes, space separated ("read write").'),
+]
+LifetimeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token-lifetime", metavar="SECONDS", help="Access-token lifetime in seconds, or 'never'."
+    ),
+]
+#: Named in the usage line only (``client show [OPTIONS] CLIENT_ID``): Typer would list it
+#: with a type label, ``CLIENT_ID <str>``.
+ClientIdArgument = Annotated[str, typer.Argument(metavar="CLIENT_ID", hidden=True)]
+
+
+@client_app.command("create")
+def client_create(
+    name: Annotated[str, typer.Option(metavar="TEXT", help="The app's name, shown to users.")],
+    redirect_uri: RedirectOption = None,
+    grant: GrantOption = None,
+    scope: ScopeOption = None,
+    public: Annotated[bool, typer.Option("--public", help="A public client (no secret).")] = False,
+    token_lifetime: LifetimeOption = None,
+    no_refresh: Annotated[
+        bool, typer.Option("--no-refresh", help="Never issue refresh tokens.")
+    ] = False,
+    owner: Annotated[
+        str | None,
+        typer.Option(metavar="EMAIL", help="E-mail of the owner; creates a test access token."),
+    ] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Register a client. Its secret is shown once."""
+    settings = settings_from(config)
+    lifetime = lifetime_option(token_lifetime)
+
+    async def work(services: Services) -> dict[str, Any]:
+        registered = await services.registry.register(
+            name,
+            redirect_uris=redirect_uri or [],
+            grant_types=grant or ["authorization_code"],
+            scopes=None if scope is None else scope.split(),
+            public=public,
+            token_lifetime=lifetime,
+            refresh_policy="none" if no_refresh else "rotate",
+            owner_email=owner,
+        )
+        data = client_dict(registered.client, services)
+        if registered.client_secret is not None:
+            data["client_secret"] = registered.client_secret
+        if registered.test_access_token is not None:
+            data["test_access_token"] = registered.test_access_token
+        return data
+
+    data = run_with(settings, work)
+    note = (
+        "\n\nThe client secret is shown only now: keep it safe." if "client_secret" in data else ""
+    )
+    emit(as_json, data, client_text(data) + note)
+
+
+@client_app.command("list")
+def client_list(as_json: JsonOption = False, config: ConfigOption = None) -> None:
+    """List registered clients."""
+    settings = settings_from(config)
+
+    async def work(services: Services) -> list[dict[str, Any]]:
+        return [client_dict(c, services) for c in await services.clients.all()]
+
+    emit_list(
+        as_json,
+        "clients",
+        run_with(settings, work),
+        "no clients yet: create one with `authgate client create --name NAME`",
+        ("CLIENT ID", "TYPE", "GRANTS", "CREATED", "NAME"),
+        lambda c: (
+            c["client_id"],
+            c["type"],
+            ",".join(c["grant_types"]),
+            utc(c["created_at"]),
+            c["name"],
+        ),
+    )
+
+
+@client_app.command("show", context_settings=TAKES_CLIENT_ID)
+def client_show(
+    client_id: ClientIdArgument,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Show a client, with its test access token if it has one."""
+    settings = settings_from(config)
+
+    async def work(services: Services) -> dict[str, Any]:
+        client = await services.registry.get(client_id)
+        data = client_dict(client, services)
+        test_token = services.registry.test_token(client)
+        if test_token is not None:
+            data["test_access_token"] = test_token
+        return data
+
+    data = run_with(settings, work)
+    emit(as_json, data, client_text(data))
+
+
+@client_app.command("update", context_settings=TAKES_CLIENT_ID)
+def client_update(
+    client_id: ClientIdArgument,
+    name: Annotated[str | None, typer.Option(metavar="TEXT", help="New name.")] = None,
+    redirect_uri: RedirectOption = None,
+    grant: GrantOption = None,
+    scope: ScopeOption = None,
+    token_lifetime: LifetimeOption = None,
+    refresh_policy: Annotated[
+        str | None,
+        typer.Option(
+            "--refresh-policy",
+            metavar="POLICY",
+            help="rotate: refresh tokens rotate on every use; none: no refresh tokens.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Change a client. Lists given replace the old ones; tokens keep their scopes."""
+    if refresh_policy not in {None, "rotate", "none"}:
+        fail("--refresh-policy must be 'rotate' or 'none'")
+    policy: RefreshPolicy | None = None
+    if refresh_policy is not None:
+        policy = "none" if refresh_policy == "none" else "rotate"
+    settings = settings_from(config)
+    lifetime = lifetime_option(token_lifetime)
+
+    async def work(services: Services) -> dict[str, Any]:
+        client = await services.registry.update(
+            client_id,
+            name=name,
+            redirect_uris=redirect_uri,
+            grant_types=grant,
+            scopes=None if scope is None else scope.split(),
+            token_lifetime=lifetime,
+            refresh_policy=policy,
+        )
+        return client_dict(client, services)
+
+    data = run_with(settings, work)
+    emit(as_json, data, client_text(data))
+
+
+@client_app.command("rotate-secret", context_settings=TAKES_CLIENT_ID)
+def client_rotate_secret(
+    client_id: ClientIdArgument,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Issue a new client secret; the old one stops working within seconds."""
+    settings = settings_from(config)
+
+    async def work(services: Services) -> str:
+        return await services.registry.rotate_secret(client_id)
+
+    secret = run_with(settings, work)
+    emit(
+        as_json,
+        {"client_id": client_id, "client_secret": secret},
+        f"new client_secret: {secret}\nIt is shown only now: keep it safe.",
+    )
+
+
+@client_app.command("delete", context_settings=TAKES_CLIENT_ID)
+def client_delete(
+    client_id: ClientIdArgument,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Delete a client and every token issued to it."""
+    settings = settings_from(config)
+
+    async def work(services: Services) -> None:
+        await services.registry.delete(client_id)
+
+    run_with(settings, work)
+    emit(as_json, {"client_id": client_id, "deleted": True}, f"deleted client {client_id}")

@@ -1,0 +1,263 @@
+"""``authgate space``: spaces (tenants), each its own OpenID Connect issuer, and their
+members, whose space profile (name, picture, phone) their id tokens carry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
+
+import typer
+
+from authgate.cli import space_fields
+from authgate.cli.common import (
+    ConfigOption,
+    JsonOption,
+    emit,
+    emit_list,
+    fail,
+    group,
+    run_with,
+    settings_from,
+    table,
+    utc,
+)
+from authgate.domain import Membership, Role, Space
+from authgate.services import Services
+from authgate.settings import Settings
+from authgate.storage.base import SlugTaken
+from authgate.web.issuers import IssuerResolver, valid_slug
+
+V = TypeVar("V")
+space_app = group("Spaces (tenants), each its own issuer, and their members.")
+
+#: Named in the usage line only (``space show [OPTIONS] SLUG``), as ``CLIENT_ID`` is.
+SlugArgument = Annotated[str, typer.Argument(metavar="SLUG", hidden=True)]
+
+
+def checked(check: Callable[..., V], *args: Any) -> V:
+    try:
+        return check(*args)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def issuers(space: Space, services: Services) -> list[str]:
+    """The space's issuer (its subdomain or path), then one per custom domain."""
+    settings = services.settings
+    resolver = IssuerResolver(
+        settings.issuer, settings.base_domain, services.spaces, cache_seconds=0
+    )
+    scheme = urlsplit(settings.issuer).scheme
+    return [resolver.space_issuer(space).url, *(f"{scheme}://{d}" for d in space.domains)]
+
+
+def space_dict(space: Space, services: Services) -> dict[str, Any]:
+    urls = issuers(space, services)
+    return {
+        "slug": space.slug,
+        "name": space.name,
+        "issuer": urls[0],
+        "issuers": urls,
+        "domains": list(space.domains),
+        "created_at": space.created_at,
+    }
+
+
+async def space_named(services: Services, slug: str) -> Space:
+    space = await services.spaces.by_slug(slug) if valid_slug(slug) else None
+    if space is None:
+        fail(f"no space with slug {slug[:80]!r}: see `authgate space list`")
+    return space
+
+
+def member_dict(member: Membership, email: str | None) -> dict[str, Any]:
+    return {
+        "email": email,
+        "role": member.role,
+        "name": member.name,
+        "picture": member.picture,
+        "phone_number": member.phone_number,
+        "user_id": member.user_id,
+        "created_at": member.created_at,
+    }
+
+
+def space_text(data: dict[str, Any]) -> str:
+    rows = [
+        ("slug", data["slug"]),
+        ("name", data["name"]),
+        ("issuer", ("\n" + " " * 12).join(data["issuers"])),
+        ("domains", ", ".join(data["domains"]) or "-"),
+        ("created at", utc(data["created_at"])),
+    ]
+    return "\n".join(f"{key:<11} {value}" for key, value in rows)
+
+
+def checked_domains(values: list[str], settings: Settings) -> tuple[str, ...]:
+    found = [checked(space_fields.domain, v, settings.issuer, settings.base_domain) for v in values]
+    return tuple(dict.fromkeys(found))
+
+
+@space_app.command("create")
+def space_create(
+    slug: Annotated[str, typer.Option(metavar="SLUG", help="Lowercase DNS label: acme.")],
+    name: Annotated[str, typer.Option(metavar="TEXT", help="The space's name, shown to users.")],
+    domain: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--domain",
+            metavar="HOST",
+            help="Custom domain its issuer is also served on (repeatable): login.acme.com.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Create a space: an issuer of its own, on its subdomain or path, and its domains."""
+    if not valid_slug(slug):
+        fail(
+            f"slug {slug[:80]!r} must be a DNS label: 1 to 63 lowercase letters, digits or "
+            "hyphens, not starting or ending with a hyphen"
+        )
+    title = checked(space_fields.name, name, "space name")
+    if title is None:
+        fail("the space name must not be empty")
+    settings = settings_from(config)
+    domains = checked_domains(domain or [], settings)
+
+    async def work(services: Services) -> dict[str, Any]:
+        try:
+            space = await services.spaces.create(slug, title, domains, services.minter.now())
+        except SlugTaken:
+            these = " or one of these domains" if domains else ""
+            fail(f"a space with slug {slug!r}{these} already exists")
+        return space_dict(space, services)
+
+    data = run_with(settings, work)
+    emit(as_json, data, f"created space {data['slug']}\n\n{space_text(data)}")
+
+
+@space_app.command("list")
+def space_list(as_json: JsonOption = False, config: ConfigOption = None) -> None:
+    """List spaces and their issuers."""
+    settings = settings_from(config)
+
+    async def work(services: Services) -> list[dict[str, Any]]:
+        return [space_dict(s, services) for s in await services.spaces.all()]
+
+    emit_list(
+        as_json,
+        "spaces",
+        run_with(settings, work),
+        "no spaces yet: create one with `authgate space create --slug SLUG --name NAME`",
+        ("SLUG", "NAME", "ISSUER", "DOMAINS", "CREATED"),
+        lambda s: (
+            s["slug"],
+            s["name"],
+            s["issuer"],
+            ",".join(s["domains"]) or "-",
+            utc(s["created_at"]),
+        ),
+    )
+
+
+@space_app.command("show")
+def space_show(
+    slug: SlugArgument, as_json: JsonOption = False, config: ConfigOption = None
+) -> None:
+    """Show a space, its issuers and its members."""
+    settings = settings_from(config)
+
+    async def work(services: Services) -> dict[str, Any]:
+        space = await space_named(services, slug)
+        members = []
+        for member in await services.spaces.members(space.id):
+            user = await services.users.by_id(member.user_id)
+            members.append(member_dict(member, None if user is None else user.email))
+        return {**space_dict(space, services), "members": members}
+
+    data = run_with(settings, work)
+    rows = [
+        (
+            m["email"] or f"(user {m['user_id']})",
+            m["role"],
+            m["name"] or "-",
+            m["picture"] or "-",
+            m["phone_number"] or "-",
+        )
+        for m in data["members"]
+    ]
+    people = (
+        table(("MEMBER", "ROLE", "NAME", "PICTURE", "PHONE"), rows)
+        if rows
+        else f"no members yet: add one with `authgate space add-member --space {slug} "
+        "--email EMAIL`"
+    )
+    emit(as_json, data, f"{space_text(data)}\n\n{people}")
+
+
+def role_option(value: str | None) -> Role | None:
+    if value not in {None, "admin", "member"}:
+        fail("--role must be 'admin' or 'member'")
+    return None if value is None else "admin" if value == "admin" else "member"
+
+
+@space_app.command("add-member")
+def space_add_member(
+    space: Annotated[str, typer.Option(metavar="SLUG", help="The space's slug.")],
+    email: Annotated[str, typer.Option(metavar="EMAIL", help="E-mail of an existing user.")],
+    role: Annotated[
+        str | None, typer.Option(metavar="ROLE", help="admin or member (default: member).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Name in this space (id token 'name').")
+    ] = None,
+    picture: Annotated[
+        str | None, typer.Option(metavar="URL", help="https:// URL of a profile picture.")
+    ] = None,
+    phone: Annotated[
+        str | None, typer.Option(metavar="PHONE", help="Phone number: +49 30 1234567.")
+    ] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Add a user to a space, or change a member: options given replace the old values
+    ('' clears one), options left out keep them."""
+    chosen = role_option(role)
+    changes: dict[str, str | None] = {}
+    if name is not None:
+        changes["name"] = checked(space_fields.name, name)
+    if picture is not None:
+        changes["picture"] = checked(space_fields.picture, picture)
+    if phone is not None:
+        changes["phone_number"] = checked(space_fields.phone, phone)
+    settings = settings_from(config)
+
+    async def work(services: Services) -> dict[str, Any]:
+        found = await space_named(services, space)
+        user = await services.users.by_email(email)
+        if user is None:
+            fail(f"no user with e-mail {email.strip()[:320]!r}: see `authgate user create`")
+        old = await services.spaces.membership(found.id, user.id)
+
+        def value(field: str) -> str | None:
+            kept: str | None = None if old is None else getattr(old, field)
+            return changes.get(field, kept)
+
+        member = await services.spaces.add_member(
+            Membership(
+                space_id=found.id,
+                user_id=user.id,
+                role=chosen or (old.role if old is not None else "member"),
+                name=value("name"),
+                picture=value("picture"),
+                phone_number=value("phone_number"),
+                created_at=services.minter.now() if old is None else old.created_at,
+            )
+        )
+        return {"space": found.slug, "added": old is None, **member_dict(member, user.email)}
+
+    data = run_with(settings, work)
+    verb = "added" if data["added"] else "updated"
+    emit(as_json, data, f"{verb} {data['email']} in space {data['space']} as {data['role']}")

@@ -1,0 +1,58 @@
+"""``authgate user``: users (resource owners)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import typer
+
+from authgate.cli.common import ConfigOption, JsonOption, emit, fail, group, run_with, settings_from
+from authgate.crypto.passwords import hash_password
+from authgate.services import Services
+from authgate.storage.base import EmailTaken
+
+user_app = group("Users (resource owners).")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(metavar="EMAIL", help="E-mail address (the login name).")],
+    password: Annotated[
+        str,
+        typer.Option(
+            metavar="PASSWORD",
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="Password (asked for, hidden, when omitted).",
+        ),
+    ],
+    name: Annotated[str, typer.Option(metavar="TEXT", help="Display name.")] = "",
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Create a user who can sign in."""
+    email = email.strip()
+    if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
+        fail(f"{email!r} is not an e-mail address")
+    if not 8 <= len(password) <= 1024:
+        fail("the password must have 8 to 1024 characters")
+    if len(name) > 200:
+        fail("the name must have at most 200 characters")
+    settings = settings_from(config)
+
+    async def work(services: Services) -> dict[str, Any]:
+        try:
+            user = await services.users.create(
+                email,
+                name.strip(),
+                await asyncio.to_thread(hash_password, password),
+                services.minter.now(),
+            )
+        except EmailTaken:
+            fail(f"a user with e-mail {email!r} already exists")
+        return {"id": user.id, "email": user.email, "name": user.name}
+
+    data = run_with(settings, work)
+    emit(as_json, data, f"created user {data['email']} (id {data['id']})")

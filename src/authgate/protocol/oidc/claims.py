@@ -1,0 +1,47 @@
+"""The claims a user's scopes release (OpenID Connect Core §5.4), from the user and, on a
+space's issuer, the membership in that space (seed 001: name, picture, phone number)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authgate.domain import Membership, User
+from authgate.protocol.scopes import OIDC_SCOPE_NAMES
+
+OPENID = "openid"
+#: Core §5.4 scopes authgate knows, with the text the consent page shows.
+OIDC_SCOPES: dict[str, str] = {
+    "openid": "Sign you in with your account",
+    "profile": "See your name and picture",
+    "email": "See your e-mail address",
+    "phone": "See your phone number",
+}
+assert frozenset(OIDC_SCOPES) == OIDC_SCOPE_NAMES
+#: The claims each scope releases (Core §5.4), of those authgate has.
+SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
+    "profile": ("name", "picture"),
+    "email": ("email", "email_verified"),
+    "phone": ("phone_number", "phone_number_verified"),
+}
+ID_TOKEN_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash")
+CLAIMS_SUPPORTED = sorted({*ID_TOKEN_CLAIMS, *(c for cs in SCOPE_CLAIMS.values() for c in cs)})
+
+
+def user_claims(
+    user: User, membership: Membership | None, scopes: frozenset[str]
+) -> dict[str, Any]:
+    """``sub`` and the claims ``scopes`` release; a space's membership profile wins."""
+    claims: dict[str, Any] = {"sub": user.subject}
+    if "profile" in scopes:
+        name = (membership.name if membership else None) or user.name
+        if name:
+            claims["name"] = name
+        if membership is not None and membership.picture:
+            claims["picture"] = membership.picture
+    if "email" in scopes:
+        claims["email"] = user.email
+        claims["email_verified"] = user.email_verified
+    if "phone" in scopes and membership is not None and membership.phone_number:
+        claims["phone_number"] = membership.phone_number
+        claims["phone_number_verified"] = False
+    return claims

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from authgate.crypto.csrf import CsrfSigner
 from authgate.crypto.passwords import PasswordVerifier
 from authgate.crypto.secretbox import SecretBox
-from authgate.protocol.authorize import AuthorizeEndpoint, AuthorizePolicy
+from authgate.protocol.authorization import AuthorizePolicy
+from authgate.protocol.authorize import AuthorizeEndpoint
 from authgate.protocol.client_auth import ClientAuthenticator
 from authgate.protocol.endpoints.token import TokenEndpoint
 from authgate.protocol.grants.authorization_code import AuthorizationCodeGrant

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -17,16 +16,15 @@ from starlette.staticfiles import StaticFiles
 
 from authgate.demo_api.routes import demo_routes
 from authgate.protocol.oidc.discovery import (
-    OAUTH_AUTHORIZATION_SERVER,
-    OPENID_CONFIGURATION,
     ServerFeatures,
 )
 from authgate.resource.bearer import BearerAuth
 from authgate.services import Services, build_services
 from authgate.settings import Settings, load_settings
 from authgate.storage.sql.driver import DeferredDatabase, open_database
-from authgate.web.discovery import JWKS_PATH, DiscoveryHandler
-from authgate.web.issuers import IssuerMiddleware, IssuerResolver
+from authgate.web.discovery import JWKS_PATH, PublishedDocuments
+from authgate.web.edge import EdgeApp
+from authgate.web.issuers import IssuerResolver
 from authgate.web.oauth import TokenHandler
 from authgate.web.pages.account import LOGIN_PATH, LOGOUT_PATH, AccountPages
 from authgate.web.pages.authorize import DECISION_PATH, AuthorizePages
@@ -53,7 +51,7 @@ def create_app(
     every = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes: list[BaseRoute] = [Route(p, token.handle, methods=every) for p in settings.token_paths]
     routes += demo_routes(bearer, services.users)
-    discovery = DiscoveryHandler(
+    documents = PublishedDocuments(
         services.keys,
         ServerFeatures(
             authorize_path=settings.authorize_endpoint,
@@ -66,14 +64,8 @@ def create_app(
         ),
     )
     userinfo = UserInfoHandler(bearer, services.userinfo)
-    routes += [
-        Route(JWKS_PATH, discovery.jwks, methods=["GET"]),
-        Route(OPENID_CONFIGURATION, discovery.metadata, methods=["GET"]),
-        Route(OAUTH_AUTHORIZATION_SERVER, discovery.metadata, methods=["GET"]),
-        # RFC 8414 §3.1: a path issuer's metadata, with the well-known part first.
-        Route(OAUTH_AUTHORIZATION_SERVER + "/spaces/{slug}", discovery.metadata, methods=["GET"]),
-        Route(USERINFO_PATH, userinfo.handle, methods=["GET", "POST"]),
-    ]
+    # Discovery and the JWKS are answered by the edge, from memory (web/discovery.py).
+    routes.append(Route(USERINFO_PATH, userinfo.handle, methods=["GET", "POST"]))
     pages = Pages(settings)
     authorize = AuthorizePages(services, pages)
     account = AccountPages(services, pages)
@@ -116,13 +108,13 @@ def create_app(
         services.spaces,
         cache_seconds=settings.client_cache_seconds,
     )
-    app = Starlette(
+    app = EdgeApp(
+        issuers=resolver,
+        documents=documents,
         routes=routes,
         lifespan=lifespan,
         exception_handlers=handlers,
-        middleware=[Middleware(IssuerMiddleware, resolver=resolver)],
     )
-    app.state.issuers = resolver
     app.state.services = services
     return app
 

@@ -10,7 +10,7 @@ document is ever built from a host an attacker chose (Host-header injection).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,9 +20,9 @@ from authgate.storage.base import SpaceStore
 from authgate.storage.cache import TtlCache
 
 Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 SPACES_PREFIX = "/spaces/"
 _WELL_KNOWN_SPACES = "/.well-known/oauth-authorization-server/spaces/"
+_SPACE_PATHS = (SPACES_PREFIX, _WELL_KNOWN_SPACES)
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
@@ -56,6 +56,7 @@ class IssuerResolver:
         self._scheme = parts.scheme
         self._default_port = ":443" if parts.scheme == "https" else ":80"
         self._root_host = parts.netloc.lower().removesuffix(self._default_port)
+        self._root_host_bytes = self._root_host.encode("latin-1")
         self._base = "." + base_domain.lower() if base_domain else None
         self._spaces = spaces
         self._by_slug: TtlCache[str, Space] = TtlCache(cache_seconds, 10_000)
@@ -85,6 +86,13 @@ class IssuerResolver:
         prefix = SPACES_PREFIX + space.slug
         return Issuer(self.root.url + prefix, space, prefix)
 
+    def root_of(self, host: bytes, path: str) -> Issuer | None:
+        """The root issuer when the request plainly is for it (the hot path: no await,
+        no decoding); ``None`` means: ask :meth:`resolve`."""
+        if host == self._root_host_bytes and not path.startswith(_SPACE_PATHS):
+            return self.root
+        return None
+
     async def resolve(self, host: str, path: str) -> Issuer | None:
         """The issuer; ``None`` for a host or space that does not exist."""
         if host.endswith(self._default_port):  # RFC 9110 §4.2: the same origin
@@ -109,36 +117,32 @@ class IssuerResolver:
         return Issuer(f"{self._scheme}://{host}", space)
 
 
-class IssuerMiddleware:
-    """Resolves the issuer before routing; a ``/spaces/{slug}`` prefix becomes the ASGI
-    ``root_path``, so that one route table serves every issuer."""
+def host_of(scope: Scope) -> bytes:
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return bytes(value)
+    return b""
 
-    def __init__(self, app: ASGIApp, resolver: IssuerResolver) -> None:
-        self._app = app
-        self._resolver = resolver
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
-        host = b""
-        for name, value in scope["headers"]:
-            if name == b"host":
-                host = value
-                break
-        resolved = await self._resolver.resolve(host.decode("latin-1").lower(), scope["path"])
-        if resolved is None:
-            await _bad_host(send)
-            return
-        issuer = resolved
-        scope.setdefault("state", {})["issuer"] = issuer
-        if issuer.prefix and scope["path"].startswith(issuer.prefix):
+async def resolve_request(resolver: IssuerResolver, scope: Scope, send: Any) -> Issuer | None:
+    """Resolve the issuer of an HTTP request into ``scope`` (or answer 400 and return
+    ``None``). A ``/spaces/{slug}`` prefix becomes the ASGI ``root_path``, so that one
+    route table serves every issuer."""
+    host, path = host_of(scope), scope["path"]
+    issuer = resolver.root_of(host, path)
+    if issuer is None:
+        issuer = await resolver.resolve(host.decode("latin-1").lower(), path)
+        if issuer is None:
+            await bad_host(send)
+            return None
+        if issuer.prefix and path.startswith(issuer.prefix):
             # Starlette routes on the path below root_path (ASGI's mount convention).
             scope["root_path"] = scope.get("root_path", "") + issuer.prefix
-        await self._app(scope, receive, send)
+    scope.setdefault("state", {})["issuer"] = issuer
+    return issuer
 
 
-async def _bad_host(send: Any) -> None:
+async def bad_host(send: Any) -> None:
     body = b"This server does not serve that address.\n"
     await send(
         {

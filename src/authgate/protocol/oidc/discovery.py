@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from authgate.protocol.authorize import RESPONSE_TYPES
+from authgate.protocol.authorization import RESPONSE_TYPES
 from authgate.protocol.oidc.claims import CLAIMS_SUPPORTED
 
 OPENID_CONFIGURATION = "/.well-known/openid-configuration"

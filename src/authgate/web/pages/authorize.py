@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from authgate.domain import Session, User
 from authgate.errors import ConsentRequired, LoginRequired, OAuthError
-from authgate.protocol.authorize import (
+from authgate.protocol.authorization import (
     AuthorizationRequest,
     AuthorizationResponse,
     AuthorizePageError,

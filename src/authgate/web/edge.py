@@ -1,0 +1,46 @@
+"""The ASGI entry point: the request's issuer first, the published documents straight from
+memory, then Starlette for everything else."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+
+from authgate.web.discovery import PublishedDocuments
+from authgate.web.issuers import IssuerResolver, Scope, resolve_request
+
+log = logging.getLogger("authgate")
+
+
+class EdgeApp(Starlette):
+    """A Starlette app that resolves the issuer of each HTTP request before its
+    middleware and routes run (so that nothing below it ever sees an unknown host)."""
+
+    def __init__(
+        self, *, issuers: IssuerResolver, documents: PublishedDocuments, **options: Any
+    ) -> None:
+        super().__init__(**options)
+        self.issuers = issuers
+        self._documents = documents
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            try:
+                issuer = await resolve_request(self.issuers, scope, send)
+                if issuer is None or await self._documents.answer(scope, send, issuer):
+                    return
+            except Exception:
+                # Before Starlette's own error handling: answer as it would.
+                log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [(b"content-length", b"0")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await super().__call__(scope, receive, send)

@@ -107,3 +107,17 @@ async def test_private_keys_are_stored_sealed(services: Services) -> None:
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     return {"signing_key_refresh_seconds": 5}
+
+
+async def test_head_has_the_headers_and_no_body(http: httpx.AsyncClient) -> None:
+    get = await http.get(JWKS)
+    head = await http.head(JWKS)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    assert head.headers["content-length"] == str(len(get.content))
+
+
+async def test_other_methods_are_not_answered_from_memory(http: httpx.AsyncClient) -> None:
+    for path in (JWKS, "/.well-known/openid-configuration"):
+        r = await http.post(path)
+        assert r.status_code in (404, 405), path

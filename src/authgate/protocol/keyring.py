@@ -112,6 +112,14 @@ class KeyRing:
                 return loaded.signers[key.kid]
         raise RuntimeError("no signing key: run `authgate keys rotate`")
 
+    def fresh_jwks(self) -> KeySetDocument | None:
+        """The published key set when it needs no reload (no await: the hot path of
+        :meth:`jwks`); ``None`` means call :meth:`jwks`."""
+        loaded, cached = self._loaded, self._jwks
+        if loaded is None or cached is None or cached[0] != loaded.loaded_at:
+            return None
+        return cached[1] if self._clock() - loaded.loaded_at < self.refresh else None
+
     async def jwks(self) -> KeySetDocument:
         """The public keys to publish, serialized once per reload."""
         loaded = await self._load()

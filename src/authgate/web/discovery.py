@@ -30,9 +30,13 @@ _METADATA_PATHS = frozenset({OPENID_CONFIGURATION, OAUTH_AUTHORIZATION_SERVER})
 
 @dataclass(frozen=True)
 class Published:
+    """A document with its response headers, built once."""
+
     body: bytes
     etag: bytes
+    #: the 200's headers, and the 304's (no content type or length)
     headers: list[tuple[bytes, bytes]]
+    not_modified: list[tuple[bytes, bytes]]
 
     @classmethod
     def of(cls, body: bytes, media_type: str, max_age: int, etag: str | None = None) -> Published:
@@ -44,7 +48,8 @@ class Published:
             # Discovery and keys are public, read by browser-based relying parties too.
             (b"access-control-allow-origin", b"*"),
         ]
-        return cls(body, tag, headers)
+        length = (b"content-length", str(len(body)).encode())
+        return cls(body, tag, [*headers, length], headers[1:])
 
 
 def _if_none_match(scope: Scope) -> bytes | None:
@@ -62,17 +67,26 @@ class PublishedDocuments:
         self._metadata: dict[tuple[str, str], Published] = {}
         self._jwks: tuple[str, Published] | None = None
 
-    async def _document(self, scope: Scope, issuer: Issuer) -> Published | None:
+    @staticmethod
+    def kind_of(scope: Scope, issuer: Issuer) -> str | None:
+        """``"jwks"`` or ``"metadata"`` when the request is for one (no await)."""
         path = scope["path"]
         if issuer.prefix and path.startswith(issuer.prefix + "/"):
             path = path[len(issuer.prefix) :]
         elif issuer.prefix and path == OAUTH_AUTHORIZATION_SERVER + issuer.prefix:
             path = OAUTH_AUTHORIZATION_SERVER  # RFC 8414 §3.1: a path issuer's metadata
         if path == JWKS_PATH:
-            return await self.jwks()
-        if path in _METADATA_PATHS:
-            return await self.metadata(issuer.url)
-        return None
+            return "jwks"
+        return "metadata" if path in _METADATA_PATHS else None
+
+    def _cached(self, kind: str, issuer_url: str) -> Published | None:
+        keys = self._keys.fresh_jwks()
+        if keys is None:
+            return None
+        if kind == "jwks":
+            jwks = self._jwks
+            return jwks[1] if jwks is not None and jwks[0] == keys.etag else None
+        return self._metadata.get((issuer_url, keys.etag))
 
     async def jwks(self) -> Published:
         keys = await self._keys.jwks()
@@ -93,22 +107,20 @@ class PublishedDocuments:
             self._metadata[(issuer_url, keys.etag)] = published
         return published
 
-    async def answer(self, scope: Scope, send: Any, issuer: Issuer) -> bool:
-        """Answer a GET or HEAD for one of the documents; ``False`` for anything else."""
-        if scope["method"] not in ("GET", "HEAD"):
-            return False
-        published = await self._document(scope, issuer)
+    async def answer(self, scope: Scope, send: Any, issuer: Issuer, kind: str) -> None:
+        """Answer a GET or HEAD for the document ``kind`` (from :meth:`kind_of`)."""
+        published = self._cached(kind, issuer.url)
         if published is None:
-            return False
+            published = await (self.jwks() if kind == "jwks" else self.metadata(issuer.url))
         if _if_none_match(scope) == published.etag:
-            headers = [h for h in published.headers if h[0] != b"content-type"]
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            start = {
+                "type": "http.response.start",
+                "status": 304,
+                "headers": published.not_modified,
+            }
+            await send(start)
             await send({"type": "http.response.body", "body": b""})
-            return True
-        length = (b"content-length", str(len(published.body)).encode())
-        await send(
-            {"type": "http.response.start", "status": 200, "headers": [*published.headers, length]}
-        )
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": published.headers})
         body = b"" if scope["method"] == "HEAD" else published.body
         await send({"type": "http.response.body", "body": body})
-        return True

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from authgate.web.discovery import PublishedDocuments
-from authgate.web.issuers import IssuerResolver, Scope, resolve_request
+from authgate.web.issuers import IssuerResolver, Scope, host_of, resolve_request
 
 log = logging.getLogger("authgate")
 
@@ -28,19 +28,24 @@ class EdgeApp(Starlette):
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             try:
-                issuer = await resolve_request(self.issuers, scope, send)
-                if issuer is None or await self._documents.answer(scope, send, issuer):
-                    return
+                # The root issuer is the common case: known without an await.
+                issuer = self.issuers.root_of(host_of(scope), scope["path"])
+                if issuer is not None:
+                    scope.setdefault("state", {})["issuer"] = issuer
+                else:
+                    issuer = await resolve_request(self.issuers, scope, send)
+                    if issuer is None:
+                        return
+                if scope["method"] in ("GET", "HEAD"):
+                    kind = self._documents.kind_of(scope, issuer)
+                    if kind is not None:
+                        await self._documents.answer(scope, send, issuer, kind)
+                        return
             except Exception:
                 # Before Starlette's own error handling: answer as it would.
                 log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 500,
-                        "headers": [(b"content-length", b"0")],
-                    }
-                )
+                headers = [(b"content-length", b"0")]
+                await send({"type": "http.response.start", "status": 500, "headers": headers})
                 await send({"type": "http.response.body", "body": b""})
                 return
         await super().__call__(scope, receive, send)

@@ -128,16 +128,14 @@ async def resolve_request(resolver: IssuerResolver, scope: Scope, send: Any) -> 
     """Resolve the issuer of an HTTP request into ``scope`` (or answer 400 and return
     ``None``). A ``/spaces/{slug}`` prefix becomes the ASGI ``root_path``, so that one
     route table serves every issuer."""
-    host, path = host_of(scope), scope["path"]
-    issuer = resolver.root_of(host, path)
+    path = scope["path"]
+    issuer = await resolver.resolve(host_of(scope).decode("latin-1").lower(), path)
     if issuer is None:
-        issuer = await resolver.resolve(host.decode("latin-1").lower(), path)
-        if issuer is None:
-            await bad_host(send)
-            return None
-        if issuer.prefix and path.startswith(issuer.prefix):
-            # Starlette routes on the path below root_path (ASGI's mount convention).
-            scope["root_path"] = scope.get("root_path", "") + issuer.prefix
+        await bad_host(send)
+        return None
+    if issuer.prefix and path.startswith(issuer.prefix):
+        # Starlette routes on the path below root_path (ASGI's mount convention).
+        scope["root_path"] = scope.get("root_path", "") + issuer.prefix
     scope.setdefault("state", {})["issuer"] = issuer
     return issuer
 

@@ -16,7 +16,6 @@ from authgate.errors import (
     InvalidRequest,
     OAuthError,
 )
-from authgate.protocol.oidc.claims import OPENID
 from authgate.protocol.requests import Params
 
 #: RFC 6749 §3.1.1 and OAuth 2.0 Multiple Response Type Encoding Practices §3-5: the
@@ -92,10 +91,6 @@ class AuthorizationRequest:
     login_hint: str | None = None
     #: the ``sub`` of a valid ``id_token_hint``
     hint_subject: str | None = None
-
-    @property
-    def is_openid(self) -> bool:
-        return OPENID in self.scopes
 
     def needs_login(self, auth_time: int, now: int) -> bool:
         """Whether the signed-in user must sign in again first (Core §3.1.2.1 ``prompt``

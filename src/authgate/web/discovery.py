@@ -60,6 +60,9 @@ def _if_none_match(scope: Scope) -> bytes | None:
 
 
 class PublishedDocuments:
+    #: the documents' paths on the root issuer, for a quick membership test
+    root_paths = frozenset({JWKS_PATH, *_METADATA_PATHS})
+
     def __init__(self, keys: KeyRing, features: ServerFeatures) -> None:
         self._keys = keys
         self._features = features

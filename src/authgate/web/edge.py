@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from authgate.protocol.context import Issuer
 from authgate.web.discovery import PublishedDocuments
 from authgate.web.issuers import IssuerResolver, Scope, host_of, resolve_request
 
@@ -27,25 +28,41 @@ class EdgeApp(Starlette):
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            try:
-                # The root issuer is the common case: known without an await.
-                issuer = self.issuers.root_of(host_of(scope), scope["path"])
-                if issuer is not None:
-                    scope.setdefault("state", {})["issuer"] = issuer
+            # The root issuer is the common case: known without an await or a decode.
+            issuer = self.issuers.root_of(host_of(scope), scope["path"])
+            if issuer is not None:
+                state = scope.get("state")
+                if state is None:
+                    scope["state"] = {"issuer": issuer}
                 else:
-                    issuer = await resolve_request(self.issuers, scope, send)
-                    if issuer is None:
-                        return
-                if scope["method"] in ("GET", "HEAD"):
-                    kind = self._documents.kind_of(scope, issuer)
-                    if kind is not None:
-                        await self._documents.answer(scope, send, issuer, kind)
-                        return
-            except Exception:
-                # Before Starlette's own error handling: answer as it would.
-                log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-                headers = [(b"content-length", b"0")]
-                await send({"type": "http.response.start", "status": 500, "headers": headers})
-                await send({"type": "http.response.body", "body": b""})
+                    state["issuer"] = issuer
+            if (
+                issuer is None or scope["path"] in self._documents.root_paths
+            ) and not await self._edge(scope, send, issuer):
                 return
-        await super().__call__(scope, receive, send)
+        # What Starlette.__call__ does, inline: no second coroutine per request.
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        await self.middleware_stack(scope, receive, send)
+
+    async def _edge(self, scope: Scope, send: Any, issuer: Issuer | None) -> bool:
+        """Resolve a space's issuer and answer the published documents; ``True`` when
+        the request goes on to Starlette."""
+        try:
+            if issuer is None:
+                issuer = await resolve_request(self.issuers, scope, send)
+                if issuer is None:
+                    return False
+            kind = self._documents.kind_of(scope, issuer)
+            if kind is None or scope["method"] not in ("GET", "HEAD"):
+                return True
+            await self._documents.answer(scope, send, issuer, kind)
+            return False
+        except Exception:
+            # Before Starlette's own error handling: answer as it would.
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            headers = [(b"content-length", b"0")]
+            await send({"type": "http.response.start", "status": 500, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return False

@@ -15,6 +15,7 @@ from authgate.crypto.secretbox import SecretBox
 from authgate.protocol.authorization import AuthorizePolicy
 from authgate.protocol.authorize import AuthorizeEndpoint
 from authgate.protocol.client_auth import ClientAuthenticator
+from authgate.protocol.endpoints.revoke import RevocationEndpoint
 from authgate.protocol.endpoints.token import TokenEndpoint
 from authgate.protocol.grants.authorization_code import AuthorizationCodeGrant
 from authgate.protocol.grants.base import Grant
@@ -57,6 +58,7 @@ class Services:
     minter: TokenMinter
     registry: ClientRegistry
     token_endpoint: TokenEndpoint
+    revocation: RevocationEndpoint
     checker: AccessTokenChecker
     authorize: AuthorizeEndpoint
     sessions: SessionManager
@@ -116,6 +118,7 @@ def build_services(
     spaces = SqlSpaceStore(db)
     members = SpaceMembers(spaces)
     id_tokens = IdTokenMinter(keys, clock, lifetime=settings.id_token_lifetime)
+    authenticator = ClientAuthenticator(clients)
     grants: list[Grant] = [
         AuthorizationCodeGrant(minter, codes, tokens),
         ClientCredentialsGrant(minter),
@@ -130,8 +133,9 @@ def build_services(
         minter=minter,
         registry=ClientRegistry(clients, users, minter, box, settings.scopes),
         token_endpoint=TokenEndpoint(
-            ClientAuthenticator(clients), grants, [IdTokenExtension(id_tokens, users, spaces)]
+            authenticator, grants, [IdTokenExtension(id_tokens, users, spaces)]
         ),
+        revocation=RevocationEndpoint(authenticator, tokens, minter),
         checker=AccessTokenChecker(tokens, clients, clock),
         authorize=AuthorizeEndpoint(
             clients,

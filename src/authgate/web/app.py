@@ -25,7 +25,7 @@ from authgate.storage.sql.driver import DeferredDatabase, open_database
 from authgate.web.discovery import JWKS_PATH, PublishedDocuments
 from authgate.web.edge import EdgeApp
 from authgate.web.issuers import IssuerResolver
-from authgate.web.oauth import TokenHandler
+from authgate.web.oauth import REVOCATION_PATH, RevocationHandler, TokenHandler
 from authgate.web.pages.account import LOGIN_PATH, LOGOUT_PATH, AccountPages
 from authgate.web.pages.authorize import DECISION_PATH, AuthorizePages
 from authgate.web.pages.demo import DemoCallback
@@ -50,6 +50,8 @@ def create_app(
     # method, so that anything but POST gets an RFC 6749 error rather than a bare 405.
     every = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes: list[BaseRoute] = [Route(p, token.handle, methods=every) for p in settings.token_paths]
+    revocation = RevocationHandler(services.revocation)
+    routes.append(Route(REVOCATION_PATH, revocation.handle, methods=every))
     routes += demo_routes(bearer, services.users)
     documents = PublishedDocuments(
         services.keys,
@@ -57,6 +59,7 @@ def create_app(
             authorize_path=settings.authorize_endpoint,
             token_path=settings.token_endpoint,
             userinfo_path=USERINFO_PATH,
+            revocation_path=REVOCATION_PATH,
             jwks_path=JWKS_PATH,
             scopes=settings.scope_catalog,
             grant_types=services.token_endpoint.grant_types,

@@ -1,4 +1,4 @@
-"""HTTP adapter for the token endpoint (RFC 6749 §3.2)."""
+"""HTTP adapters for the token endpoint (RFC 6749 §3.2) and revocation (RFC 7009)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ from starlette.responses import Response
 
 from authgate.errors import InvalidRequest, OAuthError
 from authgate.protocol.context import RequestContext
+from authgate.protocol.endpoints.revoke import RevocationEndpoint
 from authgate.protocol.endpoints.token import TokenEndpoint
 from authgate.protocol.requests import (
     MAX_BODY_BYTES,
+    Params,
     content_length_exceeds,
     is_form_content_type,
     parse_form,
 )
 from authgate.web.issuers import issuer_of
-from authgate.web.responses import oauth_error_json, token_json
+from authgate.web.responses import NO_STORE, oauth_error_json, token_json
 
 
 async def read_limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -41,26 +43,50 @@ def request_context(request: Request) -> RequestContext:
     )
 
 
+REVOCATION_PATH = "/oauth/revoke"
+
+
+async def read_form_request(request: Request, endpoint: str) -> Params:
+    """The parameters of a POST to a form endpoint (RFC 6749 §3.2, RFC 7009 §2.1): an
+    ``application/x-www-form-urlencoded`` body, nothing in the URL."""
+    if request.method != "POST":
+        raise InvalidRequest(f"the {endpoint} endpoint accepts only POST (RFC 6749 §3.2)")
+    if not is_form_content_type(request.headers.get("content-type")):
+        raise InvalidRequest(
+            "send parameters as application/x-www-form-urlencoded (RFC 6749 §4.1.3)"
+        )
+    if request.scope.get("query_string"):
+        raise InvalidRequest("send parameters in the request body, not the URL (RFC 6749 §2.3.1)")
+    return parse_form(await read_limited_body(request))
+
+
 class TokenHandler:
     def __init__(self, endpoint: TokenEndpoint) -> None:
         self._endpoint = endpoint
 
     async def handle(self, request: Request) -> Response:
         try:
-            if request.method != "POST":
-                raise InvalidRequest("the token endpoint accepts only POST (RFC 6749 §3.2)")
-            if not is_form_content_type(request.headers.get("content-type")):
-                raise InvalidRequest(
-                    "send parameters as application/x-www-form-urlencoded (RFC 6749 §4.1.3)"
-                )
-            if request.scope.get("query_string"):
-                raise InvalidRequest(
-                    "send parameters in the request body, not the URL (RFC 6749 §2.3.1)"
-                )
-            params = parse_form(await read_limited_body(request))
+            params = await read_form_request(request, "token")
             issued = await self._endpoint.handle(
                 params, request.headers.get("authorization"), request_context(request)
             )
         except OAuthError as exc:
             return oauth_error_json(exc)
         return token_json(issued.to_response())
+
+
+class RevocationHandler:
+    """RFC 7009 §2.2: 200 with an empty body, errors as at the token endpoint."""
+
+    def __init__(self, endpoint: RevocationEndpoint) -> None:
+        self._endpoint = endpoint
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            params = await read_form_request(request, "revocation")
+            await self._endpoint.handle(
+                params, request.headers.get("authorization"), request_context(request)
+            )
+        except OAuthError as exc:
+            return oauth_error_json(exc)
+        return Response(status_code=200, headers=NO_STORE)

@@ -11,6 +11,8 @@ from authgate.protocol.oidc.claims import CLAIMS_SUPPORTED
 
 OPENID_CONFIGURATION = "/.well-known/openid-configuration"
 OAUTH_AUTHORIZATION_SERVER = "/.well-known/oauth-authorization-server"
+#: RFC 6749 §2.3 client authentication, the same at every endpoint that asks for it
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class ServerFeatures:
     authorize_path: str
     token_path: str
     userinfo_path: str
+    revocation_path: str
     jwks_path: str
     scopes: Collection[str]
     grant_types: Collection[str]
@@ -37,17 +40,15 @@ def provider_metadata(
         "token_endpoint": issuer_url + features.token_path,
         "userinfo_endpoint": issuer_url + features.userinfo_path,
         "jwks_uri": issuer_url + features.jwks_path,
+        "revocation_endpoint": issuer_url + features.revocation_path,
         "scopes_supported": sorted(features.scopes),
         "response_types_supported": sorted(RESPONSE_TYPES, key=lambda t: (len(t), t)),
         "response_modes_supported": ["query", "fragment", "form_post"],
         "grant_types_supported": sorted({*features.grant_types, "implicit"}),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": sorted(signing_algs),
-        "token_endpoint_auth_methods_supported": [
-            "client_secret_basic",
-            "client_secret_post",
-            "none",
-        ],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "code_challenge_methods_supported": pkce,
         "claims_supported": CLAIMS_SUPPORTED,
         "claims_parameter_supported": False,

@@ -312,19 +312,26 @@ class SqlTokenStore:
         return access_id, refresh_id
 
     async def revoke_family(self, root_id: TokenId, now: int) -> int:
+        """Revoke the family, including what a rotation racing with this adds to it.
+
+        On PostgreSQL each statement sees the rows committed when it starts. The first
+        refresh-token UPDATE waits for a rotation that has already claimed a refresh token
+        of this family to commit (it holds that row); once it has, the access-token UPDATE
+        and a second refresh-token UPDATE see the tokens that rotation added. A rotation
+        that had not claimed its row yet finds it revoked and issues nothing.
+        """
+        refresh = (
+            "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL"
+        )
         async with self._db.transaction() as tx:
-            count: int = await tx.execute(
+            count: int = await tx.execute(refresh, now, root_id)
+            count += await tx.execute(
                 "UPDATE access_tokens SET revoked_at = $1 "
                 "WHERE (id = $2 OR family_id = $2) AND revoked_at IS NULL",
                 now,
                 root_id,
             )
-            count += await tx.execute(
-                "UPDATE refresh_tokens SET revoked_at = $1 "
-                "WHERE family_id = $2 AND revoked_at IS NULL",
-                now,
-                root_id,
-            )
+            count += await tx.execute(refresh, now, root_id)
         return count
 
     async def revoke_access(self, token_id: TokenId, now: int) -> bool:

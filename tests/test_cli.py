@@ -726,3 +726,34 @@ def test_refresh_policy_can_be_changed(cli: Cli) -> None:
 
 def test_db_upgrade_json(sqlite_cli: Cli) -> None:
     assert ok(sqlite_cli("db", "upgrade", "--json"))["revision"]
+
+
+def test_a_resource_server_client_rfc7662(cli: Cli) -> None:
+    created = ok(
+        cli(
+            "client",
+            "create",
+            "--name",
+            "API",
+            "--grant",
+            "client_credentials",
+            "--resource-server",
+            "--json",
+        )
+    )
+    assert created["resource_server"] is True
+    plain = ok(cli("client", "create", "--name", "App", "--grant", "client_credentials", "--json"))
+    assert plain["resource_server"] is False
+    text = cli("client", "show", created["client_id"])
+    assert "resource server    yes" in text.stdout
+    refused = cli(
+        "client",
+        "create",
+        "--name",
+        "X",
+        "--public",
+        "--resource-server",
+        "--redirect-uri",
+        "https://x.example/cb",
+    )
+    assert refused.exit_code == 1 and "confidential" in refused.error

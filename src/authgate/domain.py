@@ -57,6 +57,8 @@ class Client:
     owner_id: UserId | None
     created_at: int
     test_token_sealed: str | None = None
+    #: RFC 7662: a resource server may introspect any client's tokens
+    resource_server: bool = False
 
     def allows_grant(self, grant_type: str) -> bool:
         return grant_type in self.grant_types
@@ -77,6 +79,7 @@ class NewClient:
     refresh_policy: RefreshPolicy
     owner_id: UserId | None
     created_at: int
+    resource_server: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from authgate.crypto.secretbox import SecretBox
 from authgate.protocol.authorization import AuthorizePolicy
 from authgate.protocol.authorize import AuthorizeEndpoint
 from authgate.protocol.client_auth import ClientAuthenticator
+from authgate.protocol.endpoints.introspect import IntrospectionEndpoint
 from authgate.protocol.endpoints.revoke import RevocationEndpoint
 from authgate.protocol.endpoints.token import TokenEndpoint
 from authgate.protocol.grants.authorization_code import AuthorizationCodeGrant
@@ -59,6 +60,7 @@ class Services:
     registry: ClientRegistry
     token_endpoint: TokenEndpoint
     revocation: RevocationEndpoint
+    introspection: IntrospectionEndpoint
     checker: AccessTokenChecker
     authorize: AuthorizeEndpoint
     sessions: SessionManager
@@ -119,6 +121,7 @@ def build_services(
     members = SpaceMembers(spaces)
     id_tokens = IdTokenMinter(keys, clock, lifetime=settings.id_token_lifetime)
     authenticator = ClientAuthenticator(clients)
+    checker = AccessTokenChecker(tokens, clients, clock)
     grants: list[Grant] = [
         AuthorizationCodeGrant(minter, codes, tokens),
         ClientCredentialsGrant(minter),
@@ -136,7 +139,8 @@ def build_services(
             authenticator, grants, [IdTokenExtension(id_tokens, users, spaces)]
         ),
         revocation=RevocationEndpoint(authenticator, tokens, minter),
-        checker=AccessTokenChecker(tokens, clients, clock),
+        checker=checker,
+        introspection=IntrospectionEndpoint(authenticator, checker, tokens, clients, users, clock),
         authorize=AuthorizeEndpoint(
             clients,
             codes,

@@ -36,6 +36,7 @@ def client_dict(client: Client, services: Services) -> dict[str, Any]:
         "token_lifetime": "never" if lifetime is None else lifetime,
         "refresh_policy": client.refresh_policy,
         "owner_id": client.owner_id,
+        "resource_server": client.resource_server,
         "created_at": client.created_at,
     }
 
@@ -47,6 +48,8 @@ def client_text(data: dict[str, Any]) -> str:
             value = ", ".join(value) or "-"
         elif key == "created_at":
             value = utc(value)
+        elif isinstance(value, bool):
+            value = "yes" if value else "no"
         lines.append(f"{key.replace('_', ' '):<18} {value if value is not None else '-'}")
     return "\n".join(lines)
 
@@ -112,6 +115,12 @@ def client_create(
         str | None,
         typer.Option(metavar="EMAIL", help="E-mail of the owner; creates a test access token."),
     ] = None,
+    resource_server: Annotated[
+        bool,
+        typer.Option(
+            "--resource-server", help="An API that may introspect any client's tokens (RFC 7662)."
+        ),
+    ] = False,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -129,6 +138,7 @@ def client_create(
             token_lifetime=lifetime,
             refresh_policy="none" if no_refresh else "rotate",
             owner_email=owner,
+            resource_server=resource_server,
         )
         data = client_dict(registered.client, services)
         if registered.client_secret is not None:

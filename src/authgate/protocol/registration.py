@@ -105,6 +105,7 @@ class ClientRegistry:
         token_lifetime: int | None = None,
         refresh_policy: RefreshPolicy = "rotate",
         owner_email: str | None = None,
+        resource_server: bool = False,
     ) -> Registered:
         name = name.strip()
         if not name or len(name) > 200:
@@ -112,6 +113,8 @@ class ClientRegistry:
         grants = self._grants(grant_types, refresh_policy)
         if public and "client_credentials" in grants:
             raise RegistrationError("a public client cannot use client_credentials")
+        if public and resource_server:
+            raise RegistrationError("a resource server must be a confidential client")
         owner = None
         if owner_email is not None:
             owner = await self._users.by_email(owner_email)
@@ -130,6 +133,7 @@ class ClientRegistry:
                 token_lifetime=token_lifetime,
                 refresh_policy=refresh_policy,
                 owner_id=None if owner is None else owner.id,
+                resource_server=resource_server,
                 created_at=self._minter.now(),
             )
         )

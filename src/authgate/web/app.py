@@ -25,7 +25,13 @@ from authgate.storage.sql.driver import DeferredDatabase, open_database
 from authgate.web.discovery import JWKS_PATH, PublishedDocuments
 from authgate.web.edge import EdgeApp
 from authgate.web.issuers import IssuerResolver
-from authgate.web.oauth import REVOCATION_PATH, RevocationHandler, TokenHandler
+from authgate.web.oauth import (
+    INTROSPECTION_PATH,
+    REVOCATION_PATH,
+    IntrospectionHandler,
+    RevocationHandler,
+    TokenHandler,
+)
 from authgate.web.pages.account import LOGIN_PATH, LOGOUT_PATH, AccountPages
 from authgate.web.pages.authorize import DECISION_PATH, AuthorizePages
 from authgate.web.pages.demo import DemoCallback
@@ -52,6 +58,8 @@ def create_app(
     routes: list[BaseRoute] = [Route(p, token.handle, methods=every) for p in settings.token_paths]
     revocation = RevocationHandler(services.revocation)
     routes.append(Route(REVOCATION_PATH, revocation.handle, methods=every))
+    introspection = IntrospectionHandler(services.introspection)
+    routes.append(Route(INTROSPECTION_PATH, introspection.handle, methods=every))
     routes += demo_routes(bearer, services.users)
     documents = PublishedDocuments(
         services.keys,
@@ -60,6 +68,7 @@ def create_app(
             token_path=settings.token_endpoint,
             userinfo_path=USERINFO_PATH,
             revocation_path=REVOCATION_PATH,
+            introspection_path=INTROSPECTION_PATH,
             jwks_path=JWKS_PATH,
             scopes=settings.scope_catalog,
             grant_types=services.token_endpoint.grant_types,

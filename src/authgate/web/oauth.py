@@ -1,4 +1,5 @@
-"""HTTP adapters for the token endpoint (RFC 6749 §3.2) and revocation (RFC 7009)."""
+"""HTTP adapters for the token endpoint (RFC 6749 §3.2), revocation (RFC 7009) and
+introspection (RFC 7662)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from starlette.responses import Response
 
 from authgate.errors import InvalidRequest, OAuthError
 from authgate.protocol.context import RequestContext
+from authgate.protocol.endpoints.introspect import IntrospectionEndpoint
 from authgate.protocol.endpoints.revoke import RevocationEndpoint
 from authgate.protocol.endpoints.token import TokenEndpoint
 from authgate.protocol.requests import (
@@ -44,6 +46,7 @@ def request_context(request: Request) -> RequestContext:
 
 
 REVOCATION_PATH = "/oauth/revoke"
+INTROSPECTION_PATH = "/oauth/introspect"
 
 
 async def read_form_request(request: Request, endpoint: str) -> Params:
@@ -90,3 +93,20 @@ class RevocationHandler:
         except OAuthError as exc:
             return oauth_error_json(exc)
         return Response(status_code=200, headers=NO_STORE)
+
+
+class IntrospectionHandler:
+    """RFC 7662 §2.2: a JSON object, never cached."""
+
+    def __init__(self, endpoint: IntrospectionEndpoint) -> None:
+        self._endpoint = endpoint
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            params = await read_form_request(request, "introspection")
+            body = await self._endpoint.handle(
+                params, request.headers.get("authorization"), request_context(request)
+            )
+        except OAuthError as exc:
+            return oauth_error_json(exc)
+        return token_json(body)

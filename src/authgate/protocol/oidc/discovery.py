@@ -23,6 +23,7 @@ class ServerFeatures:
     token_path: str
     userinfo_path: str
     revocation_path: str
+    introspection_path: str
     jwks_path: str
     scopes: Collection[str]
     grant_types: Collection[str]
@@ -49,6 +50,8 @@ def provider_metadata(
         "id_token_signing_alg_values_supported": sorted(signing_algs),
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint": issuer_url + features.introspection_path,
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
         "code_challenge_methods_supported": pkce,
         "claims_supported": CLAIMS_SUPPORTED,
         "claims_parameter_supported": False,

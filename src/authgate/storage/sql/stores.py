@@ -88,7 +88,7 @@ class SqlUserStore:
 
 _CLIENT_COLUMNS = (
     "id, client_id, name, secret_digest, is_public, redirect_uris, grant_types, scopes, "
-    "token_lifetime, refresh_policy, owner_id, created_at, test_token_sealed"
+    "token_lifetime, refresh_policy, owner_id, created_at, test_token_sealed, is_resource_server"
 )
 # Client fields that ``update`` may change, with how each is written to its column.
 _UPDATABLE: dict[str, Any] = {
@@ -119,6 +119,7 @@ def _client(row: Row) -> Client:
         owner_id=None if owner is None else UserId(owner),
         created_at=row["created_at"],
         test_token_sealed=row["test_token_sealed"],
+        resource_server=bool(row["is_resource_server"]),
     )
 
 
@@ -129,8 +130,8 @@ class SqlClientStore:
     async def create(self, new: NewClient) -> Client:
         row = await self._db.fetchrow(
             "INSERT INTO clients (client_id, name, secret_digest, is_public, redirect_uris, "
-            "grant_types, scopes, token_lifetime, refresh_policy, owner_id, created_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+            "grant_types, scopes, token_lifetime, refresh_policy, owner_id, created_at, "
+            "is_resource_server) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
             f"RETURNING {_CLIENT_COLUMNS}",
             new.client_id,
             new.name,
@@ -143,6 +144,7 @@ class SqlClientStore:
             new.refresh_policy,
             new.owner_id,
             new.created_at,
+            new.resource_server,
         )
         assert row is not None
         return _client(row)

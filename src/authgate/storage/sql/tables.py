@@ -55,6 +55,7 @@ clients = Table(
     Column("owner_id", Id, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Column("test_token_sealed", Text, nullable=True),
     Column("created_at", BigInteger, nullable=False),
+    Column("is_resource_server", Boolean, nullable=False, server_default="0"),
 )
 
 access_tokens = Table(

@@ -183,6 +183,27 @@ def scenarios(client_id: str, client_secret: str, access_token: str) -> list[Sce
             expect='"keys"',
             target=0.80,
         ),
+        Scenario(
+            "introspect",
+            "introspection",
+            "authgate",
+            "POST",
+            "/oauth/introspect",
+            expect='"active":true',
+            headers=(("Authorization", f"Basic {basic}"), ("Content-Type", FORM)),
+            body=f"token={access_token}",
+            target=0.40,
+        ),
+        Scenario(
+            "revoke",
+            "revocation (unknown token)",
+            "authgate",
+            "POST",
+            "/oauth/revoke",
+            expect="",
+            headers=(("Authorization", f"Basic {basic}"), ("Content-Type", FORM)),
+            body="token=999999.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ),
         Scenario("ping", "framework floor", "authgate", "GET", "/api/ping", expect='"ok":true'),
     ]
 

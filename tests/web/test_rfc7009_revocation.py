@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import httpx
 import pytest
@@ -12,6 +11,7 @@ from authgate.protocol.registration import Registered
 from authgate.services import Services
 from tests.conftest import Factory
 from tests.web.oidc_support import space_with_member
+from tests.web.token_support import client_auth, password_tokens
 
 REVOKE = "/oauth/revoke"
 
@@ -20,25 +20,6 @@ REVOKE = "/oauth/revoke"
 async def app_client(make: Factory) -> Registered:
     await make.user()
     return await make.client(grant_types=["password", "refresh_token"])
-
-
-def _auth(reg: Registered) -> tuple[str, str]:
-    assert reg.client_secret
-    return reg.client.client_id, reg.client_secret
-
-
-async def _tokens(http: httpx.AsyncClient, reg: Registered, url: str = "/oauth/token") -> Any:
-    r = await http.post(
-        url,
-        data={
-            "grant_type": "password",
-            "username": "alice@example.com",
-            "password": "correct horse",
-        },
-        auth=_auth(reg),
-    )
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 async def _works(http: httpx.AsyncClient, access_token: str) -> bool:
@@ -50,7 +31,7 @@ async def _refreshes(http: httpx.AsyncClient, reg: Registered, refresh_token: st
     r = await http.post(
         "/oauth/token",
         data={"grant_type": "refresh_token", "refresh_token": refresh_token},
-        auth=_auth(reg),
+        auth=client_auth(reg),
     )
     return r.status_code == 200
 
@@ -59,11 +40,11 @@ async def _refreshes(http: httpx.AsyncClient, reg: Registered, refresh_token: st
 async def test_an_access_token_is_revoked_whatever_the_hint_says_rfc7009_2_1(
     http: httpx.AsyncClient, app_client: Registered, hint: str | None
 ) -> None:
-    tokens = await _tokens(http, app_client)
+    tokens = await password_tokens(http, app_client)
     data = {"token": tokens["access_token"]}
     if hint:
         data["token_type_hint"] = hint
-    r = await http.post(REVOKE, data=data, auth=_auth(app_client))
+    r = await http.post(REVOKE, data=data, auth=client_auth(app_client))
     assert r.status_code == 200 and r.content == b""
     assert r.headers["cache-control"] == "no-store"
     assert not await _works(http, tokens["access_token"])
@@ -73,11 +54,11 @@ async def test_an_access_token_is_revoked_whatever_the_hint_says_rfc7009_2_1(
 async def test_revoking_a_refresh_token_revokes_its_grant_rfc7009_2_1(
     http: httpx.AsyncClient, app_client: Registered
 ) -> None:
-    tokens = await _tokens(http, app_client)
+    tokens = await password_tokens(http, app_client)
     r = await http.post(
         REVOKE,
         data={"token": tokens["refresh_token"], "token_type_hint": "refresh_token"},
-        auth=_auth(app_client),
+        auth=client_auth(app_client),
     )
     assert r.status_code == 200
     assert not await _refreshes(http, app_client, tokens["refresh_token"])
@@ -90,17 +71,17 @@ async def test_revoking_a_refresh_token_revokes_its_grant_rfc7009_2_1(
 async def test_unknown_tokens_get_200_rfc7009_2_2(
     http: httpx.AsyncClient, app_client: Registered, token: str
 ) -> None:
-    r = await http.post(REVOKE, data={"token": token}, auth=_auth(app_client))
+    r = await http.post(REVOKE, data={"token": token}, auth=client_auth(app_client))
     assert r.status_code == 200
 
 
 async def test_a_client_cannot_revoke_another_clients_token(
     http: httpx.AsyncClient, app_client: Registered, make: Factory
 ) -> None:
-    tokens = await _tokens(http, app_client)
+    tokens = await password_tokens(http, app_client)
     other = await make.client(grant_types=["client_credentials"])
     for token in (tokens["access_token"], tokens["refresh_token"]):
-        r = await http.post(REVOKE, data={"token": token}, auth=_auth(other))
+        r = await http.post(REVOKE, data={"token": token}, auth=client_auth(other))
         assert r.status_code == 200  # the same answer as for an unknown token
     assert await _works(http, tokens["access_token"])
     assert await _refreshes(http, app_client, tokens["refresh_token"])
@@ -132,17 +113,21 @@ async def test_a_token_of_another_issuer_is_left_alone(
     user = await services.users.by_email("alice@example.com")
     assert user is not None
     await space_with_member(services, user.id)
-    tokens = await _tokens(http, app_client, "/spaces/acme/oauth/token")
-    r = await http.post(REVOKE, data={"token": tokens["refresh_token"]}, auth=_auth(app_client))
+    tokens = await password_tokens(http, app_client, "/spaces/acme/oauth/token")
+    r = await http.post(
+        REVOKE, data={"token": tokens["refresh_token"]}, auth=client_auth(app_client)
+    )
     assert r.status_code == 200
     r = await http.post(
         "/spaces/acme/oauth/token",
         data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-        auth=_auth(app_client),
+        auth=client_auth(app_client),
     )
     assert r.status_code == 200
     r = await http.post(
-        "/spaces/acme" + REVOKE, data={"token": r.json()["refresh_token"]}, auth=_auth(app_client)
+        "/spaces/acme" + REVOKE,
+        data={"token": r.json()["refresh_token"]},
+        auth=client_auth(app_client),
     )
     assert r.status_code == 200
 
@@ -151,7 +136,7 @@ class TestBadRequests:
     async def test_client_authentication_is_required(
         self, http: httpx.AsyncClient, app_client: Registered
     ) -> None:
-        tokens = await _tokens(http, app_client)
+        tokens = await password_tokens(http, app_client)
         r = await http.post(REVOKE, data={"token": tokens["access_token"]})
         assert r.status_code == 401 and r.json()["error"] == "invalid_client"
         r = await http.post(
@@ -166,7 +151,7 @@ class TestBadRequests:
         self, http: httpx.AsyncClient, app_client: Registered
     ) -> None:
         r = await http.post(
-            REVOKE, data={"token_type_hint": "access_token"}, auth=_auth(app_client)
+            REVOKE, data={"token_type_hint": "access_token"}, auth=client_auth(app_client)
         )
         assert r.status_code == 400 and r.json()["error"] == "invalid_request"
 
@@ -178,12 +163,14 @@ class TestBadRequests:
     async def test_parameters_in_the_url_or_twice_are_refused(
         self, http: httpx.AsyncClient, app_client: Registered
     ) -> None:
-        r = await http.post(REVOKE + "?token=1.x", data={"token": "1.x"}, auth=_auth(app_client))
+        r = await http.post(
+            REVOKE + "?token=1.x", data={"token": "1.x"}, auth=client_auth(app_client)
+        )
         assert r.status_code == 400
         r = await http.post(
             REVOKE,
             content=b"token=1.a&token=1.b",
-            auth=_auth(app_client),
+            auth=client_auth(app_client),
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
         assert r.status_code == 400 and "more than once" in r.json()["error_description"]
@@ -194,14 +181,16 @@ async def test_a_refresh_racing_its_revocation_leaves_no_live_token(
 ) -> None:
     """Whatever order they run in, once both answered, nothing of the grant works."""
     for _ in range(5):
-        tokens = await _tokens(http, app_client)
+        tokens = await password_tokens(http, app_client)
         refresh, revoke = await asyncio.gather(
             http.post(
                 "/oauth/token",
                 data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-                auth=_auth(app_client),
+                auth=client_auth(app_client),
             ),
-            http.post(REVOKE, data={"token": tokens["refresh_token"]}, auth=_auth(app_client)),
+            http.post(
+                REVOKE, data={"token": tokens["refresh_token"]}, auth=client_auth(app_client)
+            ),
         )
         assert revoke.status_code == 200
         if refresh.status_code == 200:

@@ -156,6 +156,7 @@ def build_services(
             id_tokens,
             users,
             spaces,
+            members,
         ),
         sessions=SessionManager(
             SqlSessionStore(db), passwords, lifetime=settings.session_lifetime, clock=clock

@@ -263,7 +263,7 @@ class Settings(BaseSettings):
     @property
     def scope_catalog(self) -> dict[str, str]:
         """The OpenID Connect scopes (Core §5.4), then the platform's own."""
-        from authgate.protocol.oidc.claims import OIDC_SCOPES
+        from authgate.protocol.scopes import OIDC_SCOPES
 
         return {**OIDC_SCOPES, **self.scopes}
 

@@ -28,11 +28,6 @@ async def reg(make: Factory) -> Registered:
     )
 
 
-@pytest.fixture
-def browser(http: httpx.AsyncClient) -> Browser:
-    return Browser(http)
-
-
 def params(reg: Registered, **extra: Any) -> dict[str, Any]:
     return {
         "response_type": "code",

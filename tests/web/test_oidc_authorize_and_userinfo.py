@@ -20,22 +20,12 @@ ISSUER = "http://testserver"
 
 
 @pytest.fixture
-async def alice(make: Factory) -> User:
-    return await make.user()
-
-
-@pytest.fixture
 async def rp(make: Factory, alice: User) -> Registered:
     return await make.client(
         grant_types=["authorization_code", "implicit", "refresh_token"],
         redirect_uris=[CB],
         scopes=["read"],
     )
-
-
-@pytest.fixture
-def browser(http: httpx.AsyncClient) -> Browser:
-    return Browser(http)
 
 
 def _auth(rp: Registered, **extra: str) -> dict[str, str]:

@@ -19,22 +19,12 @@ ISSUER = "http://testserver"
 
 
 @pytest.fixture
-async def alice(make: Factory) -> User:
-    return await make.user()
-
-
-@pytest.fixture
 async def rp(make: Factory, alice: User) -> Registered:
     return await make.client(
         grant_types=["authorization_code", "refresh_token", "password"],
         redirect_uris=[CB],
         scopes=["read"],
     )
-
-
-@pytest.fixture
-def browser(http: httpx.AsyncClient) -> Browser:
-    return Browser(http)
 
 
 async def _tokens(browser: Browser, rp: Registered, scope: str, **extra: str) -> dict[str, Any]:

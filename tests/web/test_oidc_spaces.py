@@ -22,11 +22,6 @@ ROOT = "http://testserver"
 
 
 @pytest.fixture
-async def alice(make: Factory) -> User:
-    return await make.user()
-
-
-@pytest.fixture
 async def rp(make: Factory, alice: User) -> Registered:
     return await make.client(
         grant_types=["authorization_code", "refresh_token"], redirect_uris=[CB], scopes=["read"]

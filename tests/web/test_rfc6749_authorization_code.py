@@ -26,11 +26,6 @@ async def app_client(make: Factory) -> Registered:
     )
 
 
-@pytest.fixture
-def browser(http: httpx.AsyncClient) -> Browser:
-    return Browser(http)
-
-
 def _params(reg: Registered, **extra: Any) -> dict[str, Any]:
     return {
         "response_type": "code",

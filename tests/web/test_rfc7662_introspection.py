@@ -18,11 +18,6 @@ INTROSPECT = "/oauth/introspect"
 
 
 @pytest.fixture
-async def alice(make: Factory) -> User:
-    return await make.user()
-
-
-@pytest.fixture
 async def app_client(make: Factory, alice: User) -> Registered:
     return await make.client(grant_types=["password", "refresh_token"], scopes=["read", "write"])
 

@@ -60,6 +60,7 @@ class AuthorizeEndpoint:
         id_tokens: IdTokenMinter,
         users: UserStore,
         spaces: SpaceStore,
+        members: SpaceMembers,
     ) -> None:
         self._clients = clients
         self._codes = codes
@@ -70,7 +71,7 @@ class AuthorizeEndpoint:
         self._id_tokens = id_tokens
         self._users = users
         self._spaces = spaces
-        self._members = SpaceMembers(spaces)
+        self._members = members
 
     async def _client_and_redirect(self, params: Params, repeated: set[str]) -> tuple[Client, str]:
         if {"client_id", "redirect_uri"} & repeated:

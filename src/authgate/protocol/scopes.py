@@ -30,9 +30,16 @@ def format_scope(scopes: Iterable[str]) -> str:
     return " ".join(sorted(scopes))
 
 
-#: OpenID Connect Core §5.4 scopes: every client may ask for them on a user's behalf,
-#: whatever platform scopes it was registered with (no request gets them by default).
-OIDC_SCOPE_NAMES = frozenset({"openid", "profile", "email", "phone"})
+#: OpenID Connect Core §5.4 scopes, with the text the consent page shows. Every client may
+#: ask for them on a user's behalf, whatever platform scopes it was registered with (no
+#: request gets them by default).
+OIDC_SCOPES: dict[str, str] = {
+    "openid": "Sign you in with your account",
+    "profile": "See your name and picture",
+    "email": "See your e-mail address",
+    "phone": "See your phone number",
+}
+OIDC_SCOPE_NAMES = frozenset(OIDC_SCOPES)
 
 
 def narrow(

@@ -6,17 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from authgate.domain import Membership, User
-from authgate.protocol.scopes import OIDC_SCOPE_NAMES
 
 OPENID = "openid"
-#: Core §5.4 scopes authgate knows, with the text the consent page shows.
-OIDC_SCOPES: dict[str, str] = {
-    "openid": "Sign you in with your account",
-    "profile": "See your name and picture",
-    "email": "See your e-mail address",
-    "phone": "See your phone number",
-}
-assert frozenset(OIDC_SCOPES) == OIDC_SCOPE_NAMES
 #: The claims each scope releases (Core §5.4), of those authgate has.
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
     "profile": ("name", "picture"),

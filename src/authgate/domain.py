@@ -21,6 +21,9 @@ GRANT_TYPES: tuple[GrantType, ...] = (
     "implicit",
 )
 RefreshPolicy = Literal["rotate", "none"]
+#: how an access token is written: ``<id>.<secret>`` or an RFC 9068 JWT
+TokenFormat = Literal["opaque", "jwt"]
+TOKEN_FORMATS: tuple[TokenFormat, ...] = ("opaque", "jwt")
 
 #: ``Client.token_lifetime`` value for tokens that never expire (seed 000, Cobot).
 NEVER = 0
@@ -59,6 +62,8 @@ class Client:
     test_token_sealed: str | None = None
     #: RFC 7662: a resource server may introspect any client's tokens
     resource_server: bool = False
+    #: ``None`` follows the server's ``access_token_format`` setting
+    access_token_format: TokenFormat | None = None
 
     def allows_grant(self, grant_type: str) -> bool:
         return grant_type in self.grant_types
@@ -80,6 +85,7 @@ class NewClient:
     owner_id: UserId | None
     created_at: int
     resource_server: bool = False
+    access_token_format: TokenFormat | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +248,8 @@ class Membership:
     picture: str | None
     phone_number: str | None
     created_at: int
+    #: scopes the member may no longer use in this space (seed 001: revoked admin rights)
+    revoked_scopes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from authgate.domain import (
     RefreshPolicy,
     RefreshToken,
     Role,
+    TokenFormat,
     Session,
     SigningKey,
     Space,
@@ -88,7 +89,8 @@ class SqlUserStore:
 
 _CLIENT_COLUMNS = (
     "id, client_id, name, secret_digest, is_public, redirect_uris, grant_types, scopes, "
-    "token_lifetime, refresh_policy, owner_id, created_at, test_token_sealed, is_resource_server"
+    "token_lifetime, refresh_policy, owner_id, created_at, test_token_sealed, is_resource_server, "
+    "access_token_format"
 )
 # Client fields that ``update`` may change, with how each is written to its column.
 _UPDATABLE: dict[str, Any] = {
@@ -100,7 +102,11 @@ _UPDATABLE: dict[str, Any] = {
     "token_lifetime": lambda v: v,
     "refresh_policy": str,
     "test_token_sealed": lambda v: v,
+    "resource_server": bool,
+    "access_token_format": lambda v: v,
 }
+# Fields whose column is named differently.
+_COLUMN_OF = {"resource_server": "is_resource_server"}
 
 
 def _client(row: Row) -> Client:
@@ -120,6 +126,7 @@ def _client(row: Row) -> Client:
         created_at=row["created_at"],
         test_token_sealed=row["test_token_sealed"],
         resource_server=bool(row["is_resource_server"]),
+        access_token_format=cast(TokenFormat | None, row["access_token_format"]),
     )
 
 
@@ -131,7 +138,8 @@ class SqlClientStore:
         row = await self._db.fetchrow(
             "INSERT INTO clients (client_id, name, secret_digest, is_public, redirect_uris, "
             "grant_types, scopes, token_lifetime, refresh_policy, owner_id, created_at, "
-            "is_resource_server) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+            "is_resource_server, access_token_format) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
             f"RETURNING {_CLIENT_COLUMNS}",
             new.client_id,
             new.name,
@@ -145,6 +153,7 @@ class SqlClientStore:
             new.owner_id,
             new.created_at,
             new.resource_server,
+            new.access_token_format,
         )
         assert row is not None
         return _client(row)
@@ -170,7 +179,9 @@ class SqlClientStore:
         if not changes:
             return await self.by_client_id(client_id)
         names = sorted(changes)
-        assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=2))
+        assignments = ", ".join(
+            f"{_COLUMN_OF.get(name, name)} = ${i}" for i, name in enumerate(names, start=2)
+        )
         row = await self._db.fetchrow(
             f"UPDATE clients SET {assignments} WHERE client_id = $1 RETURNING {_CLIENT_COLUMNS}",
             client_id,
@@ -596,10 +607,13 @@ def _membership(row: Row) -> Membership:
         picture=row["picture"],
         phone_number=row["phone_number"],
         created_at=row["created_at"],
+        revoked_scopes=frozenset(row["revoked_scopes"].split()),
     )
 
 
-_MEMBER_COLUMNS = "space_id, user_id, role, name, picture, phone_number, created_at"
+_MEMBER_COLUMNS = (
+    "space_id, user_id, role, name, picture, phone_number, created_at, revoked_scopes"
+)
 
 
 class SqlSpaceStore:
@@ -669,10 +683,12 @@ class SqlSpaceStore:
 
     async def add_member(self, member: Membership) -> Membership:
         row = await self._db.fetchrow(
-            f"INSERT INTO memberships ({_MEMBER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+            f"INSERT INTO memberships ({_MEMBER_COLUMNS}) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
             "ON CONFLICT (space_id, user_id) DO UPDATE SET role = excluded.role, "
             "name = excluded.name, picture = excluded.picture, "
-            f"phone_number = excluded.phone_number RETURNING {_MEMBER_COLUMNS}",
+            "phone_number = excluded.phone_number, revoked_scopes = excluded.revoked_scopes "
+            f"RETURNING {_MEMBER_COLUMNS}",
             member.space_id,
             member.user_id,
             member.role,
@@ -680,6 +696,7 @@ class SqlSpaceStore:
             member.picture,
             member.phone_number,
             member.created_at,
+            " ".join(sorted(member.revoked_scopes)),
         )
         assert row is not None
         return _membership(row)

@@ -56,6 +56,8 @@ clients = Table(
     Column("test_token_sealed", Text, nullable=True),
     Column("created_at", BigInteger, nullable=False),
     Column("is_resource_server", Boolean, nullable=False, server_default="0"),
+    #: "jwt" or "opaque"; NULL follows the ``access_token_format`` setting
+    Column("access_token_format", String(10), nullable=True),
 )
 
 access_tokens = Table(
@@ -70,7 +72,8 @@ access_tokens = Table(
     Column("expires_at", BigInteger, nullable=True),
     Column("revoked_at", BigInteger, nullable=True),
     Column("family_id", Id, nullable=True),
-    Column("grant_type", String(40), nullable=False),
+    #: RFC 8693's grant URN is 47 characters
+    Column("grant_type", String(64), nullable=False),
     Column(
         "space_id",
         Id,
@@ -196,5 +199,7 @@ memberships = Table(
     Column("picture", Text, nullable=True),
     Column("phone_number", String(32), nullable=True),
     Column("created_at", BigInteger, nullable=False),
+    #: scopes this member may no longer use in the space (space-separated)
+    Column("revoked_scopes", Text, nullable=False, server_default=""),
     Index("ix_memberships_user", "user_id"),
 )

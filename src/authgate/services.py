@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from authgate.crypto.csrf import CsrfSigner
 from authgate.crypto.passwords import PasswordVerifier
 from authgate.crypto.secretbox import SecretBox
+from authgate.domain import SpaceId, UserId
 from authgate.protocol.authorization import AuthorizePolicy
 from authgate.protocol.authorize import AuthorizeEndpoint
 from authgate.protocol.client_auth import ClientAuthenticator
@@ -50,6 +51,22 @@ from authgate.storage.sql.stores import (
 )
 
 
+class MembershipRights:
+    """INTERIM (replaced by protocol/permissions.py from the permissions branch)."""
+
+    def __init__(self, spaces: SpaceStore) -> None:
+        self._spaces = spaces
+
+    async def scopes_in(
+        self, user_id: UserId, space_id: SpaceId, granted: frozenset[str]
+    ) -> frozenset[str] | None:
+        member = await self._spaces.membership(space_id, user_id)
+        if member is None:
+            return None
+        scopes = granted - member.revoked_scopes
+        return scopes if member.role == "admin" else scopes - {"admin"}
+
+
 @dataclass(frozen=True)
 class Services:
     settings: Settings
@@ -71,6 +88,7 @@ class Services:
     spaces: SpaceStore
     id_tokens: IdTokenMinter
     userinfo: UserInfo
+    permissions: MembershipRights
 
     async def close(self) -> None:
         """Give back what the services hold besides the database (threads, Redis pool)."""
@@ -168,4 +186,5 @@ def build_services(
         spaces=spaces,
         id_tokens=id_tokens,
         userinfo=UserInfo(users, spaces),
+        permissions=MembershipRights(spaces),
     )

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from authgate.resource.bearer import BearerAuth, token_of
+from authgate.resource.local import LocalVerifier
 from tests.conftest import Clock, Factory
 
 TOKEN = "/oauth/token"
@@ -44,12 +45,15 @@ async def test_no_token_is_401_with_realm_only_rfc6750_3_1(http: httpx.AsyncClie
 async def test_token_in_form_body_rfc6750_2_2(http: httpx.AsyncClient, make: Factory) -> None:
     """The resource kit reads ``access_token`` from a form-encoded POST body."""
     token = await _client_token(http, make)
-    bearer = BearerAuth(make.services.checker, realm="api", allow_query=False)
+    s = make.services
+    bearer = BearerAuth(LocalVerifier(s.checker, s.users, s.spaces), realm="api", allow_query=False)
 
     @bearer.requires("read")
     async def create(request: Request) -> Response:
         form = await request.form()
-        return JSONResponse({"title": form["title"], "client": token_of(request).client.name})
+        local = token_of(request).local
+        assert local is not None
+        return JSONResponse({"title": form["title"], "client": local.client.name})
 
     api = Starlette(routes=[Route("/notes", create, methods=["POST"])])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://t") as c:

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import typer
 
-from authgate.cli import space_fields
 from authgate.cli.common import (
     ConfigOption,
     JsonOption,
@@ -23,6 +22,7 @@ from authgate.cli.common import (
     utc,
 )
 from authgate.domain import Membership, Role, Space
+from authgate.protocol import space_fields
 from authgate.services import Services
 from authgate.settings import Settings
 from authgate.storage.base import SlugTaken

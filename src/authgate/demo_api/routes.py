@@ -1,41 +1,81 @@
-"""A small sample of a platform API, protected with the resource kit."""
+"""A small sample of a platform API, protected with the resource kit (seed 001's shape:
+public data without a token, scopes per endpoint, rights per space)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
+from authgate.demo_api.openapi import OPENAPI_PATH, OAuthSecurity, openapi_route
+from authgate.demo_api.spaces import SpaceResources, SpaceRights
 from authgate.errors import InvalidToken
+from authgate.protocol.scopes import format_scope
 from authgate.protocol.token_check import REVOKED
 from authgate.resource.bearer import BearerAuth, token_of
-from authgate.storage.base import UserStore
+from authgate.storage.base import SpaceStore, UserStore
 
 
-def demo_routes(bearer: BearerAuth, users: UserStore) -> list[Route]:
+def demo_routes(
+    bearer: BearerAuth,
+    users: UserStore,
+    spaces: SpaceStore,
+    rights: SpaceRights,
+    *,
+    title: str,
+    security: OAuthSecurity,
+) -> list[BaseRoute]:
     async def ping(request: Request) -> Response:
-        """Public data: no token needed."""
+        """Is the API up? Public: no token needed."""
         return JSONResponse({"ok": True})
 
     @bearer.requires("read")
     async def me(request: Request) -> Response:
         """The user a token acts for, or the client for client-credentials tokens."""
         info = token_of(request)
-        scope = " ".join(sorted(info.scopes))
+        scope = format_scope(info.scopes)
         if info.user_id is None:
+            assert info.local is not None
             return JSONResponse(
                 {
                     "type": "client",
-                    "client_id": info.client.client_id,
-                    "name": info.client.name,
+                    "client_id": info.client_id,
+                    "name": info.local.client.name,
                     "scope": scope,
                 }
             )
         user = await users.by_id(info.user_id)
         if user is None:
             return bearer.error_response(InvalidToken(REVOKED))
-        return JSONResponse(
-            {"type": "user", "id": user.id, "email": user.email, "name": user.name, "scope": scope}
-        )
+        body: dict[str, object] = {
+            "type": "user",
+            "id": user.id,
+            "email": user.email,
+            "name": user.name,
+        }
+        if info.space is not None:
+            body["space"] = info.space
+        return JSONResponse({**body, "scope": scope})
 
-    return [Route("/api/ping", ping), Route("/api/me", me)]
+    resources = SpaceResources(bearer, spaces, users, rights)
+    routes: list[BaseRoute] = [
+        Route("/api/ping", ping, methods=["GET"]),
+        Route("/api/me", me, methods=["GET"]),
+        Route("/api/spaces", bearer.requires("read")(resources.list_spaces), methods=["GET"]),
+        Route("/api/spaces/{slug}", resources.show_space, methods=["GET"]),
+        Route(
+            "/api/spaces/{slug}/members",
+            bearer.requires("admin")(resources.list_members),
+            methods=["GET"],
+        ),
+        Route(
+            "/api/spaces/{slug}/members/me",
+            bearer.requires("write")(resources.update_my_membership),
+            methods=["PUT"],
+        ),
+    ]
+    routes.append(openapi_route(routes, title=title, security=security))
+    return routes
+
+
+__all__ = ["OPENAPI_PATH", "demo_routes"]

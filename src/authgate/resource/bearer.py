@@ -19,7 +19,7 @@ from authgate.protocol.requests import (
     parse_form,
     safe_description,
 )
-from authgate.protocol.token_check import AccessTokenChecker, TokenInfo
+from authgate.resource.token import TokenVerifier, VerifiedToken
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -39,8 +39,8 @@ def _quote(value: str) -> str:
 
 
 class BearerAuth:
-    def __init__(self, checker: AccessTokenChecker, *, realm: str, allow_query: bool) -> None:
-        self._checker = checker
+    def __init__(self, verifier: TokenVerifier, *, realm: str, allow_query: bool) -> None:
+        self._verifier = verifier
         self.realm = realm
         self.allow_query = allow_query
 
@@ -78,11 +78,17 @@ class BearerAuth:
             raise InvalidRequest("send the access token by one method only (RFC 6750 §2)")
         return found[0] if found else None
 
-    async def authenticate(self, request: Request, scopes: frozenset[str]) -> TokenInfo:
+    async def optional(self, request: Request) -> VerifiedToken | None:
+        """The checked token if the request carries one (public data may be read without
+        one, but a bad token is still an error)."""
+        token = await self.find_token(request)
+        return None if token is None else await self._verifier.verify(token)
+
+    async def authenticate(self, request: Request, scopes: frozenset[str]) -> VerifiedToken:
         token = await self.find_token(request)
         if token is None:
             raise MissingToken("an access token is required")
-        info = await self._checker.check(token)
+        info = await self._verifier.verify(token)
         missing = scopes - info.scopes
         if missing:
             raise InsufficientScope(
@@ -122,12 +128,19 @@ class BearerAuth:
                     return self.error_response(exc)
                 return await endpoint(request)
 
+            guarded.required_scopes = needed  # type: ignore[attr-defined]
             return guarded
 
         return decorate
 
 
-def token_of(request: Request) -> TokenInfo:
+def required_scopes(endpoint: Any) -> frozenset[str] | None:
+    """The scopes :meth:`BearerAuth.requires` put on ``endpoint``; ``None`` if public."""
+    scopes = getattr(endpoint, "required_scopes", None)
+    return scopes if isinstance(scopes, frozenset) else None
+
+
+def token_of(request: Request) -> VerifiedToken:
     info: Any = request.state.token
-    assert isinstance(info, TokenInfo)
+    assert isinstance(info, VerifiedToken)
     return info

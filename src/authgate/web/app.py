@@ -14,11 +14,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from authgate.demo_api.openapi import OAuthSecurity
 from authgate.demo_api.routes import demo_routes
 from authgate.protocol.oidc.discovery import (
     ServerFeatures,
 )
 from authgate.resource.bearer import BearerAuth
+from authgate.resource.local import LocalVerifier
 from authgate.services import Services, build_services
 from authgate.settings import Settings, load_settings
 from authgate.storage.sql.driver import DeferredDatabase, open_database
@@ -48,8 +50,9 @@ def create_app(
     settings = settings or load_settings()
     db = DeferredDatabase()
     services = build_services(settings, db, clock=clock)
+    verifier = LocalVerifier(services.checker, services.users, services.spaces)
     bearer = BearerAuth(
-        services.checker, realm=settings.realm, allow_query=settings.allow_access_token_query
+        verifier, realm=settings.realm, allow_query=settings.allow_access_token_query
     )
     token = TokenHandler(services.token_endpoint)
     # Hot paths first: Starlette tries routes in order. The token endpoint takes every
@@ -60,7 +63,18 @@ def create_app(
     routes.append(Route(REVOCATION_PATH, revocation.handle, methods=every))
     introspection = IntrospectionHandler(services.introspection)
     routes.append(Route(INTROSPECTION_PATH, introspection.handle, methods=every))
-    routes += demo_routes(bearer, services.users)
+    routes += demo_routes(
+        bearer,
+        services.users,
+        services.spaces,
+        services.permissions,
+        title=f"{settings.platform_name} API",
+        security=OAuthSecurity(
+            authorization_url=settings.issuer + settings.authorize_endpoint,
+            token_url=settings.issuer + settings.token_endpoint,
+            scopes=settings.scope_catalog,
+        ),
+    )
     documents = PublishedDocuments(
         services.keys,
         ServerFeatures(

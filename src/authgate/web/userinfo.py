@@ -21,8 +21,9 @@ class UserInfoHandler:
 
     async def handle(self, request: Request) -> Response:
         try:
-            info = await self._bearer.authenticate(request, frozenset())
-            claims = await self._userinfo.claims(info, issuer_of(request.scope))
+            verified = await self._bearer.authenticate(request, frozenset())
+            assert verified.local is not None, "the UserInfo endpoint checks tokens locally"
+            claims = await self._userinfo.claims(verified.local, issuer_of(request.scope))
         except OAuthError as exc:
             return self._bearer.error_response(exc)
         return JSONResponse(claims, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})

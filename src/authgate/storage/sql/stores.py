@@ -21,11 +21,11 @@ from authgate.domain import (
     RefreshPolicy,
     RefreshToken,
     Role,
-    TokenFormat,
     Session,
     SigningKey,
     Space,
     SpaceId,
+    TokenFormat,
     TokenId,
     User,
     UserId,
@@ -611,9 +611,7 @@ def _membership(row: Row) -> Membership:
     )
 
 
-_MEMBER_COLUMNS = (
-    "space_id, user_id, role, name, picture, phone_number, created_at, revoked_scopes"
-)
+_MEMBER_COLUMNS = "space_id, user_id, role, name, picture, phone_number, created_at, revoked_scopes"
 
 
 class SqlSpaceStore:
@@ -721,3 +719,15 @@ class SqlSpaceStore:
             space_id,
         )
         return [_membership(row) for row in rows]
+
+    async def spaces_of(self, user_id: UserId) -> list[tuple[Space, Membership]]:
+        """INTERIM (replaced by the permissions branch)."""
+        rows = await self._db.fetch(
+            f"SELECT {_MEMBER_COLUMNS} FROM memberships WHERE user_id = $1", user_id
+        )
+        found = []
+        for row in rows:
+            space = await self.by_id(SpaceId(row["space_id"]))
+            if space is not None:
+                found.append((space, _membership(row)))
+        return sorted(found, key=lambda pair: pair[0].slug)

@@ -42,8 +42,8 @@ $(RP)/node_modules/.installed: $(RP)/package.json $(RP)/package-lock.json
 	@touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -14,9 +14,11 @@ from starlette.responses import JSONResponse, Response
 
 from authgate.errors import InsufficientScope, InvalidRequest, OAuthError
 from authgate.protocol.requests import (
+    Params,
     content_length_exceeds,
     is_form_content_type,
     parse_form,
+    parse_pairs,
     safe_description,
 )
 from authgate.resource.token import TokenVerifier, VerifiedToken
@@ -32,6 +34,17 @@ class MissingToken(OAuthError):
 
     def to_dict(self) -> dict[str, str]:
         return {"error": "unauthorized", "error_description": self.description}
+
+
+async def _form_params(request: Request) -> Params:
+    """The form body's parameters, strictly parsed; when the framework has already read
+    the body as a form (FastAPI's ``Form`` fields), from that form."""
+    try:
+        body = await request.body()
+    except RuntimeError:  # the stream was consumed by request.form()
+        form = await request.form()
+        return parse_pairs([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+    return parse_form(body)
 
 
 def _quote(value: str) -> str:
@@ -60,7 +73,7 @@ class BearerAuth:
         ):
             length = request.headers.get("content-length")
             if length is not None and not content_length_exceeds(length):
-                body_token = parse_form(await request.body()).get("access_token")
+                body_token = (await _form_params(request)).get("access_token")
                 if body_token is not None:
                     found.append(body_token)
         if b"access_token" in request.scope.get("query_string", b"") and (

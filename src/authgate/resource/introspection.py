@@ -15,13 +15,13 @@ from authgate.resource.remote import (
     default_http,
     fetch_json,
     now_clock,
+    plausible_token,
     token_key,
 )
 from authgate.resource.token import VerifiedToken
 
 #: how long "not active" is remembered, so that a flood of bad tokens stays off the server
 NEGATIVE_SECONDS = 5.0
-MAX_TOKEN_LENGTH = 8192
 
 
 def _verified(body: dict[str, Any]) -> VerifiedToken | None:
@@ -71,7 +71,7 @@ class IntrospectionVerifier:
         self._cache = VerdictCache(max_entries, clock)
 
     async def verify(self, presented: str) -> VerifiedToken:
-        if len(presented) > MAX_TOKEN_LENGTH:
+        if not plausible_token(presented):
             raise InvalidToken(INVALID)
         key = token_key(presented)
         found, verdict = self._cache.get(key)

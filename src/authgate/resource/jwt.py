@@ -20,10 +20,15 @@ from joserfc.jwk import KeySet
 
 from authgate.errors import InvalidToken
 from authgate.protocol.token_check import EXPIRED, INVALID
-from authgate.resource.remote import Clock, default_http, fetch_json, now_clock
+from authgate.resource.remote import (
+    Clock,
+    default_http,
+    fetch_json,
+    now_clock,
+    plausible_token,
+)
 from authgate.resource.token import VerifiedToken
 
-MAX_TOKEN_LENGTH = 8192
 #: RFC 9068 §4: the ``typ`` header MUST be checked (``at+jwt``, or its long form)
 ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 ALGORITHMS = ("RS256", "ES256", "EdDSA")
@@ -103,7 +108,7 @@ class JwtVerifier:
             raise InvalidToken(INVALID) from exc
 
     async def verify(self, presented: str) -> VerifiedToken:
-        if len(presented) > MAX_TOKEN_LENGTH or presented.count(".") != 2:
+        if not plausible_token(presented) or presented.count(".") != 2:
             raise InvalidToken(INVALID)
         token = self._decode(presented, await self._key_set(stale=False))
         if token is None:

@@ -4,6 +4,7 @@ verdicts keyed by the token's digest (never the token itself)."""
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,13 @@ from authgate.resource.token import VerifiedToken
 
 Clock = Callable[[], float]
 UNAVAILABLE = "the authorization server cannot be reached to check the token"
+MAX_TOKEN_LENGTH = 8192
+#: RFC 6750 §2.1 ``b64token``: what is not one is no token, and is not sent anywhere
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*").fullmatch
+
+
+def plausible_token(presented: str) -> bool:
+    return len(presented) <= MAX_TOKEN_LENGTH and _B64TOKEN(presented) is not None
 
 
 def token_key(presented: str) -> bytes:

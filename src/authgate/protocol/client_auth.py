@@ -47,6 +47,8 @@ def _basic(header: str) -> tuple[str, str]:
     if not sep:
         raise ValueError("no colon")
     # RFC 6749 §2.3.1: id and secret are form-encoded before Basic encoding.
+    if "%" not in raw and "+" not in raw:
+        return user, password  # nothing to decode: most clients' ids and secrets
     return unquote_plus(user, errors="strict"), unquote_plus(password, errors="strict")
 
 

@@ -60,12 +60,31 @@ def parse_form(body: bytes) -> Params:
         raise InvalidRequest("request body is too large")
     try:
         text = body.decode("ascii")
-        pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS)
+        if "%" in text or "+" in text:
+            pairs = parse_qsl(
+                text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
+            )
+        else:
+            pairs = _split_plain(text)
     except UnicodeDecodeError:
         raise InvalidRequest("request body is not valid URL-encoded UTF-8") from None
     except ValueError:
         raise InvalidRequest("too many parameters") from None
     return parse_pairs(pairs)
+
+
+def _split_plain(text: str) -> list[tuple[str, str]]:
+    """What ``parse_qsl(text, keep_blank_values=True)`` returns for a body with nothing
+    to decode (no ``%``, no ``+``), without its per-field decoding: most token,
+    introspection and revocation requests."""
+    if text.count("&") >= MAX_FIELDS:
+        raise ValueError("too many fields")
+    pairs: list[tuple[str, str]] = []
+    for part in text.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            pairs.append((name, value))
+    return pairs
 
 
 def content_length_exceeds(length: str | None, limit: int = MAX_BODY_BYTES) -> bool:

@@ -58,11 +58,11 @@ def create_app(
     # Hot paths first: Starlette tries routes in order. The token endpoint takes every
     # method, so that anything but POST gets an RFC 6749 error rather than a bare 405.
     every = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    routes: list[BaseRoute] = [Route(p, token.handle, methods=every) for p in settings.token_paths]
+    routes: list[BaseRoute] = [Route(p, token, methods=every) for p in settings.token_paths]
     revocation = RevocationHandler(services.revocation)
-    routes.append(Route(REVOCATION_PATH, revocation.handle, methods=every))
+    routes.append(Route(REVOCATION_PATH, revocation, methods=every))
     introspection = IntrospectionHandler(services.introspection)
-    routes.append(Route(INTROSPECTION_PATH, introspection.handle, methods=every))
+    routes.append(Route(INTROSPECTION_PATH, introspection, methods=every))
     routes += demo_routes(
         bearer,
         services.users,

@@ -3,8 +3,9 @@ introspection (RFC 7662)."""
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from authgate.errors import InvalidRequest, OAuthError
 from authgate.protocol.context import RequestContext
@@ -23,17 +24,29 @@ from authgate.web.responses import NO_STORE, oauth_error_json, token_json
 
 
 async def read_limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The request body, or :class:`InvalidRequest` once it passes ``limit`` bytes."""
+    """The request body, or :class:`InvalidRequest` once it passes ``limit`` bytes.
+
+    Read straight from ASGI ``receive`` (most bodies arrive in one message), without
+    Starlette's stream generator on this hot path."""
     if content_length_exceeds(request.headers.get("content-length"), limit):
         raise InvalidRequest("request body is too large")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    receive = request.receive
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnect()
+        chunk: bytes = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise InvalidRequest("request body is too large")
+        if not message.get("more_body", False):
+            if not chunks:
+                return chunk
+            chunks.append(chunk)
+            return b"".join(chunks)
         chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def request_context(request: Request) -> RequestContext:
@@ -63,7 +76,20 @@ async def read_form_request(request: Request, endpoint: str) -> Params:
     return parse_form(await read_limited_body(request))
 
 
-class TokenHandler:
+class AsgiEndpoint:
+    """A Starlette route's endpoint as a plain ASGI app: the route calls it directly,
+    without the per-request wrappers a function endpoint gets (these endpoints raise no
+    ``HTTPException``; anything else still reaches the app's error handler)."""
+
+    async def handle(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.handle(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+class TokenHandler(AsgiEndpoint):
     def __init__(self, endpoint: TokenEndpoint) -> None:
         self._endpoint = endpoint
 
@@ -78,7 +104,7 @@ class TokenHandler:
         return token_json(issued.to_response())
 
 
-class RevocationHandler:
+class RevocationHandler(AsgiEndpoint):
     """RFC 7009 §2.2: 200 with an empty body, errors as at the token endpoint."""
 
     def __init__(self, endpoint: RevocationEndpoint) -> None:
@@ -95,7 +121,7 @@ class RevocationHandler:
         return Response(status_code=200, headers=NO_STORE)
 
 
-class IntrospectionHandler:
+class IntrospectionHandler(AsgiEndpoint):
     """RFC 7662 §2.2: a JSON object, never cached."""
 
     def __init__(self, endpoint: IntrospectionEndpoint) -> None:

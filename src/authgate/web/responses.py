@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from authgate.errors import OAuthError, ServerError
 from authgate.protocol.requests import safe_description
@@ -13,8 +14,29 @@ from authgate.protocol.requests import safe_description
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def token_json(body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, headers=NO_STORE)
+_NO_STORE_JSON = [
+    (b"content-type", b"application/json"),
+    (b"cache-control", b"no-store"),
+    (b"pragma", b"no-cache"),
+]
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+class NoStoreJson(Response):
+    """A 200 JSON body with RFC 6749 §5.1's headers, its header list built once: the
+    response of every token and introspection request."""
+
+    media_type = "application/json"
+
+    def __init__(self, content: dict[str, Any]) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = _encode(content).encode("utf-8")
+        self.raw_headers = [(b"content-length", str(len(self.body)).encode()), *_NO_STORE_JSON]
+
+
+def token_json(body: dict[str, Any]) -> Response:
+    return NoStoreJson(body)
 
 
 def oauth_error_json(exc: OAuthError) -> JSONResponse:

@@ -325,3 +325,25 @@ async def test_other_key_algorithms_sign_access_tokens(
     header, _ = await verify_with_jwks(http, token)
     assert header["alg"] == alg and header["typ"] == "at+jwt"
     assert (await _me(http, token)).status_code == 200
+
+
+@pytest.mark.parametrize("settings_overrides", [{"base_domain": "example.test"}])
+@pytest.mark.parametrize("issuer", ["http://acme.example.test", "http://login.acme.test"])
+async def test_jwts_of_host_issuers_check_and_foreign_hosts_do_not(
+    http: httpx.AsyncClient,
+    jwt_client: Registered,
+    alice: User,
+    services: Services,
+    issuer: str,
+) -> None:
+    """A subdomain's or a custom domain's ``iss`` is one of ours; a signed token naming
+    a space that does not exist is not."""
+    await space_with_member(services, alice.id, domains=("login.acme.test",))
+    tokens = await password_tokens(http, jwt_client, issuer + "/oauth/token", scope="read")
+    _, claims = await verify_with_jwks(http, tokens["access_token"])
+    assert claims["iss"] == claims["aud"] == issuer and claims["space"] == "acme"
+    assert (await _me(http, tokens["access_token"])).status_code == 200
+    forged = (await services.keys.signer()).sign(
+        {**claims, "iss": "http://nowhere.example.test"}, typ="at+jwt"
+    )
+    assert (await _me(http, forged)).status_code == 401

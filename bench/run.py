@@ -8,7 +8,8 @@ One run:
    ``GET /``: the ceiling of the stack;
 3. serves authgate (``authgate serve``, one worker, same stack) and loads
    ``POST /oauth/token`` (client_credentials, HTTP Basic), ``GET /api/me`` (bearer
-   token) and, for information, ``GET /api/ping`` (no authgate logic);
+   token), the same two with a client whose access tokens are RFC 9068 JWTs, and, for
+   information, ``GET /api/ping`` (no authgate logic);
 4. prints requests/s, p50 and p99 latency and each scenario's ratio to the ceiling, with
    PASS or BELOW against its target.
 
@@ -140,8 +141,15 @@ class Result:
         }
 
 
-def scenarios(client_id: str, client_secret: str, access_token: str) -> list[Scenario]:
-    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
+def basic_auth(client: dict[str, Any]) -> str:
+    pair = f"{client['client_id']}:{client['client_secret']}"
+    return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+
+
+def scenarios(client: dict[str, Any], jwt_client: dict[str, Any], jwt: str) -> list[Scenario]:
+    """Every scenario; ``jwt`` is an access token of ``jwt_client`` (RFC 9068)."""
+    basic = basic_auth(client)
+    access_token = client["test_access_token"]
     return [
         Scenario("bare", "bare ASGI", "bare", "GET", "/", expect='"ok":true'),
         Scenario(
@@ -151,7 +159,7 @@ def scenarios(client_id: str, client_secret: str, access_token: str) -> list[Sce
             "POST",
             "/oauth/token",
             expect='"access_token"',
-            headers=(("Authorization", f"Basic {basic}"), ("Content-Type", FORM)),
+            headers=(("Authorization", basic), ("Content-Type", FORM)),
             body=TOKEN_BODY,
             target=0.12,
         ),
@@ -164,6 +172,25 @@ def scenarios(client_id: str, client_secret: str, access_token: str) -> list[Sce
             expect='"type":"user"',
             headers=(("Authorization", f"Bearer {access_token}"),),
             target=0.30,
+        ),
+        Scenario(
+            "jwt_token",
+            "JWT access-token issue",
+            "authgate",
+            "POST",
+            "/oauth/token",
+            expect='"access_token":"eyJ',
+            headers=(("Authorization", basic_auth(jwt_client)), ("Content-Type", FORM)),
+            body=TOKEN_BODY,
+        ),
+        Scenario(
+            "jwt_me",
+            "JWT check",
+            "authgate",
+            "GET",
+            "/api/me",
+            expect='"type":"client"',
+            headers=(("Authorization", f"Bearer {jwt}"),),
         ),
         Scenario(
             "discovery",
@@ -190,7 +217,7 @@ def scenarios(client_id: str, client_secret: str, access_token: str) -> list[Sce
             "POST",
             "/oauth/introspect",
             expect='"active":true',
-            headers=(("Authorization", f"Basic {basic}"), ("Content-Type", FORM)),
+            headers=(("Authorization", basic), ("Content-Type", FORM)),
             body=f"token={access_token}",
             target=0.40,
         ),
@@ -201,7 +228,7 @@ def scenarios(client_id: str, client_secret: str, access_token: str) -> list[Sce
             "POST",
             "/oauth/revoke",
             expect="",
-            headers=(("Authorization", f"Basic {basic}"), ("Content-Type", FORM)),
+            headers=(("Authorization", basic), ("Content-Type", FORM)),
             body="token=999999.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         ),
         Scenario("ping", "framework floor", "authgate", "GET", "/api/ping", expect='"ok":true'),
@@ -355,7 +382,9 @@ def cli(authgate: Path, env: dict[str, str], *args: str) -> dict[str, Any]:
     return data
 
 
-def create_fixtures(authgate: Path, env: dict[str, str]) -> dict[str, Any]:
+def create_fixtures(authgate: Path, env: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The client of the opaque scenarios (with its owner's test token), and one whose
+    access tokens are JWTs."""
     cli(authgate, env, "db", "upgrade")  # only serve and db upgrade create a database
     cli(authgate, env, "user", "create", "--email", EMAIL, "--password", PASSWORD)
     client = cli(
@@ -375,7 +404,33 @@ def create_fixtures(authgate: Path, env: dict[str, str]) -> dict[str, Any]:
     for key in ("client_id", "client_secret", "test_access_token"):
         if not client.get(key):
             raise BenchError(f"`authgate client create --json` gave no {key}: {client}")
-    return client
+    jwt_client = cli(
+        authgate,
+        env,
+        "client",
+        "create",
+        "--name",
+        "bench-jwt",
+        "--grant",
+        "client_credentials",
+        "--scope",
+        "read",
+        "--access-token-format",
+        "jwt",
+    )
+    if jwt_client.get("access_token_format") != "jwt" or not jwt_client.get("client_secret"):
+        raise BenchError(f"`authgate client create --access-token-format jwt`: {jwt_client}")
+    return client, jwt_client
+
+
+def issue_jwt(port: int, jwt_client: dict[str, Any]) -> str:
+    """An access token of ``jwt_client`` from the running server; it must be a JWT."""
+    headers = (("Authorization", basic_auth(jwt_client)), ("Content-Type", FORM))
+    status, body = http("POST", "/oauth/token", port, headers, TOKEN_BODY)
+    token = json_object(body).get("access_token") if status == 200 else None
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise BenchError(f"the JWT client's token request answered {status}: {body[:300]!r}")
+    return token
 
 
 def pinning() -> tuple[list[str], list[str], str]:
@@ -535,14 +590,14 @@ def median(results: list[Result]) -> Result:
     return chosen
 
 
-def post_run_checks(port: int, client_id: str, client_secret: str) -> list[str]:
+def post_run_checks(port: int, client: dict[str, Any]) -> list[str]:
     """A token issued after the load must work on /api/me, as the client's own."""
-    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
+    client_id = client["client_id"]
     status, body = http(
         "POST",
         "/oauth/token",
         port,
-        (("Authorization", f"Basic {basic}"), ("Content-Type", FORM)),
+        (("Authorization", basic_auth(client)), ("Content-Type", FORM)),
         TOKEN_BODY,
     )
     if status != 200:
@@ -744,8 +799,7 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
     failures: list[str] = []
     try:
         print(f"bench: fresh database in {tmp}")
-        client = create_fixtures(authgate, env)
-        plan = scenarios(client["client_id"], client["client_secret"], client["test_access_token"])
+        client, jwt_client = create_fixtures(authgate, env)
 
         servers: dict[str, tuple[subprocess.Popen[Any], int, Path]] = {}
         for key, (name, command, ready_path) in server_commands(pin_server, authgate).items():
@@ -761,6 +815,7 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
                 )
             servers[key] = (proc, port, log)
             wait_until_up(proc, name, port, ready_path, log)
+        plan = scenarios(client, jwt_client, issue_jwt(servers["authgate"][1], jwt_client))
 
         for n in range(args.rounds):
             prefix = f"round {n + 1}/{args.rounds} " if args.rounds > 1 else ""
@@ -775,10 +830,11 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
                     )
 
         _, port, _ = servers["authgate"]
-        failures += post_run_checks(port, client["client_id"], client["client_secret"])
+        failures += post_run_checks(port, client)
+        failures += post_run_checks(port, jwt_client)
         for proc, _, _ in servers.values():
             procs.stop(proc)
-        token_ok = sum(r.statuses.get("200", 0) for r in rounds["token"])
+        token_ok = sum(r.statuses.get("200", 0) for k in ("token", "jwt_token") for r in rounds[k])
         stored = stored_tokens(tmp / "bench.db")
         if stored < token_ok:
             failures.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -745,7 +746,7 @@ def test_a_resource_server_client_rfc7662(cli: Cli) -> None:
     plain = ok(cli("client", "create", "--name", "App", "--grant", "client_credentials", "--json"))
     assert plain["resource_server"] is False
     text = cli("client", "show", created["client_id"])
-    assert "resource server    yes" in text.stdout
+    assert re.search(r"^resource server +yes$", text.stdout, re.M)
     refused = cli(
         "client",
         "create",
@@ -757,3 +758,46 @@ def test_a_resource_server_client_rfc7662(cli: Cli) -> None:
         "https://x.example/cb",
     )
     assert refused.exit_code == 1 and "confidential" in refused.error
+
+
+def test_access_token_format_rfc9068(cli: Cli) -> None:
+    create = ("client", "create", "--name", "API", "--grant", "client_credentials")
+    jwt = ok(cli(*create, "--access-token-format", "jwt", "--json"))
+    assert jwt["access_token_format"] == "jwt"
+    cid = jwt["client_id"]
+    assert ok(cli("client", "show", cid, "--json"))["access_token_format"] == "jwt"
+    assert re.search(r"^access token format +jwt$", cli("client", "show", cid).stdout, re.M)
+    plain = ok(cli(*create, "--json"))
+    assert plain["access_token_format"] == "opaque"  # the setting's default
+    follows = cli(*create, "--json", extra_env={"AUTHGATE_ACCESS_TOKEN_FORMAT": "jwt"})
+    assert ok(follows)["access_token_format"] == "jwt"
+    update = ("client", "update", cid, "--json", "--access-token-format")
+    assert ok(cli(*update, "opaque"))["access_token_format"] == "opaque"
+    assert ok(cli(*update, "default"))["access_token_format"] == "opaque"
+    back = cli(*update, "default", extra_env={"AUTHGATE_ACCESS_TOKEN_FORMAT": "jwt"})
+    assert ok(back)["access_token_format"] == "jwt"
+    bad = cli(*create, "--access-token-format", "paseto")
+    assert bad.exit_code == 1 and "--access-token-format" in bad.error
+    bad = cli(*create, "--access-token-format", "default")
+    assert bad.exit_code == 1 and "--access-token-format" in bad.error
+
+
+def test_jwt_access_tokens_must_expire(cli: Cli) -> None:
+    create = ("client", "create", "--name", "API", "--grant", "client_credentials")
+    never = cli(*create, "--access-token-format", "jwt", "--token-lifetime", "never")
+    assert never.exit_code == 1 and "must expire" in never.error
+    cid = ok(cli(*create, "--access-token-format", "jwt", "--json"))["client_id"]
+    bad = cli("client", "update", cid, "--token-lifetime", "never")
+    assert bad.exit_code == 1 and "must expire" in bad.error
+    opaque = ok(cli(*create, "--token-lifetime", "never", "--json"))
+    update = cli("client", "update", opaque["client_id"], "--access-token-format", "jwt")
+    assert update.exit_code == 1 and "must expire" in update.error
+    # Under a jwt default, a never-expiring client's tokens stay opaque (RFC 9068 §2.2).
+    shown = cli(
+        "client",
+        "show",
+        opaque["client_id"],
+        "--json",
+        extra_env={"AUTHGATE_ACCESS_TOKEN_FORMAT": "jwt"},
+    )
+    assert ok(shown)["access_token_format"] == "opaque"

@@ -24,6 +24,7 @@ from authgate.protocol.grants.base import Grant
 from authgate.protocol.grants.client_credentials import ClientCredentialsGrant
 from authgate.protocol.grants.password import PasswordGrant
 from authgate.protocol.grants.refresh_token import RefreshTokenGrant
+from authgate.protocol.issuers import IssuerResolver
 from authgate.protocol.keyring import KeyRing
 from authgate.protocol.login import SessionManager
 from authgate.protocol.minting import TokenMinter
@@ -34,6 +35,7 @@ from authgate.protocol.password_check import PasswordCheck, PasswordThrottles
 from authgate.protocol.registration import ClientRegistry
 from authgate.protocol.spaces import SpaceMembers
 from authgate.protocol.token_check import AccessTokenChecker
+from authgate.protocol.token_formats import AccessTokenFormats, JwtFormat, OpaqueFormat
 from authgate.ratelimit import ThrottleFactory
 from authgate.settings import Settings
 from authgate.storage.base import SpaceStore, TokenStore, UserStore
@@ -89,6 +91,8 @@ class Services:
     id_tokens: IdTokenMinter
     userinfo: UserInfo
     permissions: MembershipRights
+    issuers: IssuerResolver
+    token_formats: AccessTokenFormats
 
     async def close(self) -> None:
         """Give back what the services hold besides the database (threads, Redis pool)."""
@@ -103,13 +107,6 @@ def build_services(
     clients = CachedClientStore(SqlClientStore(db), ttl=settings.client_cache_seconds)
     tokens = CachedTokenStore(SqlTokenStore(db), ttl=settings.token_cache_seconds)
     codes = SqlCodeStore(db)
-    minter = TokenMinter(
-        tokens,
-        codes,
-        access_lifetime=settings.access_token_lifetime,
-        refresh_lifetime=settings.refresh_token_lifetime,
-        clock=clock,
-    )
     throttle = ThrottleFactory(settings.redis_url, clock, settings.redis_namespace)
     window = settings.password_failure_window
     verifier = PasswordVerifier(settings.password_hash_workers, settings.password_hash_queue)
@@ -137,9 +134,26 @@ def build_services(
     )
     spaces = SqlSpaceStore(db)
     members = SpaceMembers(spaces)
+    issuers = IssuerResolver(
+        settings.issuer, settings.base_domain, spaces, cache_seconds=settings.client_cache_seconds
+    )
+    formats = AccessTokenFormats(
+        OpaqueFormat(),
+        JwtFormat(keys, issuers, users, spaces, audience=settings.access_token_audience),
+        default=settings.access_token_format,
+    )
+    minter = TokenMinter(
+        tokens,
+        codes,
+        access_lifetime=settings.access_token_lifetime,
+        refresh_lifetime=settings.refresh_token_lifetime,
+        clock=clock,
+        formats=formats,
+        root=issuers.root,
+    )
     id_tokens = IdTokenMinter(keys, clock, lifetime=settings.id_token_lifetime)
     authenticator = ClientAuthenticator(clients)
-    checker = AccessTokenChecker(tokens, clients, clock)
+    checker = AccessTokenChecker(tokens, clients, clock, formats=formats)
     grants: list[Grant] = [
         AuthorizationCodeGrant(minter, codes, tokens),
         ClientCredentialsGrant(minter),
@@ -156,7 +170,7 @@ def build_services(
         token_endpoint=TokenEndpoint(
             authenticator, grants, [IdTokenExtension(id_tokens, users, spaces)]
         ),
-        revocation=RevocationEndpoint(authenticator, tokens, minter),
+        revocation=RevocationEndpoint(authenticator, tokens, minter, formats),
         checker=checker,
         introspection=IntrospectionEndpoint(authenticator, checker, tokens, clients, users, clock),
         authorize=AuthorizeEndpoint(
@@ -187,4 +201,6 @@ def build_services(
         id_tokens=id_tokens,
         userinfo=UserInfo(users, spaces),
         permissions=MembershipRights(spaces),
+        issuers=issuers,
+        token_formats=formats,
     )

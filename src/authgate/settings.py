@@ -47,6 +47,17 @@ class Settings(BaseSettings):
     )
     realm: str = Field("authgate", description='realm in WWW-Authenticate: Bearer realm="…"')
     access_token_lifetime: int = Field(3600, gt=0, description="default access-token seconds")
+    access_token_format: Literal["opaque", "jwt"] = Field(
+        "opaque",
+        description="format of new access tokens for clients that choose none: opaque or "
+        "jwt (RFC 9068)",
+    )
+    access_token_audience: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2048,
+        description="aud of JWT access tokens; unset: the issuer URL they are minted for",
+    )
     refresh_token_lifetime: int = Field(
         30 * 24 * 3600, ge=0, description="refresh-token seconds; 0 means no expiry"
     )

@@ -17,8 +17,9 @@ from authgate.cli.common import (
     settings_from,
     utc,
 )
-from authgate.domain import Client, RefreshPolicy
+from authgate.domain import TOKEN_FORMATS, Client, RefreshPolicy
 from authgate.errors import OAuthError
+from authgate.protocol.registration import DEFAULT_FORMAT
 from authgate.services import Services
 
 client_app = group("Clients (registered apps).")
@@ -34,6 +35,10 @@ def client_dict(client: Client, services: Services) -> dict[str, Any]:
         "grant_types": sorted(client.grant_types),
         "scope": " ".join(sorted(client.scopes)),
         "token_lifetime": "never" if lifetime is None else lifetime,
+        # what new tokens will be: the client's choice, else the server's setting
+        "access_token_format": services.token_formats.format_for(
+            client, expires=lifetime is not None
+        ),
         "refresh_policy": client.refresh_policy,
         "owner_id": client.owner_id,
         "resource_server": client.resource_server,
@@ -43,6 +48,7 @@ def client_dict(client: Client, services: Services) -> dict[str, Any]:
 
 def client_text(data: dict[str, Any]) -> str:
     lines = []
+    width = max(len(key) for key in data)
     for key, value in data.items():
         if isinstance(value, list):
             value = ", ".join(value) or "-"
@@ -50,7 +56,8 @@ def client_text(data: dict[str, Any]) -> str:
             value = utc(value)
         elif isinstance(value, bool):
             value = "yes" if value else "no"
-        lines.append(f"{key.replace('_', ' '):<18} {value if value is not None else '-'}")
+        label = key.replace("_", " ")
+        lines.append(f"{label:<{width}}  {value if value is not None else '-'}")
     return "\n".join(lines)
 
 
@@ -66,6 +73,15 @@ def lifetime_option(value: str | None) -> int | None:
         return parse_lifetime(value)
     except OAuthError as exc:
         fail(exc.description)
+
+
+def format_option(value: str | None, *, allow_default: bool) -> str | None:
+    if value is None:
+        return None
+    choices = [*TOKEN_FORMATS, *([DEFAULT_FORMAT] if allow_default else [])]
+    if value not in choices:
+        fail(f"--access-token-format must be {' or '.join(repr(c) for c in choices)}")
+    return value
 
 
 #: Client ids are URL-safe base64 and may start with "-": take such an argument as the id
@@ -95,6 +111,24 @@ LifetimeOption = Annotated[
         "--token-lifetime", metavar="SECONDS", help="Access-token lifetime in seconds, or 'never'."
     ),
 ]
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--access-token-format",
+        metavar="FORMAT",
+        help="opaque or jwt (RFC 9068, signed with the JWKS keys); default: the server's "
+        "access_token_format setting.",
+    ),
+]
+UpdateFormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--access-token-format",
+        metavar="FORMAT",
+        help="opaque, jwt (RFC 9068), or default (follow the server's access_token_format "
+        "setting). Tokens issued before keep their format.",
+    ),
+]
 #: Named in the usage line only (``client show [OPTIONS] CLIENT_ID``): Typer would list it
 #: with a type label, ``CLIENT_ID <str>``.
 ClientIdArgument = Annotated[str, typer.Argument(metavar="CLIENT_ID", hidden=True)]
@@ -121,12 +155,14 @@ def client_create(
             "--resource-server", help="An API that may introspect any client's tokens (RFC 7662)."
         ),
     ] = False,
+    access_token_format: FormatOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Register a client. Its secret is shown once."""
     settings = settings_from(config)
     lifetime = lifetime_option(token_lifetime)
+    token_format = format_option(access_token_format, allow_default=False)
 
     async def work(services: Services) -> dict[str, Any]:
         registered = await services.registry.register(
@@ -139,6 +175,7 @@ def client_create(
             refresh_policy="none" if no_refresh else "rotate",
             owner_email=owner,
             resource_server=resource_server,
+            access_token_format=token_format,
         )
         data = client_dict(registered.client, services)
         if registered.client_secret is not None:
@@ -215,6 +252,7 @@ def client_update(
             help="rotate: refresh tokens rotate on every use; none: no refresh tokens.",
         ),
     ] = None,
+    access_token_format: UpdateFormatOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -226,6 +264,7 @@ def client_update(
         policy = "none" if refresh_policy == "none" else "rotate"
     settings = settings_from(config)
     lifetime = lifetime_option(token_lifetime)
+    token_format = format_option(access_token_format, allow_default=True)
 
     async def work(services: Services) -> dict[str, Any]:
         client = await services.registry.update(
@@ -236,6 +275,7 @@ def client_update(
             scopes=None if scope is None else scope.split(),
             token_lifetime=lifetime,
             refresh_policy=policy,
+            access_token_format=token_format,
         )
         return client_dict(client, services)
 

@@ -23,10 +23,10 @@ from authgate.cli.common import (
 )
 from authgate.domain import Membership, Role, Space
 from authgate.protocol import space_fields
+from authgate.protocol.issuers import IssuerResolver, valid_slug
 from authgate.services import Services
 from authgate.settings import Settings
 from authgate.storage.base import SlugTaken
-from authgate.web.issuers import IssuerResolver, valid_slug
 
 V = TypeVar("V")
 space_app = group("Spaces (tenants), each its own issuer, and their members.")

@@ -1,4 +1,5 @@
-"""Signing keys for id tokens (JWS, RFC 7515) with joserfc: generate, seal, sign.
+"""Signing keys for id tokens and JWT access tokens (JWS, RFC 7515) with joserfc:
+generate, seal, sign, verify.
 
 Private keys are kept only sealed with the server's secret key (:class:`SecretBox`); the
 ``kid`` is the key's RFC 7638 thumbprint, so it names the key material itself.
@@ -14,6 +15,7 @@ from typing import Any, Literal
 from joserfc import jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import ECKey, Key, OKPKey, RSAKey, import_key
+from joserfc.jws import JWSRegistry
 
 from authgate.crypto.secretbox import SecretBox
 
@@ -60,8 +62,29 @@ class Signer:
         self._key = key
         self.kid = kid
         self.alg = alg
-        self._header = {"alg": alg, "kid": kid, "typ": "JWT"}
         self._algorithms = [alg]
 
-    def sign(self, claims: dict[str, Any]) -> str:
-        return jwt.encode(self._header, claims, self._key, algorithms=self._algorithms)
+    def sign(self, claims: dict[str, Any], *, typ: str = "JWT") -> str:
+        """A compact JWS of ``claims`` with the header ``typ`` (RFC 9068 §2.1: access
+        tokens say ``at+jwt``)."""
+        header = {"alg": self.alg, "kid": self.kid, "typ": typ}
+        return jwt.encode(header, claims, self._key, algorithms=self._algorithms)
+
+
+class Verifier:
+    """Verifies signatures of one published public key, for its one algorithm: a header
+    naming another algorithm (``none``, or HS256 keyed with the public key) never reaches
+    this key. The key is parsed once, when the key set is loaded."""
+
+    def __init__(self, public_jwk: dict[str, Any], kid: str, alg: Algorithm) -> None:
+        self.kid = kid
+        self.alg = alg
+        self._key = import_key(public_jwk)
+        self._model = JWSRegistry(algorithms=[alg]).get_alg(alg)
+        self._model.check_key(self._key)
+
+    def verify(self, signing_input: bytes, signature: bytes) -> bool:
+        try:
+            return bool(self._model.verify(signing_input, signature, self._key))
+        except ValueError:  # e.g. an ECDSA signature that is not two integers
+            return False

@@ -287,6 +287,7 @@ class AuthorizeEndpoint:
                 with_refresh=False,
                 space_id=issuer.space_id,
                 auth_time=auth_time,
+                issuer=issuer,
             )
             access_token = issued.access_token
             values.update(

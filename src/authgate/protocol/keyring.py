@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from joserfc.jwk import KeySet
 
-from authgate.crypto.keys import Algorithm, Signer, generate, seal, unseal
+from authgate.crypto.keys import Algorithm, Signer, Verifier, generate, seal, unseal
 from authgate.crypto.secretbox import SecretBox
 from authgate.domain import SigningKey
 from authgate.storage.base import KeyStore
@@ -67,6 +67,7 @@ class KeyRing:
         self._loaded: _Loaded | None = None
         self._lock = asyncio.Lock()
         self._jwks: tuple[float, KeySetDocument] | None = None
+        self._verifiers: tuple[float, dict[str, Verifier]] | None = None
 
     @property
     def lead(self) -> int:
@@ -133,6 +134,29 @@ class KeyRing:
         document = KeySetDocument(body, etag, tuple(sorted({k.alg for k in published})))
         self._jwks = (loaded.loaded_at, document)
         return document
+
+    async def verifier(self, kid: str) -> Verifier | None:
+        """The published key named ``kid``, parsed once per reload; ``None`` for a key that
+        is not (or no longer) published. An unknown ``kid`` never forces a reload."""
+        loaded, cached = self._loaded, self._verifiers
+        if (
+            loaded is None
+            or cached is None
+            or cached[0] != loaded.loaded_at
+            or self._clock() - loaded.loaded_at >= self.refresh
+        ):
+            loaded = await self._load()
+            cached = self._verifiers
+            if cached is None or cached[0] != loaded.loaded_at:
+                published = self._published(loaded, self._clock())
+                cached = self._verifiers = (
+                    loaded.loaded_at,
+                    {
+                        k.kid: Verifier(json.loads(k.public_jwk), k.kid, k.alg)  # type: ignore[arg-type]
+                        for k in published
+                    },
+                )
+        return cached[1].get(kid)
 
     async def public_keys(self) -> KeySet:
         """The published keys, to verify what this server signed."""

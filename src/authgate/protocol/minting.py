@@ -1,4 +1,9 @@
-"""Mint access and refresh tokens for a grant and store their digests."""
+"""Mint access and refresh tokens for a grant and store their digests.
+
+The access token's format (opaque or JWT) is the strategy's business
+(protocol/token_formats/): the minter stores the row, then asks the strategy to write it.
+Refresh tokens are always opaque.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ from authgate.domain import (
     TokenId,
     UserId,
 )
+from authgate.protocol.context import Issuer
+from authgate.protocol.token_formats import AccessTokenFormat, MintedAccessToken, TokenDraft
 from authgate.storage.base import CodeStore, TokenStore
 
 
@@ -30,9 +37,14 @@ class TokenMinter:
         access_lifetime: int,
         refresh_lifetime: int,
         clock: Callable[[], float],
+        formats: AccessTokenFormat,
+        root: Issuer,
     ) -> None:
         self._tokens = tokens
         self._codes = codes
+        self._formats = formats
+        #: the issuer of tokens minted without a request (the CLI's test tokens)
+        self._root = root
         self._access_lifetime = access_lifetime
         self._refresh_lifetime = refresh_lifetime
         self.clock = clock
@@ -45,6 +57,19 @@ class TokenMinter:
         if client.token_lifetime is None:
             return self._access_lifetime
         return None if client.token_lifetime == NEVER else client.token_lifetime
+
+    async def _write(
+        self,
+        client: Client,
+        token_id: TokenId,
+        draft: TokenDraft,
+        row: NewAccessToken,
+        issuer: Issuer | None,
+        auth_time: int | None,
+    ) -> str:
+        return await self._formats.render(
+            MintedAccessToken(token_id, draft, row, client, issuer or self._root, auth_time)
+        )
 
     def gives_refresh_tokens(self, client: Client) -> bool:
         return client.refresh_policy != "none" and client.allows_grant("refresh_token")
@@ -60,11 +85,11 @@ class TokenMinter:
         *,
         never_expires: bool = False,
         space_id: SpaceId | None = None,
-    ) -> tuple[str, NewAccessToken, int | None]:
-        secret = new_secret()
+    ) -> tuple[TokenDraft, NewAccessToken, int | None]:
         lifetime = None if never_expires else self.access_lifetime(client)
+        draft = self._formats.prepare(client, expires=lifetime is not None)
         row = NewAccessToken(
-            secret_digest=digest(secret),
+            secret_digest=draft.secret_digest,
             client_pk=client.pk,
             user_id=user_id,
             scope=scope,
@@ -74,7 +99,7 @@ class TokenMinter:
             grant_type=grant_type,
             space_id=space_id,
         )
-        return secret, row, lifetime
+        return draft, row, lifetime
 
     def _new_refresh(
         self,
@@ -110,11 +135,13 @@ class TokenMinter:
         never_expires: bool = False,
         space_id: SpaceId | None = None,
         auth_time: int | None = None,
+        issuer: Issuer | None = None,
     ) -> IssuedTokens:
-        """Tokens for ``client`` (and ``user_id``), for the issuer of ``space_id``;
-        ``auth_time`` is when the user signed in, if they just did."""
+        """Tokens for ``client`` (and ``user_id``), bound to ``space_id`` if given, minted
+        by ``issuer`` (the request's; the root issuer if ``None``); ``auth_time`` is when
+        the user signed in, if they just did."""
         now = self.now()
-        secret, access, lifetime = self._new_access(
+        draft, access, lifetime = self._new_access(
             client,
             user_id,
             scope,
@@ -131,18 +158,20 @@ class TokenMinter:
             )
         access_id, refresh_id = await self._tokens.issue(access, refresh)
         return IssuedTokens(
-            access_token=format_token(access_id, secret),
+            access_token=await self._write(client, access_id, draft, access, issuer, auth_time),
             expires_in=lifetime,
             scope=scope,
             refresh_token=None if refresh_id is None else format_token(refresh_id, refresh_secret),
             facts=GrantFacts(client, user_id, scope, space_id, auth_time),
         )
 
-    async def rotate(self, client: Client, old: RefreshToken, scope: str) -> IssuedTokens | None:
+    async def rotate(
+        self, client: Client, old: RefreshToken, scope: str, *, issuer: Issuer | None = None
+    ) -> IssuedTokens | None:
         """RFC 6749 §6 with rotation (RFC 9700 §4.14.2): a new access token for ``scope``
         and a new refresh token with the old one's scope; ``None`` if ``old`` was taken."""
         now = self.now()
-        secret, access, lifetime = self._new_access(
+        draft, access, lifetime = self._new_access(
             client, old.user_id, scope, "refresh_token", now, old.family_id, space_id=old.space_id
         )
         refresh_secret, refresh = self._new_refresh(
@@ -154,7 +183,7 @@ class TokenMinter:
         access_id, refresh_id = ids
         assert refresh_id is not None
         return IssuedTokens(
-            access_token=format_token(access_id, secret),
+            access_token=await self._write(client, access_id, draft, access, issuer, old.auth_time),
             expires_in=lifetime,
             scope=scope,
             refresh_token=format_token(refresh_id, refresh_secret),
@@ -162,11 +191,13 @@ class TokenMinter:
             facts=GrantFacts(client, old.user_id, scope, old.space_id, old.auth_time),
         )
 
-    async def redeem(self, client: Client, code: AuthorizationCode) -> IssuedTokens | None:
+    async def redeem(
+        self, client: Client, code: AuthorizationCode, *, issuer: Issuer | None = None
+    ) -> IssuedTokens | None:
         """Tokens for an authorization code, stored atomically with the code's use;
         ``None`` if another redemption of the same code won."""
         now = self.now()
-        secret, access, lifetime = self._new_access(
+        draft, access, lifetime = self._new_access(
             client,
             code.user_id,
             code.scope,
@@ -190,7 +221,9 @@ class TokenMinter:
             return None
         access_id, refresh_id = ids
         return IssuedTokens(
-            access_token=format_token(access_id, secret),
+            access_token=await self._write(
+                client, access_id, draft, access, issuer, code.auth_time
+            ),
             expires_in=lifetime,
             scope=code.scope,
             refresh_token=None if refresh_id is None else format_token(refresh_id, refresh_secret),

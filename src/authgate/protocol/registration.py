@@ -8,7 +8,15 @@ from typing import Any
 
 from authgate.crypto.secretbox import SecretBox
 from authgate.crypto.tokens import digest, new_client_id, new_secret
-from authgate.domain import GRANT_TYPES, Client, NewClient, RefreshPolicy
+from authgate.domain import (
+    GRANT_TYPES,
+    NEVER,
+    TOKEN_FORMATS,
+    Client,
+    NewClient,
+    RefreshPolicy,
+    TokenFormat,
+)
 from authgate.errors import InvalidRequest
 from authgate.protocol.minting import TokenMinter
 from authgate.protocol.redirect_uris import validate_redirect_uri
@@ -18,6 +26,9 @@ from authgate.storage.base import ClientStore, UserStore
 #: Grants that come with refresh tokens: choosing one enables ``refresh_token`` (seed 004).
 _REFRESHING = frozenset({"authorization_code", "password"})
 _REDIRECTING = frozenset({"authorization_code", "implicit"})
+#: ``update(access_token_format=DEFAULT_FORMAT)``: follow the server's setting again
+DEFAULT_FORMAT = "default"
+_FORMATS: dict[str, TokenFormat] = {name: name for name in TOKEN_FORMATS}
 
 
 class RegistrationError(InvalidRequest):
@@ -86,6 +97,23 @@ class ClientRegistry:
         return chosen
 
     @staticmethod
+    def _format(value: str | None, lifetime: int | None) -> TokenFormat | None:
+        """A client's access-token format (``None``: the server's setting)."""
+        chosen = None if value is None else _FORMATS.get(value)
+        if value is not None and chosen is None:
+            raise RegistrationError(
+                f"access-token format {value[:20]!r} must be one of {', '.join(TOKEN_FORMATS)}"
+            )
+        if chosen == "jwt" and lifetime == NEVER:
+            # RFC 9068 §2.2: exp is REQUIRED; and a JWT that never expires could never be
+            # revoked where it is only verified against the JWKS.
+            raise RegistrationError(
+                "JWT access tokens must expire: give the client a --token-lifetime in "
+                "seconds, or keep opaque tokens"
+            )
+        return chosen
+
+    @staticmethod
     def _redirects(uris: Iterable[str], grants: frozenset[str]) -> tuple[str, ...]:
         checked = tuple(dict.fromkeys(validate_redirect_uri(u) for u in uris))
         if grants & _REDIRECTING and not checked:
@@ -106,6 +134,7 @@ class ClientRegistry:
         refresh_policy: RefreshPolicy = "rotate",
         owner_email: str | None = None,
         resource_server: bool = False,
+        access_token_format: str | None = None,
     ) -> Registered:
         name = name.strip()
         if not name or len(name) > 200:
@@ -115,6 +144,7 @@ class ClientRegistry:
             raise RegistrationError("a public client cannot use client_credentials")
         if public and resource_server:
             raise RegistrationError("a resource server must be a confidential client")
+        token_format = self._format(access_token_format, token_lifetime)
         owner = None
         if owner_email is not None:
             owner = await self._users.by_email(owner_email)
@@ -134,6 +164,7 @@ class ClientRegistry:
                 refresh_policy=refresh_policy,
                 owner_id=None if owner is None else owner.id,
                 resource_server=resource_server,
+                access_token_format=token_format,
                 created_at=self._minter.now(),
             )
         )
@@ -184,8 +215,11 @@ class ClientRegistry:
         scopes: Iterable[str] | None = None,
         token_lifetime: int | None = None,
         refresh_policy: RefreshPolicy | None = None,
+        access_token_format: str | None = None,
     ) -> Client:
-        """Change a client. Tokens issued before keep the scopes they were issued with."""
+        """Change a client. Tokens issued before keep the scopes they were issued with, and
+        their format. ``access_token_format`` is ``opaque``, ``jwt`` or
+        :data:`DEFAULT_FORMAT` (follow the server's setting)."""
         client = await self.get(client_id)
         changes: dict[str, Any] = {}
         if name is not None:
@@ -212,6 +246,13 @@ class ClientRegistry:
             changes["scopes"] = self._scopes(scopes)
         if token_lifetime is not None:
             changes["token_lifetime"] = token_lifetime
+        token_format: str | None = client.access_token_format
+        if access_token_format is not None:
+            token_format = None if access_token_format == DEFAULT_FORMAT else access_token_format
+        lifetime = changes.get("token_lifetime", client.token_lifetime)
+        checked_format = self._format(token_format, lifetime)
+        if access_token_format is not None:
+            changes["access_token_format"] = checked_format
         updated = await self._clients.update(client_id, **changes)
         if updated is None:
             raise RegistrationError(f"no client with id {client_id!r}")

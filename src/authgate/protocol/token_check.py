@@ -1,14 +1,18 @@
-"""Check a presented access token (the heart of RFC 6750 on the resource side)."""
+"""Check a presented access token (the heart of RFC 6750 on the resource side).
+
+Which row a presented string names, and whether it proves it, is the access-token
+format's business (protocol/token_formats/); the rules on the row are the same for every
+format."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from authgate.crypto.tokens import matches, parse_token
-from authgate.domain import AccessToken, Client, TokenId, UserId
+from authgate.domain import AccessToken, Client, UserId
 from authgate.errors import InvalidToken
 from authgate.protocol.scopes import OIDC_SCOPE_NAMES
+from authgate.protocol.token_formats import AccessTokenFormat
 from authgate.storage.base import ClientStore, TokenStore
 
 EXPIRED = "The access token expired"  # exactly as seed 003 documents it
@@ -30,19 +34,24 @@ class TokenInfo:
 
 class AccessTokenChecker:
     def __init__(
-        self, tokens: TokenStore, clients: ClientStore, clock: Callable[[], float]
+        self,
+        tokens: TokenStore,
+        clients: ClientStore,
+        clock: Callable[[], float],
+        *,
+        formats: AccessTokenFormat,
     ) -> None:
         self._tokens = tokens
         self._clients = clients
         self._clock = clock
+        self._formats = formats
 
     async def check(self, presented: str) -> TokenInfo:
-        parsed = parse_token(presented)
+        parsed = await self._formats.parse(presented)
         if parsed is None:
             raise InvalidToken(INVALID)
-        token_id, secret = parsed
-        token = await self._tokens.access(TokenId(token_id))
-        if token is None or not matches(secret, token.secret_digest):
+        token = await self._tokens.access(parsed.token_id)
+        if token is None or not parsed.proves(token):
             raise InvalidToken(INVALID)
         if token.revoked_at is not None:
             raise InvalidToken(REVOKED)

@@ -9,8 +9,9 @@ from typing import Any
 from starlette.applications import Starlette
 
 from authgate.protocol.context import Issuer
+from authgate.protocol.issuers import IssuerResolver
 from authgate.web.discovery import PublishedDocuments
-from authgate.web.issuers import IssuerResolver, Scope, host_of, resolve_request
+from authgate.web.issuers import Scope, host_of, resolve_request
 
 log = logging.getLogger("authgate")
 

@@ -14,6 +14,7 @@ from authgate.protocol.client_auth import ClientAuthenticator
 from authgate.protocol.context import RequestContext
 from authgate.protocol.minting import TokenMinter
 from authgate.protocol.requests import Params
+from authgate.protocol.token_formats import AccessTokenFormat
 from authgate.storage.base import TokenStore
 
 #: §2.1: the hint only says where to look first; any other value is ignored.
@@ -22,11 +23,16 @@ HINTS = ("access_token", "refresh_token")
 
 class RevocationEndpoint:
     def __init__(
-        self, authenticator: ClientAuthenticator, tokens: TokenStore, minter: TokenMinter
+        self,
+        authenticator: ClientAuthenticator,
+        tokens: TokenStore,
+        minter: TokenMinter,
+        formats: AccessTokenFormat,
     ) -> None:
         self._authenticator = authenticator
         self._tokens = tokens
         self._minter = minter
+        self._formats = formats
 
     async def handle(
         self, params: Params, authorization: str | None, context: RequestContext
@@ -37,29 +43,37 @@ class RevocationEndpoint:
         presented = params.get("token")
         if presented is None:
             raise InvalidRequest("missing required parameter 'token'")
-        parsed = parse_token(presented)
-        if parsed is None:
-            return
         order = HINTS[::-1] if params.get("token_type_hint") == "refresh_token" else HINTS
         for kind in order:
-            if await self._revoke(kind, TokenId(parsed[0]), parsed[1], client, context):
+            revoke = self._revoke_access if kind == "access_token" else self._revoke_refresh
+            if await revoke(presented, client, context):
                 return
 
-    async def _revoke(
-        self, kind: str, token_id: TokenId, secret: str, client: Client, context: RequestContext
+    async def _revoke_access(self, presented: str, client: Client, context: RequestContext) -> bool:
+        """Whether ``presented`` is an access token, in whatever format (revoked now if it
+        is the client's)."""
+        parsed = await self._formats.parse(presented)
+        if parsed is None:
+            return False
+        access = await self._tokens.access(parsed.token_id)
+        if access is None or not parsed.proves(access):
+            return False
+        if access.client_pk == client.pk and access.space_id == context.issuer.space_id:
+            await self._tokens.revoke_access(access.id, self._minter.now())
+        return True
+
+    async def _revoke_refresh(
+        self, presented: str, client: Client, context: RequestContext
     ) -> bool:
-        """Whether ``token_id`` named a token of this kind (revoked now if it was ours)."""
+        """Whether ``presented`` is a refresh token (always opaque); the grant is revoked
+        if it is the client's."""
+        parsed = parse_token(presented)
+        if parsed is None:
+            return False
         now = self._minter.now()
         space = context.issuer.space_id
-        if kind == "access_token":
-            access = await self._tokens.access(token_id)
-            if access is None or not matches(secret, access.secret_digest):
-                return False
-            if access.client_pk == client.pk and access.space_id == space:
-                await self._tokens.revoke_access(access.id, now)
-            return True
-        refresh = await self._tokens.refresh(token_id)
-        if refresh is None or not matches(secret, refresh.secret_digest):
+        refresh = await self._tokens.refresh(TokenId(parsed[0]))
+        if refresh is None or not matches(parsed[1], refresh.secret_digest):
             return False
         if refresh.client_pk == client.pk and refresh.space_id == space:
             # §2.1: revoking a refresh token SHOULD also invalidate the access tokens of

@@ -55,7 +55,7 @@ class AuthorizationCodeGrant:
         if code.redirect_uri is not None and params.get("redirect_uri") != code.redirect_uri:
             raise InvalidGrant("redirect_uri does not match the one used for authorization")
         pkce.verify(params.get("code_verifier"), code.code_challenge, code.code_challenge_method)
-        issued = await self._minter.redeem(client, code)
+        issued = await self._minter.redeem(client, code, issuer=context.issuer)
         if issued is None:  # a concurrent redemption won; revoke what it issued
             replayed = await self._codes.get(code.id)
             if replayed is not None and replayed.family_id is not None:

@@ -31,4 +31,5 @@ class ClientCredentialsGrant:
             self.grant_type,
             with_refresh=False,
             space_id=context.issuer.space_id,
+            issuer=context.issuer,
         )

@@ -72,4 +72,5 @@ class PasswordGrant:
             with_refresh=True,
             space_id=context.issuer.space_id,
             auth_time=self._minter.now(),
+            issuer=context.issuer,
         )

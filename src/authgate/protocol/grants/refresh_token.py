@@ -60,7 +60,7 @@ class RefreshTokenGrant:
         # §6: the requested scope MUST NOT include any scope not originally granted.
         original = frozenset(old.scope.split()) & (client.scopes | OIDC_SCOPE_NAMES)
         scopes = narrow(parse_scope(params.get("scope")), original, what="the original grant")
-        issued = await self._minter.rotate(client, old, format_scope(scopes))
+        issued = await self._minter.rotate(client, old, format_scope(scopes), issuer=context.issuer)
         if issued is None:  # a concurrent request used it first: treat as reuse
             await self._tokens.revoke_family(old.family_id, now)
             raise InvalidGrant(

@@ -1,0 +1,51 @@
+"""Which format writes a new access token, and which one reads a presented string.
+
+Both formats are always read, whatever is configured now: tokens written before a client
+or the server switched format keep working until they expire.
+"""
+
+from __future__ import annotations
+
+from authgate.domain import Client, TokenFormat
+from authgate.protocol.token_formats.base import (
+    AccessTokenFormat,
+    MintedAccessToken,
+    PresentedAccessToken,
+    TokenDraft,
+)
+
+
+class AccessTokenFormats:
+    """The one strategy the minter and every reader of access tokens use: it writes a
+    token in the client's format (``Client.access_token_format``, else the server's
+    ``access_token_format`` setting) and reads either format by its shape (a JWT has two
+    dots, an opaque token one).
+
+    A token that never expires is always opaque: RFC 9068 §2.2 requires ``exp``, and a
+    JWT without one could never be revoked where it is only verified against the JWKS.
+    """
+
+    def __init__(
+        self, opaque: AccessTokenFormat, jwt: AccessTokenFormat, *, default: TokenFormat
+    ) -> None:
+        self._opaque = opaque
+        self._jwt = jwt
+        self.default: TokenFormat = default
+
+    def format_for(self, client: Client, *, expires: bool) -> TokenFormat:
+        """The format of ``client``'s new access tokens (of those that expire, or not)."""
+        if not expires:
+            return "opaque"
+        return client.access_token_format or self.default
+
+    def prepare(self, client: Client, *, expires: bool) -> TokenDraft:
+        chosen = self._jwt if self.format_for(client, expires=expires) == "jwt" else self._opaque
+        return chosen.prepare(client, expires=expires)
+
+    async def render(self, minted: MintedAccessToken) -> str:
+        chosen = self._jwt if minted.draft.format == "jwt" else self._opaque
+        return await chosen.render(minted)
+
+    async def parse(self, presented: str) -> PresentedAccessToken | None:
+        chosen = self._jwt if presented.count(".") == 2 else self._opaque
+        return await chosen.parse(presented)

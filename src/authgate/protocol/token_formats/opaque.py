@@ -1,0 +1,32 @@
+"""Opaque access tokens: ``<row id>.<secret>`` (crypto/tokens.py); only the secret's
+SHA-256 digest is stored, compared in constant time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from authgate.crypto.tokens import digest, format_token, matches, new_secret, parse_token
+from authgate.domain import AccessToken, Client, TokenId
+from authgate.protocol.token_formats.base import MintedAccessToken, TokenDraft
+
+
+@dataclass(frozen=True, slots=True)
+class OpaquePresented:
+    token_id: TokenId
+    secret: str
+
+    def proves(self, row: AccessToken) -> bool:
+        return matches(self.secret, row.secret_digest)
+
+
+class OpaqueFormat:
+    def prepare(self, client: Client, *, expires: bool) -> TokenDraft:
+        secret = new_secret()
+        return TokenDraft("opaque", digest(secret), secret)
+
+    async def render(self, minted: MintedAccessToken) -> str:
+        return format_token(minted.token_id, minted.draft.secret)
+
+    async def parse(self, presented: str) -> OpaquePresented | None:
+        parsed = parse_token(presented)
+        return None if parsed is None else OpaquePresented(TokenId(parsed[0]), parsed[1])

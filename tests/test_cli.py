@@ -384,7 +384,7 @@ def test_authorization_code_client_needs_a_redirect_uri(cli: Cli) -> None:
     [
         pytest.param("--grant", "magic", "unknown grant type 'magic'", id="grant"),
         pytest.param("--grant", "", "unknown grant type", id="empty-grant"),
-        pytest.param("--scope", "read admin", "unknown scope 'admin'", id="scope"),
+        pytest.param("--scope", "read superuser", "unknown scope 'superuser'", id="scope"),
     ],
 )
 def test_unknown_grant_or_scope_is_a_clear_error(
@@ -450,7 +450,7 @@ def test_update(cli: Cli) -> None:
     assert data["token_lifetime"] == "never"
     assert "client_secret" not in data
     assert ok(cli("client", "show", cid, "--json"))["scope"] == "read"
-    bad = cli("client", "update", cid, "--scope", "admin")
+    bad = cli("client", "update", cid, "--scope", "superuser")
     assert bad.exit_code == 1 and "unknown scope" in bad.error
     bad = cli("client", "update", cid, "--token-lifetime", "soon")
     assert bad.exit_code == 1 and "lifetime" in bad.error

@@ -23,6 +23,8 @@ from authgate.protocol.grants.base import Grant
 from authgate.protocol.grants.client_credentials import ClientCredentialsGrant
 from authgate.protocol.grants.password import PasswordGrant
 from authgate.protocol.grants.refresh_token import RefreshTokenGrant
+from authgate.protocol.grants.token_exchange import TokenExchangeGrant
+from authgate.protocol.issuers import IssuerResolver
 from authgate.protocol.keyring import KeyRing
 from authgate.protocol.login import SessionManager
 from authgate.protocol.minting import TokenMinter
@@ -30,13 +32,19 @@ from authgate.protocol.oidc.id_token import IdTokenMinter
 from authgate.protocol.oidc.token_extension import IdTokenExtension
 from authgate.protocol.oidc.userinfo import UserInfo
 from authgate.protocol.password_check import PasswordCheck, PasswordThrottles
+from authgate.protocol.permissions import Permissions
 from authgate.protocol.registration import ClientRegistry
 from authgate.protocol.spaces import SpaceMembers
 from authgate.protocol.token_check import AccessTokenChecker
 from authgate.ratelimit import ThrottleFactory
 from authgate.settings import Settings
-from authgate.storage.base import SpaceStore, TokenStore, UserStore
-from authgate.storage.cache import CachedClientStore, CachedTokenStore, CachedUserStore
+from authgate.storage.base import TokenStore, UserStore
+from authgate.storage.cache import (
+    CachedClientStore,
+    CachedSpaceStore,
+    CachedTokenStore,
+    CachedUserStore,
+)
 from authgate.storage.sql.driver import Database
 from authgate.storage.sql.stores import (
     SqlClientStore,
@@ -68,7 +76,12 @@ class Services:
     verifier: PasswordVerifier
     throttles: ThrottleFactory
     keys: KeyRing
-    spaces: SpaceStore
+    #: memberships are cached (``token_cache_seconds``); changes through it clear the cache
+    spaces: CachedSpaceStore
+    #: what users may do in spaces (seed 001), for the checker, the grants and the API
+    permissions: Permissions
+    #: which space an issuer URL names, the root issuer's URL and the spaces'
+    issuers: IssuerResolver
     id_tokens: IdTokenMinter
     userinfo: UserInfo
 
@@ -117,16 +130,24 @@ def build_services(
         refresh=settings.signing_key_refresh_seconds,
         grace=settings.signing_key_grace_seconds,
     )
-    spaces = SqlSpaceStore(db)
+    spaces = CachedSpaceStore(SqlSpaceStore(db), ttl=settings.token_cache_seconds)
     members = SpaceMembers(spaces)
+    permissions = Permissions(spaces, settings.admin_scopes)
+    issuers = IssuerResolver(
+        settings.issuer,
+        settings.base_domain,
+        spaces,
+        cache_seconds=settings.client_cache_seconds,
+    )
     id_tokens = IdTokenMinter(keys, clock, lifetime=settings.id_token_lifetime)
     authenticator = ClientAuthenticator(clients)
-    checker = AccessTokenChecker(tokens, clients, clock)
+    checker = AccessTokenChecker(tokens, clients, clock, permissions)
     grants: list[Grant] = [
         AuthorizationCodeGrant(minter, codes, tokens),
         ClientCredentialsGrant(minter),
         PasswordGrant(minter, grant_passwords, members),
         RefreshTokenGrant(minter, tokens, members),
+        TokenExchangeGrant(minter, checker, permissions, issuers),
     ]
     return Services(
         settings=settings,
@@ -134,7 +155,9 @@ def build_services(
         clients=clients,
         tokens=tokens,
         minter=minter,
-        registry=ClientRegistry(clients, users, minter, box, settings.scopes),
+        registry=ClientRegistry(
+            clients, users, minter, box, settings.scopes, settings.admin_scopes
+        ),
         token_endpoint=TokenEndpoint(
             authenticator, grants, [IdTokenExtension(id_tokens, users, spaces)]
         ),
@@ -166,6 +189,8 @@ def build_services(
         throttles=throttle,
         keys=keys,
         spaces=spaces,
+        permissions=permissions,
+        issuers=issuers,
         id_tokens=id_tokens,
         userinfo=UserInfo(users, spaces),
     )

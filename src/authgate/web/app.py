@@ -24,7 +24,6 @@ from authgate.settings import Settings, load_settings
 from authgate.storage.sql.driver import DeferredDatabase, open_database
 from authgate.web.discovery import JWKS_PATH, PublishedDocuments
 from authgate.web.edge import EdgeApp
-from authgate.web.issuers import IssuerResolver
 from authgate.web.oauth import (
     INTROSPECTION_PATH,
     REVOCATION_PATH,
@@ -114,14 +113,8 @@ def create_app(
         return server_error_json()
 
     handlers = {Exception: on_error, ClientDisconnect: client_gone}
-    resolver = IssuerResolver(
-        settings.issuer,
-        settings.base_domain,
-        services.spaces,
-        cache_seconds=settings.client_cache_seconds,
-    )
     app = EdgeApp(
-        issuers=resolver,
+        issuers=services.issuers,
         documents=documents,
         routes=routes,
         lifespan=lifespan,

@@ -207,6 +207,27 @@ def test_client_create_confidential_json(cli: Cli) -> None:
     assert "test_access_token" not in data
 
 
+def test_client_create_token_exchange_and_admin_scope(cli: Cli) -> None:
+    """RFC 8693's grant by its short name; the admin scope only when asked for."""
+    data = ok(cli("client", "create", "--name", "Spaces", "--grant", "token-exchange", "--json"))
+    assert data["grant_types"] == ["urn:ietf:params:oauth:grant-type:token-exchange"]
+    assert data["scope"] == "read write"
+    args = ("--grant", "password", "--grant", "token-exchange", "--scope", "read admin")
+    data = ok(cli("client", "create", "--name", "Admin tool", *args, "--json"))
+    assert data["grant_types"] == [
+        "password",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+    ]
+    assert data["scope"] == "admin read"
+    out = cli("client", "create", "--name", "X", "--grant", "token_exchange")
+    assert out.exit_code == 1
+    assert out.error == (
+        "unknown grant type 'token_exchange'; choose from authorization_code, "
+        "client_credentials, password, refresh_token, implicit, token-exchange"
+    )
+
+
 def test_client_create_text_mentions_the_secret_once(cli: Cli) -> None:
     out = cli("client", "create", "--name", "Billing", "--grant", "client_credentials")
     assert out.exit_code == 0, out.stderr

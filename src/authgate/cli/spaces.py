@@ -23,10 +23,10 @@ from authgate.cli.common import (
     utc,
 )
 from authgate.domain import Membership, Space
+from authgate.protocol.issuers import valid_slug
 from authgate.services import Services
 from authgate.settings import Settings
 from authgate.storage.base import SlugTaken
-from authgate.web.issuers import IssuerResolver, valid_slug
 
 V = TypeVar("V")
 space_app = group("Spaces (tenants), each its own issuer, and their members.")
@@ -44,12 +44,8 @@ def checked(check: Callable[..., V], *args: Any) -> V:
 
 def issuers(space: Space, services: Services) -> list[str]:
     """The space's issuer (its subdomain or path), then one per custom domain."""
-    settings = services.settings
-    resolver = IssuerResolver(
-        settings.issuer, settings.base_domain, services.spaces, cache_seconds=0
-    )
-    scheme = urlsplit(settings.issuer).scheme
-    return [resolver.space_issuer(space).url, *(f"{scheme}://{d}" for d in space.domains)]
+    scheme = urlsplit(services.settings.issuer).scheme
+    return [services.issuers.space_issuer(space).url, *(f"{scheme}://{d}" for d in space.domains)]
 
 
 def space_dict(space: Space, services: Services) -> dict[str, Any]:

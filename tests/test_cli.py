@@ -208,6 +208,27 @@ def test_client_create_confidential_json(cli: Cli) -> None:
     assert "test_access_token" not in data
 
 
+def test_client_create_token_exchange_and_admin_scope(cli: Cli) -> None:
+    """RFC 8693's grant by its short name; the admin scope only when asked for."""
+    data = ok(cli("client", "create", "--name", "Spaces", "--grant", "token-exchange", "--json"))
+    assert data["grant_types"] == ["urn:ietf:params:oauth:grant-type:token-exchange"]
+    assert data["scope"] == "read write"
+    args = ("--grant", "password", "--grant", "token-exchange", "--scope", "read admin")
+    data = ok(cli("client", "create", "--name", "Admin tool", *args, "--json"))
+    assert data["grant_types"] == [
+        "password",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+    ]
+    assert data["scope"] == "admin read"
+    out = cli("client", "create", "--name", "X", "--grant", "token_exchange")
+    assert out.exit_code == 1
+    assert out.error == (
+        "unknown grant type 'token_exchange'; choose from authorization_code, "
+        "client_credentials, password, refresh_token, implicit, token-exchange"
+    )
+
+
 def test_client_create_text_mentions_the_secret_once(cli: Cli) -> None:
     out = cli("client", "create", "--name", "Billing", "--grant", "client_credentials")
     assert out.exit_code == 0, out.stderr
@@ -385,7 +406,7 @@ def test_authorization_code_client_needs_a_redirect_uri(cli: Cli) -> None:
     [
         pytest.param("--grant", "magic", "unknown grant type 'magic'", id="grant"),
         pytest.param("--grant", "", "unknown grant type", id="empty-grant"),
-        pytest.param("--scope", "read admin", "unknown scope 'admin'", id="scope"),
+        pytest.param("--scope", "read superuser", "unknown scope 'superuser'", id="scope"),
     ],
 )
 def test_unknown_grant_or_scope_is_a_clear_error(
@@ -451,7 +472,7 @@ def test_update(cli: Cli) -> None:
     assert data["token_lifetime"] == "never"
     assert "client_secret" not in data
     assert ok(cli("client", "show", cid, "--json"))["scope"] == "read"
-    bad = cli("client", "update", cid, "--scope", "admin")
+    bad = cli("client", "update", cid, "--scope", "superuser")
     assert bad.exit_code == 1 and "unknown scope" in bad.error
     bad = cli("client", "update", cid, "--token-lifetime", "soon")
     assert bad.exit_code == 1 and "lifetime" in bad.error

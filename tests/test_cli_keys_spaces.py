@@ -273,6 +273,7 @@ def test_space_show_lists_members_with_their_profile(acme: Cli) -> None:
         "name": "Alice A.",
         "picture": "https://img.example/a.png",
         "phone_number": "+49 30 1",
+        "revoked_scopes": [],
         "user_id": 0,
         "created_at": 0,
     }
@@ -281,7 +282,7 @@ def test_space_show_lists_members_with_their_profile(acme: Cli) -> None:
     text = acme("space", "show", "acme").stdout
     assert "issuer      http://127.0.0.1:8000/spaces/acme" in text
     rows = {line.split()[0]: line.split() for line in text.splitlines()[-3:]}
-    assert rows["MEMBER"] == ["MEMBER", "ROLE", "NAME", "PICTURE", "PHONE"]
+    assert rows["MEMBER"] == ["MEMBER", "ROLE", "NAME", "PICTURE", "PHONE", "REVOKED"]
     assert rows["alice@example.com"] == [
         "alice@example.com",
         "member",
@@ -291,8 +292,9 @@ def test_space_show_lists_members_with_their_profile(acme: Cli) -> None:
         "+49",
         "30",
         "1",
+        "-",
     ]
-    assert rows["bob@example.com"] == ["bob@example.com", "member", "-", "-", "-"]
+    assert rows["bob@example.com"] == ["bob@example.com", "member", "-", "-", "-", "-"]
 
 
 def test_space_show_unknown_slug(cli: Cli) -> None:

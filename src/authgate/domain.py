@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, NewType
+from typing import Final, Literal, NewType
 
 UserId = NewType("UserId", int)
 SpaceId = NewType("SpaceId", int)
 ClientPk = NewType("ClientPk", int)
 TokenId = NewType("TokenId", int)
 
+#: RFC 8693 §2.1: the grant type of a token exchange (47 characters)
+TOKEN_EXCHANGE: Final = "urn:ietf:params:oauth:grant-type:token-exchange"
 GrantType = Literal[
-    "authorization_code", "client_credentials", "password", "refresh_token", "implicit"
+    "authorization_code",
+    "client_credentials",
+    "password",
+    "refresh_token",
+    "implicit",
+    "urn:ietf:params:oauth:grant-type:token-exchange",
 ]
 GRANT_TYPES: tuple[GrantType, ...] = (
     "authorization_code",
@@ -19,7 +26,10 @@ GRANT_TYPES: tuple[GrantType, ...] = (
     "password",
     "refresh_token",
     "implicit",
+    TOKEN_EXCHANGE,
 )
+#: Short names the CLI and registration accept for grant types with long URNs.
+GRANT_ALIASES: dict[str, GrantType] = {"token-exchange": TOKEN_EXCHANGE}
 RefreshPolicy = Literal["rotate", "none"]
 #: how an access token is written: ``<id>.<secret>`` or an RFC 9068 JWT
 TokenFormat = Literal["opaque", "jwt"]
@@ -102,6 +112,8 @@ class AccessToken:
     revoked_at: int | None
     family_id: TokenId | None
     grant_type: str
+    #: the space the token is bound to: issued by its issuer or exchanged for it (RFC 8693);
+    #: its scopes are then narrowed to what its user may do there at each check
     space_id: SpaceId | None = None
 
     @property

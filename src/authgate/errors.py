@@ -11,7 +11,7 @@ from typing import ClassVar
 
 
 class OAuthError(Exception):
-    """An error defined by RFC 6749 §5.2 / §4.1.2.1, RFC 6750 §3.1 or RFC 7009."""
+    """An error defined by RFC 6749 §5.2 / §4.1.2.1, RFC 6750 §3.1, RFC 7009 or RFC 8693."""
 
     error: ClassVar[str] = "invalid_request"
     status_code: ClassVar[int] = 400
@@ -58,6 +58,13 @@ class UnsupportedGrantType(OAuthError):
 
 class InvalidScope(OAuthError):
     error = "invalid_scope"
+
+
+class InvalidTarget(OAuthError):
+    """RFC 8693 §2.2.2: the server will not issue a token for the ``resource`` or
+    ``audience`` the client named."""
+
+    error = "invalid_target"
 
 
 class AccessDenied(OAuthError):

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from authgate.crypto.csrf import CsrfSigner
 from authgate.crypto.passwords import PasswordVerifier
 from authgate.crypto.secretbox import SecretBox
-from authgate.domain import SpaceId, UserId
 from authgate.protocol.authorization import AuthorizePolicy
 from authgate.protocol.authorize import AuthorizeEndpoint
 from authgate.protocol.client_auth import ClientAuthenticator
@@ -24,6 +23,7 @@ from authgate.protocol.grants.base import Grant
 from authgate.protocol.grants.client_credentials import ClientCredentialsGrant
 from authgate.protocol.grants.password import PasswordGrant
 from authgate.protocol.grants.refresh_token import RefreshTokenGrant
+from authgate.protocol.grants.token_exchange import TokenExchangeGrant
 from authgate.protocol.issuers import IssuerResolver
 from authgate.protocol.keyring import KeyRing
 from authgate.protocol.login import SessionManager
@@ -32,14 +32,20 @@ from authgate.protocol.oidc.id_token import IdTokenMinter
 from authgate.protocol.oidc.token_extension import IdTokenExtension
 from authgate.protocol.oidc.userinfo import UserInfo
 from authgate.protocol.password_check import PasswordCheck, PasswordThrottles
+from authgate.protocol.permissions import Permissions
 from authgate.protocol.registration import ClientRegistry
 from authgate.protocol.spaces import SpaceMembers
 from authgate.protocol.token_check import AccessTokenChecker
 from authgate.protocol.token_formats import AccessTokenFormats, JwtFormat, OpaqueFormat
 from authgate.ratelimit import ThrottleFactory
 from authgate.settings import Settings
-from authgate.storage.base import SpaceStore, TokenStore, UserStore
-from authgate.storage.cache import CachedClientStore, CachedTokenStore, CachedUserStore
+from authgate.storage.base import TokenStore, UserStore
+from authgate.storage.cache import (
+    CachedClientStore,
+    CachedSpaceStore,
+    CachedTokenStore,
+    CachedUserStore,
+)
 from authgate.storage.sql.driver import Database
 from authgate.storage.sql.stores import (
     SqlClientStore,
@@ -51,22 +57,6 @@ from authgate.storage.sql.stores import (
     SqlTokenStore,
     SqlUserStore,
 )
-
-
-class MembershipRights:
-    """INTERIM (replaced by protocol/permissions.py from the permissions branch)."""
-
-    def __init__(self, spaces: SpaceStore) -> None:
-        self._spaces = spaces
-
-    async def scopes_in(
-        self, user_id: UserId, space_id: SpaceId, granted: frozenset[str]
-    ) -> frozenset[str] | None:
-        member = await self._spaces.membership(space_id, user_id)
-        if member is None:
-            return None
-        scopes = granted - member.revoked_scopes
-        return scopes if member.role == "admin" else scopes - {"admin"}
 
 
 @dataclass(frozen=True)
@@ -87,11 +77,14 @@ class Services:
     verifier: PasswordVerifier
     throttles: ThrottleFactory
     keys: KeyRing
-    spaces: SpaceStore
+    #: memberships are cached (``token_cache_seconds``); changes through it clear the cache
+    spaces: CachedSpaceStore
+    #: what users may do in spaces (seed 001), for the checker, the grants and the API
+    permissions: Permissions
+    #: which space an issuer URL names, the root issuer's URL and the spaces'
+    issuers: IssuerResolver
     id_tokens: IdTokenMinter
     userinfo: UserInfo
-    permissions: MembershipRights
-    issuers: IssuerResolver
     token_formats: AccessTokenFormats
 
     async def close(self) -> None:
@@ -132,8 +125,9 @@ def build_services(
         refresh=settings.signing_key_refresh_seconds,
         grace=settings.signing_key_grace_seconds,
     )
-    spaces = SqlSpaceStore(db)
+    spaces = CachedSpaceStore(SqlSpaceStore(db), ttl=settings.token_cache_seconds)
     members = SpaceMembers(spaces)
+    permissions = Permissions(spaces, settings.admin_scopes)
     issuers = IssuerResolver(
         settings.issuer, settings.base_domain, spaces, cache_seconds=settings.client_cache_seconds
     )
@@ -153,12 +147,13 @@ def build_services(
     )
     id_tokens = IdTokenMinter(keys, clock, lifetime=settings.id_token_lifetime)
     authenticator = ClientAuthenticator(clients)
-    checker = AccessTokenChecker(tokens, clients, clock, formats=formats)
+    checker = AccessTokenChecker(tokens, clients, clock, permissions, formats=formats)
     grants: list[Grant] = [
         AuthorizationCodeGrant(minter, codes, tokens),
         ClientCredentialsGrant(minter),
         PasswordGrant(minter, grant_passwords, members),
         RefreshTokenGrant(minter, tokens, members),
+        TokenExchangeGrant(minter, checker, permissions, issuers),
     ]
     return Services(
         settings=settings,
@@ -166,7 +161,9 @@ def build_services(
         clients=clients,
         tokens=tokens,
         minter=minter,
-        registry=ClientRegistry(clients, users, minter, box, settings.scopes),
+        registry=ClientRegistry(
+            clients, users, minter, box, settings.scopes, settings.admin_scopes
+        ),
         token_endpoint=TokenEndpoint(
             authenticator, grants, [IdTokenExtension(id_tokens, users, spaces)]
         ),
@@ -198,9 +195,9 @@ def build_services(
         throttles=throttle,
         keys=keys,
         spaces=spaces,
+        permissions=permissions,
+        issuers=issuers,
         id_tokens=id_tokens,
         userinfo=UserInfo(users, spaces),
-        permissions=MembershipRights(spaces),
-        issuers=issuers,
         token_formats=formats,
     )

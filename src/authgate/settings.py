@@ -24,6 +24,7 @@ from authgate.files import write_private_file
 DEFAULT_SCOPES = {
     "read": "Read your profile and the data you can see",
     "write": "Create and change data on your behalf",
+    "admin": "Manage the spaces you are an admin of, with the rights you have there",
 }
 
 
@@ -63,6 +64,11 @@ class Settings(BaseSettings):
     )
     scopes: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_SCOPES), description="scope catalog: name → text"
+    )
+    admin_scopes: list[str] = Field(
+        default_factory=lambda: ["admin"],
+        description="scopes only a space's admins may use; clients get them only when "
+        "registered with them",
     )
     token_endpoint: str = Field("/oauth/token", description="path of the token endpoint")
     token_endpoint_aliases: list[str] = Field(
@@ -225,9 +231,9 @@ class Settings(BaseSettings):
                 raise ValueError(f"{path!r} must be a path starting with / (no query)")
         return value
 
-    @field_validator("scopes")
+    @field_validator("scopes", "admin_scopes")
     @classmethod
-    def _scope_names(cls, value: dict[str, str]) -> dict[str, str]:
+    def _scope_names(cls, value: dict[str, str] | list[str]) -> dict[str, str] | list[str]:
         for name in value:
             if not name or any(not (0x21 <= ord(c) <= 0x7E) or c in '"\\' for c in name):
                 raise ValueError(f"scope name {name!r} is not a valid RFC 6749 §3.3 scope token")

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+
 import pytest
 
 from authgate.crypto.tokens import digest
-from authgate.domain import ClientPk, NewAccessToken, NewClient, NewRefreshToken, TokenId, UserId
+from authgate.domain import (
+    TOKEN_EXCHANGE,
+    ClientPk,
+    Membership,
+    NewAccessToken,
+    NewClient,
+    NewRefreshToken,
+    SpaceId,
+    TokenId,
+    UserId,
+)
 from authgate.services import Services
+from authgate.settings import Settings
 from authgate.storage.base import EmailTaken
+from authgate.storage.sql.driver import open_database
+from authgate.storage.sql.stores import SqlSpaceStore
 
 NOW = 1_800_000_000
 
@@ -149,3 +166,133 @@ async def test_revoke_access(services: Services) -> None:
     access_id, _ = await services.tokens.issue(_access(client.pk, None))
     assert await services.tokens.revoke_access(access_id, NOW)
     assert not await services.tokens.revoke_access(access_id, NOW)
+
+
+async def test_derive_joins_the_family_only_while_the_subject_lives(services: Services) -> None:
+    """RFC 8693 exchanges: the derived token names the subject's family and stores the
+    47-character grant type URN (PostgreSQL's column fits it)."""
+    client = await services.clients.create(_client())
+    user = await services.users.create("ann@example.com", "Ann", "hash", NOW)
+    subject, _ = await services.tokens.issue(
+        _access(client.pk, user.id), _refresh(client.pk, user.id)
+    )
+    exchanged = dataclasses.replace(
+        _access(client.pk, user.id, subject), grant_type=TOKEN_EXCHANGE, space_id=None
+    )
+    derived = await services.tokens.derive(subject, exchanged)
+    assert derived is not None
+    row = await services.tokens.access(derived)
+    assert row is not None
+    assert (row.grant_type, row.family_id, row.root_id) == (TOKEN_EXCHANGE, subject, subject)
+    assert await services.tokens.revoke_family(subject, NOW + 1) == 3  # 2 access + refresh
+    assert (await services.tokens.access(derived)).revoked_at == NOW + 1  # type: ignore[union-attr]
+    assert await services.tokens.derive(subject, exchanged) is None
+    other, _ = await services.tokens.issue(_access(client.pk, user.id))
+    assert await services.tokens.revoke_access(other, NOW)
+    assert await services.tokens.derive(other, exchanged) is None
+    assert await services.tokens.derive(TokenId(10**9), exchanged) is None
+
+
+async def test_derive_racing_revoke_family_leaves_nothing_alive(services: Services) -> None:
+    """On PostgreSQL these run at once on several connections: whatever order they take,
+    no derived token outlives the revoked family."""
+    client = await services.clients.create(_client())
+    user = await services.users.create("ann@example.com", "Ann", "hash", NOW)
+    for _ in range(5):
+        subject, _ = await services.tokens.issue(
+            _access(client.pk, user.id), _refresh(client.pk, user.id)
+        )
+        new = _access(client.pk, user.id, subject)
+        results = await asyncio.gather(
+            *(services.tokens.derive(subject, new) for _ in range(4)),
+            services.tokens.revoke_family(subject, NOW),
+            *(services.tokens.derive(subject, new) for _ in range(4)),
+        )
+        derived = [r for r in results[:4] + results[5:] if r is not None]
+        for token_id in derived:
+            row = await services.tokens.access(token_id)
+            assert row is not None and row.revoked_at is not None, token_id
+
+
+async def test_memberships_round_trip_with_revoked_scopes(services: Services) -> None:
+    store = services.spaces
+    space = await store.create("acme", "Acme", (), NOW)
+    user = await services.users.create("ann@example.com", "Ann", "hash", NOW)
+    member = Membership(
+        space_id=space.id,
+        user_id=user.id,
+        role="admin",
+        name=None,
+        picture=None,
+        phone_number=None,
+        created_at=NOW,
+        revoked_scopes=frozenset({"admin", "write"}),
+    )
+    assert await store.add_member(member) == member
+    assert await store.membership(space.id, user.id) == member
+    changed = dataclasses.replace(member, role="member", revoked_scopes=frozenset())
+    assert await store.add_member(changed) == changed
+    assert await store.members(space.id) == [changed]
+    assert await store.remove_member(space.id, user.id)
+    assert not await store.remove_member(space.id, user.id)
+    assert await store.membership(space.id, user.id) is None
+
+
+async def test_spaces_of_lists_a_users_spaces_with_memberships(services: Services) -> None:
+    """Seed 002: a user's token reaches every space the user was invited to."""
+    ann = await services.users.create("ann@example.com", "Ann", "hash", NOW)
+    bob = await services.users.create("bob@example.com", "Bob", "hash", NOW)
+    await services.spaces.create("beta", "Beta", ("b.example", "a.example"), NOW)
+    acme = await services.spaces.create("acme", "Acme", (), NOW)
+    await services.spaces.create("gamma", "Gamma", ("g.example",), NOW)
+    beta = await services.spaces.by_slug("beta")
+    assert beta is not None
+
+    def member(space_id: SpaceId, user_id: UserId, **extra: object) -> Membership:
+        values: dict[str, object] = {
+            "role": "member",
+            "name": None,
+            "picture": None,
+            "phone_number": None,
+            "created_at": NOW,
+            **extra,
+        }
+        return Membership(space_id=space_id, user_id=user_id, **values)  # type: ignore[arg-type]
+
+    in_beta = await services.spaces.add_member(
+        member(beta.id, ann.id, role="admin", name="Ann B.", revoked_scopes=frozenset({"admin"}))
+    )
+    in_acme = await services.spaces.add_member(member(acme.id, ann.id))
+    await services.spaces.add_member(member(acme.id, bob.id))
+    assert await services.spaces.spaces_of(ann.id) == [(acme, in_acme), (beta, in_beta)]
+    assert beta.domains == ("a.example", "b.example")
+    assert [s.slug for s, _ in await services.spaces.spaces_of(bob.id)] == ["acme"]
+    assert await services.spaces.spaces_of(UserId(10**9)) == []
+
+
+@pytest.fixture
+async def other_process(settings: Settings) -> AsyncIterator[SqlSpaceStore]:
+    """The space store of another process on the same database (the CLI, say)."""
+    db = await open_database(settings.database_url)
+    try:
+        yield SqlSpaceStore(db)
+    finally:
+        await db.close()
+
+
+async def test_cached_memberships_follow_local_changes_and_forget(
+    services: Services, other_process: SqlSpaceStore
+) -> None:
+    """The server's space store caches memberships (token_cache_seconds); its own changes
+    clear the cache, another process's are seen after ``forget``."""
+    space = await services.spaces.create("acme", "Acme", (), NOW)
+    user = await services.users.create("ann@example.com", "Ann", "hash", NOW)
+    new = Membership(space.id, user.id, "member", None, None, None, NOW)
+    assert await services.spaces.membership(space.id, user.id) is None
+    await services.spaces.add_member(new)
+    assert await services.spaces.membership(space.id, user.id) == new
+    await other_process.remove_member(space.id, user.id)
+    if services.settings.token_cache_seconds:
+        assert await services.spaces.membership(space.id, user.id) == new  # still cached
+    services.spaces.forget()
+    assert await services.spaces.membership(space.id, user.id) is None

@@ -140,7 +140,8 @@ async def test_a_space_bound_token_works_only_in_its_space(
     http: httpx.AsyncClient, make: Factory, alice: User, app_client: Registered
 ) -> None:
     """A token from the space's own issuer is bound to that space."""
-    await space_with_member(make.services, alice.id, slug="acme")
+    acme = await space_with_member(make.services, alice.id, slug="acme")
+    await set_member(make, acme, alice, "admin")
     other = await space_with_member(make.services, None, slug="globex")
     await set_member(make, other, alice, "admin")
     token = await token_for(http, app_client, "read admin", url="/spaces/acme")
@@ -151,6 +152,11 @@ async def test_a_space_bound_token_works_only_in_its_space(
     assert "another space" in r.headers["www-authenticate"]
     r = await http.get("/api/me", headers=bearer(token))
     assert r.json()["space"] == "acme"
+    assert (await http.get("/api/spaces/acme/members", headers=bearer(token))).status_code == 200
+    # The checker narrows a bound token to its space's rights: not an admin there, no admin.
+    await set_member(make, acme, alice, "member")
+    r = await http.get("/api/me", headers=bearer(token))
+    assert r.json()["scope"] == "read"
 
 
 async def test_a_client_token_sees_no_users_spaces(

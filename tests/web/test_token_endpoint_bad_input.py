@@ -33,6 +33,8 @@ RFC6749_ERRORS = frozenset(
         "invalid_scope",
     }
 )
+#: RFC 8693 §2.2.2 adds one for token exchange.
+TOKEN_ERRORS = RFC6749_ERRORS | {"invalid_target"}
 #: RFC 6749 §5.2 / RFC 6750 §3: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E )
 DESCRIPTION = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]+")
 
@@ -49,7 +51,7 @@ def assert_rfc6749_error(
     body = r.json()
     assert isinstance(body, dict), body
     assert set(body) <= {"error", "error_description", "error_uri"}, body
-    assert body["error"] in RFC6749_ERRORS, body
+    assert body["error"] in TOKEN_ERRORS, body
     if "error_description" in body:
         assert isinstance(body["error_description"], str)
         assert DESCRIPTION.fullmatch(body["error_description"]), body["error_description"]

@@ -12,6 +12,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+import authgate.cli.space_members  # noqa: F401  (adds the member commands to space_app)
 from authgate.cli.clients import client_app
 from authgate.cli.common import (
     ConfigOption,

@@ -98,7 +98,7 @@ GrantOption = Annotated[
         "--grant",
         metavar="GRANT",
         help="Grant type (repeatable): authorization_code, client_credentials, password, "
-        "refresh_token, implicit.",
+        "refresh_token, implicit, token-exchange (RFC 8693).",
     ),
 ]
 ScopeOption = Annotated[

@@ -21,9 +21,9 @@ from authgate.cli.common import (
     table,
     utc,
 )
-from authgate.domain import Membership, Role, Space
+from authgate.domain import Membership, Space
 from authgate.protocol import space_fields
-from authgate.protocol.issuers import IssuerResolver, valid_slug
+from authgate.protocol.issuers import valid_slug
 from authgate.services import Services
 from authgate.settings import Settings
 from authgate.storage.base import SlugTaken
@@ -44,12 +44,8 @@ def checked(check: Callable[..., V], *args: Any) -> V:
 
 def issuers(space: Space, services: Services) -> list[str]:
     """The space's issuer (its subdomain or path), then one per custom domain."""
-    settings = services.settings
-    resolver = IssuerResolver(
-        settings.issuer, settings.base_domain, services.spaces, cache_seconds=0
-    )
-    scheme = urlsplit(settings.issuer).scheme
-    return [resolver.space_issuer(space).url, *(f"{scheme}://{d}" for d in space.domains)]
+    scheme = urlsplit(services.settings.issuer).scheme
+    return [services.issuers.space_issuer(space).url, *(f"{scheme}://{d}" for d in space.domains)]
 
 
 def space_dict(space: Space, services: Services) -> dict[str, Any]:
@@ -78,6 +74,7 @@ def member_dict(member: Membership, email: str | None) -> dict[str, Any]:
         "name": member.name,
         "picture": member.picture,
         "phone_number": member.phone_number,
+        "revoked_scopes": sorted(member.revoked_scopes),
         "user_id": member.user_id,
         "created_at": member.created_at,
     }
@@ -185,79 +182,14 @@ def space_show(
             m["name"] or "-",
             m["picture"] or "-",
             m["phone_number"] or "-",
+            " ".join(m["revoked_scopes"]) or "-",
         )
         for m in data["members"]
     ]
     people = (
-        table(("MEMBER", "ROLE", "NAME", "PICTURE", "PHONE"), rows)
+        table(("MEMBER", "ROLE", "NAME", "PICTURE", "PHONE", "REVOKED"), rows)
         if rows
         else f"no members yet: add one with `authgate space add-member --space {slug} "
         "--email EMAIL`"
     )
     emit(as_json, data, f"{space_text(data)}\n\n{people}")
-
-
-def role_option(value: str | None) -> Role | None:
-    if value not in {None, "admin", "member"}:
-        fail("--role must be 'admin' or 'member'")
-    return None if value is None else "admin" if value == "admin" else "member"
-
-
-@space_app.command("add-member")
-def space_add_member(
-    space: Annotated[str, typer.Option(metavar="SLUG", help="The space's slug.")],
-    email: Annotated[str, typer.Option(metavar="EMAIL", help="E-mail of an existing user.")],
-    role: Annotated[
-        str | None, typer.Option(metavar="ROLE", help="admin or member (default: member).")
-    ] = None,
-    name: Annotated[
-        str | None, typer.Option(metavar="TEXT", help="Name in this space (id token 'name').")
-    ] = None,
-    picture: Annotated[
-        str | None, typer.Option(metavar="URL", help="https:// URL of a profile picture.")
-    ] = None,
-    phone: Annotated[
-        str | None, typer.Option(metavar="PHONE", help="Phone number: +49 30 1234567.")
-    ] = None,
-    as_json: JsonOption = False,
-    config: ConfigOption = None,
-) -> None:
-    """Add a user to a space, or change a member: options given replace the old values
-    ('' clears one), options left out keep them."""
-    chosen = role_option(role)
-    changes: dict[str, str | None] = {}
-    if name is not None:
-        changes["name"] = checked(space_fields.name, name)
-    if picture is not None:
-        changes["picture"] = checked(space_fields.picture, picture)
-    if phone is not None:
-        changes["phone_number"] = checked(space_fields.phone, phone)
-    settings = settings_from(config)
-
-    async def work(services: Services) -> dict[str, Any]:
-        found = await space_named(services, space)
-        user = await services.users.by_email(email)
-        if user is None:
-            fail(f"no user with e-mail {email.strip()[:320]!r}: see `authgate user create`")
-        old = await services.spaces.membership(found.id, user.id)
-
-        def value(field: str) -> str | None:
-            kept: str | None = None if old is None else getattr(old, field)
-            return changes.get(field, kept)
-
-        member = await services.spaces.add_member(
-            Membership(
-                space_id=found.id,
-                user_id=user.id,
-                role=chosen or (old.role if old is not None else "member"),
-                name=value("name"),
-                picture=value("picture"),
-                phone_number=value("phone_number"),
-                created_at=services.minter.now() if old is None else old.created_at,
-            )
-        )
-        return {"space": found.slug, "added": old is None, **member_dict(member, user.email)}
-
-    data = run_with(settings, work)
-    verb = "added" if data["added"] else "updated"
-    emit(as_json, data, f"{verb} {data['email']} in space {data['space']} as {data['role']}")

@@ -1,12 +1,13 @@
 """Which issuer a host and path stand for (seed 001; Discovery §4.1), and whether a URL
-is one of this server's issuers:
+is one of this server's issuers, without HTTP:
 
 - the configured issuer's host: the root issuer, or a space's under ``/spaces/{slug}``;
 - ``{slug}.{base_domain}`` for an existing space, when ``base_domain`` is set;
 - a custom domain registered for a space.
 
 The web edge resolves every request with it (``web/issuers.py``); the JWT access-token
-format asks it whether a token's ``iss`` is ours.
+format asks it whether a token's ``iss`` is ours; the token exchange grant maps a
+``resource`` URL to the space it names (RFC 8693 §2.1).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from authgate.storage.cache import TtlCache
 
 SPACES_PREFIX = "/spaces/"
 _WELL_KNOWN_SPACES = "/.well-known/oauth-authorization-server/spaces/"
-_SPACE_PATHS = (SPACES_PREFIX, _WELL_KNOWN_SPACES)
+SPACE_PATHS = (SPACES_PREFIX, _WELL_KNOWN_SPACES)
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_MAX_URL = 2048
 
 
 def valid_slug(slug: str) -> bool:
@@ -66,6 +68,10 @@ class IssuerResolver:
         found, space = self._by_domain.hit(host)
         return space if found else self._by_domain.put(host, await self._spaces.by_domain(host))
 
+    async def space_named(self, slug: str) -> Space | None:
+        """The space with this slug (``None`` for anything that is no slug)."""
+        return await self._space(slug)
+
     def space_issuer(self, space: Space) -> Issuer:
         """Where a space's issuer lives when a request names none: its subdomain when
         ``base_domain`` is set, else the path on the root host."""
@@ -77,7 +83,7 @@ class IssuerResolver:
     def root_of(self, host: bytes, path: str) -> Issuer | None:
         """The root issuer when the request plainly is for it (the hot path: no await,
         no decoding); ``None`` means: ask :meth:`resolve`."""
-        if host == self._root_host_bytes and not path.startswith(_SPACE_PATHS):
+        if host == self._root_host_bytes and not path.startswith(SPACE_PATHS):
             return self.root
         return None
 
@@ -108,7 +114,7 @@ class IssuerResolver:
         """Whether ``url`` is exactly the identifier of one of this server's issuers."""
         if url == self.root.url:
             return True
-        if len(url) > 2048 or not url.isascii():
+        if len(url) > _MAX_URL or not url.isascii():
             return False
         try:
             parts = urlsplit(url)
@@ -118,3 +124,26 @@ class IssuerResolver:
             return False
         issuer = await self.resolve(parts.netloc.lower(), parts.path)
         return issuer is not None and issuer.url == url
+
+    async def space_at(self, url: str) -> Space | None:
+        """The space whose issuer serves ``url`` (a resource indicator, RFC 8707 §2: an
+        absolute URI without a fragment, here of this server's scheme): a space's
+        subdomain or custom domain, or ``/spaces/{slug}`` on the root host. ``None`` for
+        the root issuer's resources and for anything else."""
+        if len(url) > _MAX_URL or not url.isascii():
+            return None
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018  (raises ValueError for a bad port)
+        except ValueError:
+            return None
+        if (
+            parts.scheme.lower() != self._scheme
+            or not parts.hostname
+            or parts.fragment
+            or "#" in url
+            or "@" in parts.netloc
+        ):
+            return None
+        issuer = await self.resolve(parts.netloc.lower(), parts.path or "/")
+        return None if issuer is None else issuer.space

@@ -8,10 +8,13 @@ Refresh tokens are always opaque.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from authgate.crypto.tokens import digest, format_token, new_secret
 from authgate.domain import (
     NEVER,
+    TOKEN_EXCHANGE,
+    AccessToken,
     AuthorizationCode,
     Client,
     GrantFacts,
@@ -189,6 +192,37 @@ class TokenMinter:
             refresh_token=format_token(refresh_id, refresh_secret),
             # Core §12.2: the new id token keeps auth_time and has no nonce.
             facts=GrantFacts(client, old.user_id, scope, old.space_id, old.auth_time),
+        )
+
+    async def exchange(
+        self,
+        client: Client,
+        subject: AccessToken,
+        scope: str,
+        space_id: SpaceId,
+        *,
+        issuer: Issuer | None = None,
+    ) -> IssuedTokens | None:
+        """RFC 8693: an access token for ``subject``'s user, bound to ``space_id``, in
+        ``subject``'s family (revoking the family revokes it), living no longer than
+        ``subject``; no refresh token. ``None`` if ``subject`` was revoked meanwhile.
+        ``issuer`` is the space's: the token is the space's as if issued there."""
+        now = self.now()
+        draft, access, lifetime = self._new_access(
+            client, subject.user_id, scope, TOKEN_EXCHANGE, now, subject.root_id, space_id=space_id
+        )
+        cap = subject.expires_at
+        if cap is not None and (access.expires_at is None or access.expires_at > cap):
+            access = replace(access, expires_at=cap)
+            lifetime = cap - now
+        token_id = await self._tokens.derive(subject.id, access)
+        if token_id is None:
+            return None
+        # No facts: an exchange issues the requested access token only, never an id token.
+        return IssuedTokens(
+            access_token=await self._write(client, token_id, draft, access, issuer, None),
+            expires_in=lifetime,
+            scope=scope,
         )
 
     async def redeem(

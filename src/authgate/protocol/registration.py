@@ -9,6 +9,7 @@ from typing import Any
 from authgate.crypto.secretbox import SecretBox
 from authgate.crypto.tokens import digest, new_client_id, new_secret
 from authgate.domain import (
+    GRANT_ALIASES,
     GRANT_TYPES,
     NEVER,
     TOKEN_FORMATS,
@@ -66,19 +67,25 @@ class ClientRegistry:
         minter: TokenMinter,
         box: SecretBox,
         scope_catalog: Mapping[str, str],
+        admin_scopes: Iterable[str] = (),
     ) -> None:
         self._clients = clients
         self._users = users
         self._minter = minter
         self._box = box
         self._catalog = scope_catalog
+        #: what a client gets without ``scopes``: the catalog less the admin scopes, which
+        #: a client must be registered with explicitly
+        self._default_scopes = frozenset(scope_catalog) - frozenset(admin_scopes)
 
     def _grants(self, grant_types: Iterable[str], refresh_policy: RefreshPolicy) -> frozenset[str]:
-        grants = set(grant_types)
+        grants = {GRANT_ALIASES.get(g, g) for g in grant_types}
         unknown = grants - set(GRANT_TYPES)
         if unknown:
+            short = {urn: alias for alias, urn in GRANT_ALIASES.items()}
+            names = [short.get(g, g) for g in GRANT_TYPES]
             raise RegistrationError(
-                f"unknown grant type {sorted(unknown)[0]!r}; choose from {', '.join(GRANT_TYPES)}"
+                f"unknown grant type {sorted(unknown)[0][:80]!r}; choose from {', '.join(names)}"
             )
         if grants & _REFRESHING and refresh_policy != "none":
             grants.add("refresh_token")
@@ -159,7 +166,7 @@ class ClientRegistry:
                 is_public=public,
                 redirect_uris=self._redirects(redirect_uris, grants),
                 grant_types=grants,
-                scopes=self._scopes(self._catalog if scopes is None else scopes),
+                scopes=self._scopes(self._default_scopes if scopes is None else scopes),
                 token_lifetime=token_lifetime,
                 refresh_policy=refresh_policy,
                 owner_id=None if owner is None else owner.id,

@@ -7,10 +7,11 @@ format."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from authgate.domain import AccessToken, Client, UserId
+from authgate.domain import AccessToken, Client, SpaceId, UserId
 from authgate.errors import InvalidToken
+from authgate.protocol.permissions import Permissions
 from authgate.protocol.scopes import OIDC_SCOPE_NAMES
 from authgate.protocol.token_formats import AccessTokenFormat
 from authgate.storage.base import ClientStore, TokenStore
@@ -18,18 +19,26 @@ from authgate.storage.base import ClientStore, TokenStore
 EXPIRED = "The access token expired"  # exactly as seed 003 documents it
 INVALID = "The access token is invalid"
 REVOKED = "The access token was revoked"
+NOT_A_MEMBER = "The access token's user is no longer a member of its space"
 
 
 @dataclass(frozen=True, slots=True)
 class TokenInfo:
     token: AccessToken
     client: Client
-    #: the token's scopes, less any the client has since lost
+    #: the token's scopes, less any the client has since lost, and for a token bound to
+    #: a space, less any its user may no longer use there (seed 001)
     scopes: frozenset[str]
 
     @property
     def user_id(self) -> UserId | None:
         return self.token.user_id
+
+    @property
+    def space_id(self) -> SpaceId | None:
+        """The space the token is bound to (it works only on that space's resources), or
+        ``None`` for a token that is not bound to one."""
+        return self.token.space_id
 
 
 class AccessTokenChecker:
@@ -38,12 +47,14 @@ class AccessTokenChecker:
         tokens: TokenStore,
         clients: ClientStore,
         clock: Callable[[], float],
+        permissions: Permissions,
         *,
         formats: AccessTokenFormat,
     ) -> None:
         self._tokens = tokens
         self._clients = clients
         self._clock = clock
+        self._permissions = permissions
         self._formats = formats
 
     async def check(self, presented: str) -> TokenInfo:
@@ -67,4 +78,14 @@ class AccessTokenChecker:
         scopes = granted & client.scopes
         if scopes != granted:
             scopes |= granted & OIDC_SCOPE_NAMES
-        return TokenInfo(token=token, client=client, scopes=scopes)
+        return await self._in_its_space(TokenInfo(token=token, client=client, scopes=scopes))
+
+    async def _in_its_space(self, info: TokenInfo) -> TokenInfo:
+        """Seed 001: a token bound to a space is worth, at each check, what its user may
+        still do there; a user who left the space has lost it."""
+        if info.space_id is None or info.user_id is None:
+            return info
+        scopes = await self._permissions.effective(info.space_id, info.user_id, info.scopes)
+        if scopes is None:
+            raise InvalidToken(NOT_A_MEMBER)
+        return info if scopes == info.scopes else replace(info, scopes=scopes)

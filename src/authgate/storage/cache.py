@@ -1,6 +1,7 @@
 """In-process, time-bounded caches in front of the stores read on every request.
 
-Clients are read on every token request, access-token rows and users on every API call.
+Clients are read on every token request, access-token rows, users and (for tokens bound to
+a space) memberships on every API call.
 A cached entry is trusted for at most ``ttl`` seconds, so a deleted client, a rotated
 secret or a token revoked by another worker stops working within that bound everywhere,
 without cross-process invalidation; a change made through this process takes effect here
@@ -17,15 +18,18 @@ from authgate.domain import (
     AccessToken,
     Client,
     ClientPk,
+    Membership,
     NewAccessToken,
     NewClient,
     NewRefreshToken,
     RefreshToken,
+    Space,
+    SpaceId,
     TokenId,
     User,
     UserId,
 )
-from authgate.storage.base import ClientStore, TokenStore, UserStore
+from authgate.storage.base import ClientStore, SpaceStore, TokenStore, UserStore
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -122,6 +126,9 @@ class CachedTokenStore:
     ) -> tuple[TokenId, TokenId | None] | None:
         return await self._inner.rotate(old, now, access, refresh)
 
+    async def derive(self, subject_id: TokenId, access: NewAccessToken) -> TokenId | None:
+        return await self._inner.derive(subject_id, access)
+
     async def revoke_family(self, root_id: TokenId, now: int) -> int:
         self._access.clear()
         return await self._inner.revoke_family(root_id, now)
@@ -153,3 +160,54 @@ class CachedUserStore:
     async def set_password(self, user_id: UserId, password_hash: str) -> None:
         self._by_id.clear()
         await self._inner.set_password(user_id, password_hash)
+
+
+class CachedSpaceStore:
+    """Caches memberships (read on every check of a space-bound token); any change to a
+    membership through this process clears the cache, and :meth:`forget` does too (for a
+    change another process announces)."""
+
+    def __init__(self, inner: SpaceStore, ttl: float, max_entries: int = 100_000) -> None:
+        self._inner = inner
+        self._memberships: TtlCache[tuple[SpaceId, UserId], Membership] = TtlCache(ttl, max_entries)
+
+    def forget(self) -> None:
+        self._memberships.clear()
+
+    async def membership(self, space_id: SpaceId, user_id: UserId) -> Membership | None:
+        key = (space_id, user_id)
+        found, value = self._memberships.hit(key)
+        if found:
+            return value
+        return self._memberships.put(key, await self._inner.membership(space_id, user_id))
+
+    async def add_member(self, member: Membership) -> Membership:
+        added = await self._inner.add_member(member)
+        self.forget()
+        return added
+
+    async def remove_member(self, space_id: SpaceId, user_id: UserId) -> bool:
+        removed = await self._inner.remove_member(space_id, user_id)
+        self.forget()
+        return removed
+
+    async def create(self, slug: str, name: str, domains: tuple[str, ...], now: int) -> Space:
+        return await self._inner.create(slug, name, domains, now)
+
+    async def by_slug(self, slug: str) -> Space | None:
+        return await self._inner.by_slug(slug)
+
+    async def by_id(self, space_id: SpaceId) -> Space | None:
+        return await self._inner.by_id(space_id)
+
+    async def by_domain(self, domain: str) -> Space | None:
+        return await self._inner.by_domain(domain)
+
+    async def all(self) -> list[Space]:
+        return await self._inner.all()
+
+    async def members(self, space_id: SpaceId) -> list[Membership]:
+        return await self._inner.members(space_id)
+
+    async def spaces_of(self, user_id: UserId) -> list[tuple[Space, Membership]]:
+        return await self._inner.spaces_of(user_id)

@@ -1,8 +1,8 @@
-"""Which issuer a request is for, resolved once at the edge (seed 001; Discovery §4.1)
-by :class:`authgate.protocol.issuers.IssuerResolver`.
+"""Which issuer a request is for, resolved once at the edge (seed 001; Discovery §4.1).
 
-Any other ``Host`` is refused with a plain 400, so that no link, redirect or discovery
-document is ever built from a host an attacker chose (Host-header injection).
+The rules are in protocol/issuers.py. Any other ``Host`` is refused with a plain 400, so
+that no link, redirect or discovery document is ever built from a host an attacker chose
+(Host-header injection).
 """
 
 from __future__ import annotations
@@ -11,9 +11,19 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from authgate.protocol.context import Issuer
-from authgate.protocol.issuers import IssuerResolver
+from authgate.protocol.issuers import SPACES_PREFIX, IssuerResolver, valid_slug
 
 Scope = MutableMapping[str, Any]
+__all__ = [
+    "SPACES_PREFIX",
+    "IssuerResolver",
+    "Scope",
+    "bad_host",
+    "host_of",
+    "issuer_of",
+    "resolve_request",
+    "valid_slug",
+]
 
 
 def issuer_of(scope: Scope) -> Issuer:

@@ -324,27 +324,43 @@ class SqlTokenStore:
             )
         return access_id, refresh_id
 
+    async def derive(self, subject_id: TokenId, access: NewAccessToken) -> TokenId | None:
+        async with self._db.transaction() as tx:
+            # A write that changes nothing, to hold the subject's row until the new token
+            # is committed (see revoke_family); on PostgreSQL it also re-reads a row that a
+            # concurrent revocation is changing, once that revocation has committed.
+            live = await tx.execute(
+                "UPDATE access_tokens SET revoked_at = NULL WHERE id = $1 AND revoked_at IS NULL",
+                subject_id,
+            )
+            if not live:
+                return None
+            return await _insert_access(tx, access)
+
     async def revoke_family(self, root_id: TokenId, now: int) -> int:
-        """Revoke the family, including what a rotation racing with this adds to it.
+        """Revoke the family, including what a rotation or an exchange racing with this
+        adds to it.
 
         On PostgreSQL each statement sees the rows committed when it starts. The first
         refresh-token UPDATE waits for a rotation that has already claimed a refresh token
         of this family to commit (it holds that row); once it has, the access-token UPDATE
         and a second refresh-token UPDATE see the tokens that rotation added. A rotation
-        that had not claimed its row yet finds it revoked and issues nothing.
+        that had not claimed its row yet finds it revoked and issues nothing. Likewise the
+        first access-token UPDATE waits for a :meth:`derive` holding its subject's row, and
+        the second one sees the token it added; a later ``derive`` finds the subject revoked.
         """
         refresh = (
             "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL"
         )
+        access = (
+            "UPDATE access_tokens SET revoked_at = $1 "
+            "WHERE (id = $2 OR family_id = $2) AND revoked_at IS NULL"
+        )
         async with self._db.transaction() as tx:
             count: int = await tx.execute(refresh, now, root_id)
-            count += await tx.execute(
-                "UPDATE access_tokens SET revoked_at = $1 "
-                "WHERE (id = $2 OR family_id = $2) AND revoked_at IS NULL",
-                now,
-                root_id,
-            )
+            count += await tx.execute(access, now, root_id)
             count += await tx.execute(refresh, now, root_id)
+            count += await tx.execute(access, now, root_id)
         return count
 
     async def revoke_access(self, token_id: TokenId, now: int) -> bool:
@@ -721,13 +737,32 @@ class SqlSpaceStore:
         return [_membership(row) for row in rows]
 
     async def spaces_of(self, user_id: UserId) -> list[tuple[Space, Membership]]:
-        """INTERIM (replaced by the permissions branch)."""
+        member_columns = ", ".join(f"m.{c}" for c in _MEMBER_COLUMNS.split(", "))
         rows = await self._db.fetch(
-            f"SELECT {_MEMBER_COLUMNS} FROM memberships WHERE user_id = $1", user_id
+            f"SELECT s.slug, s.name AS space_name, s.created_at AS space_created_at, "
+            f"{member_columns} FROM memberships m JOIN spaces s ON s.id = m.space_id "
+            "WHERE m.user_id = $1 ORDER BY s.slug",
+            user_id,
         )
-        found = []
-        for row in rows:
-            space = await self.by_id(SpaceId(row["space_id"]))
-            if space is not None:
-                found.append((space, _membership(row)))
-        return sorted(found, key=lambda pair: pair[0].slug)
+        domains = await self._db.fetch(
+            "SELECT d.domain, d.space_id FROM space_domains d "
+            "JOIN memberships m ON m.space_id = d.space_id WHERE m.user_id = $1 "
+            "ORDER BY d.domain",
+            user_id,
+        )
+        by_space: dict[int, list[str]] = {}
+        for d in domains:
+            by_space.setdefault(d["space_id"], []).append(d["domain"])
+        return [
+            (
+                Space(
+                    id=SpaceId(row["space_id"]),
+                    slug=row["slug"],
+                    name=row["space_name"],
+                    created_at=row["space_created_at"],
+                    domains=tuple(by_space.get(row["space_id"], [])),
+                ),
+                _membership(row),
+            )
+            for row in rows
+        ]

@@ -10,7 +10,7 @@ import pytest
 from examples.notes_api import create_app
 from starlette.applications import Starlette
 
-from authgate.resource import IntrospectionVerifier
+from authgate.resource import IntrospectionVerifier, JwtVerifier
 from tests.conftest import Factory
 from tests.web.token_support import client_auth, password_tokens
 
@@ -160,3 +160,33 @@ async def test_the_openapi_document_names_the_oauth2_scopes(notes: httpx.AsyncCl
     assert flows["authorizationCode"]["tokenUrl"] == ISSUER + "/oauth/token"
     assert set(flows["clientCredentials"]["scopes"]) == {"read", "write"}
     assert document["paths"]["/notes"]["post"]["security"] == [{"oauth2": ["write"]}]
+
+
+async def test_jwt_access_tokens_are_checked_with_the_jwks_alone(
+    app: Starlette, http: httpx.AsyncClient, make: Factory
+) -> None:
+    """RFC 9068 tokens from a ``--access-token-format jwt`` client, verified by the notes
+    service with authgate's published keys; a revocation is not seen (the trade-off)."""
+    await make.user()
+    reg = await make.client(grant_types=["password"], scopes=["read"], access_token_format="jwt")
+    token = (await password_tokens(http, reg, scope="read"))["access_token"]
+    assert token.startswith("eyJ")
+    counting = CountingTransport(app)
+    verifier = JwtVerifier(
+        ISSUER, audience=ISSUER, http=httpx.AsyncClient(transport=counting, base_url=ISSUER)
+    )
+    notes = create_app(verifier, ISSUER)
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=notes), base_url="http://notes"
+    ) as client:
+        for _ in range(3):
+            r = await client.get("/notes", headers=auth)
+            assert r.status_code == 200, r.text
+        assert counting.calls == 2  # discovery and the JWKS, once
+        user = await make.services.users.by_email("alice@example.com")
+        assert user is not None and r.json()["owner"] == user.subject
+        await http.post("/oauth/revoke", data={"token": token}, auth=client_auth(reg))
+        assert (await client.get("/notes", headers=auth)).status_code == 200
+    # authgate's own check sees the revocation at once.
+    assert (await http.get("/api/me", headers=auth)).status_code == 401

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -19,6 +21,7 @@ from authgate.protocol.oidc.discovery import (
     ServerFeatures,
 )
 from authgate.resource.bearer import BearerAuth
+from authgate.resource.ratelimit import ApiRateLimits
 from authgate.services import Services, build_services
 from authgate.settings import Settings, load_settings
 from authgate.storage.sql.driver import DeferredDatabase, open_database
@@ -48,8 +51,12 @@ def create_app(
     settings = settings or load_settings()
     db = DeferredDatabase()
     services = build_services(settings, db, clock=clock)
+    api_limits = ApiRateLimits.from_settings(services.rate_limiter, settings)
     bearer = BearerAuth(
-        services.checker, realm=settings.realm, allow_query=settings.allow_access_token_query
+        services.checker,
+        realm=settings.realm,
+        allow_query=settings.allow_access_token_query,
+        rate_limits=api_limits,
     )
     token = TokenHandler(services.token_endpoint)
     # Hot paths first: Starlette tries routes in order. The token endpoint takes every
@@ -60,7 +67,10 @@ def create_app(
     routes.append(Route(REVOCATION_PATH, revocation.handle, methods=every))
     introspection = IntrospectionHandler(services.introspection)
     routes.append(Route(INTROSPECTION_PATH, introspection.handle, methods=every))
-    routes += demo_routes(bearer, services.users)
+    api_routes = demo_routes(bearer, services.users)
+    if api_limits is not None and (unknown := api_limits.unknown_endpoints(api_routes)):
+        log.warning("api_rate_limits names no endpoint of the API: %s", ", ".join(unknown))
+    routes += api_routes
     documents = PublishedDocuments(
         services.keys,
         ServerFeatures(
@@ -102,9 +112,14 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db.bind(await open_database(settings.database_url, synchronous=settings.sqlite_synchronous))
         await services.keys.ensure()
+        # Other workers' revocations (invalidation.py); returns at once without Redis.
+        listener = asyncio.create_task(services.invalidation.listen())
         try:
             yield
         finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
             await services.close()
             await db.close()
 
@@ -120,6 +135,7 @@ def create_app(
         services.spaces,
         cache_seconds=settings.client_cache_seconds,
     )
+    services.invalidation.register(resolver.forget)
     app = EdgeApp(
         issuers=resolver,
         documents=documents,

@@ -611,9 +611,7 @@ def _membership(row: Row) -> Membership:
     )
 
 
-_MEMBER_COLUMNS = (
-    "space_id, user_id, role, name, picture, phone_number, created_at, revoked_scopes"
-)
+_MEMBER_COLUMNS = "space_id, user_id, role, name, picture, phone_number, created_at, revoked_scopes"
 
 
 class SqlSpaceStore:

@@ -29,29 +29,45 @@ Call = tuple[Any, list[str], list[Any], "asyncio.Future[Any]"]
 
 class ScriptPipeline:
     """Runs Lua scripts (``redis.commands.core.AsyncScript``) in batches: the calls made
-    during one pass of the event loop go out together, as one pipeline, at the next pass.
-    Batches do not wait for each other (each has its own connection from the pool), so a
-    slow round trip delays only its own batch."""
+    while a batch may not go out yet wait for the next one, which takes them all as one
+    pipeline. At most ``max_in_flight`` batches are on their way at once, each on its own
+    connection: more batches means less waiting, fewer means larger batches (less work
+    per request)."""
 
     #: seconds for one batch's round trip
     timeout = 2.0
+    max_in_flight = 16
 
     def __init__(self, redis: Any) -> None:
         self._redis = redis
         self._pending: list[Call] = []
+        self._in_flight = 0
+        self._scheduled = False
         self._senders: set[asyncio.Task[None]] = set()
 
     async def call(self, script: Any, keys: list[str], args: list[Any]) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        if not self._pending:
-            sender = asyncio.create_task(self._send())
-            self._senders.add(sender)  # a reference, until it is done
-            sender.add_done_callback(self._senders.discard)
         self._pending.append((script, keys, args, future))
+        self._kick()
         return await future
 
-    async def _send(self) -> None:
+    def _kick(self) -> None:
+        """Send what is pending at the next pass of the loop, if a batch may go out."""
+        if not self._scheduled and self._in_flight < self.max_in_flight:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._start)
+
+    def _start(self) -> None:
+        self._scheduled = False
+        if not self._pending or self._in_flight >= self.max_in_flight:
+            return
         batch, self._pending = self._pending, []
+        self._in_flight += 1
+        sender = asyncio.create_task(self._send(batch))
+        self._senders.add(sender)  # a reference, until it is done
+        sender.add_done_callback(self._senders.discard)
+
+    async def _send(self, batch: list[Call]) -> None:
         try:
             results = await self._execute(batch)
         except Exception as exc:  # Redis unreachable: every caller of the batch sees it
@@ -59,6 +75,10 @@ class ScriptPipeline:
                 if not future.done():
                     future.set_exception(_each(exc))
             return
+        finally:
+            self._in_flight -= 1
+            if self._pending:
+                self._kick()
         for (*_, future), result in zip(batch, results, strict=True):
             if future.done():  # its request was cancelled (client gone)
                 continue

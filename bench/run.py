@@ -6,10 +6,12 @@ One run:
    client_credentials client with the ``authgate`` CLI, as an operator would;
 2. serves the bare ASGI app of ``bench/bare.py`` (uvicorn, uvloop, httptools) and loads
    ``GET /``: the ceiling of the stack;
-3. serves authgate (``authgate serve``, one worker, same stack) and loads
-   ``POST /oauth/token`` (client_credentials, HTTP Basic), ``GET /api/me`` (bearer
-   token), the same two with a client whose access tokens are RFC 9068 JWTs, and, for
-   information, ``GET /api/ping`` (no authgate logic);
+3. serves authgate (``authgate serve``, one worker, same stack, request rate limits off)
+   and loads ``POST /oauth/token`` (client_credentials, HTTP Basic), ``GET /api/me``
+   (bearer token), the same two with a client whose access tokens are RFC 9068 JWTs,
+   introspection, revocation and, for information, ``GET /api/ping`` (no authgate
+   logic); and a second authgate with the request rate limiter counting in Redis
+   (``--redis-url``), loaded with ``GET /api/me``;
 4. prints requests/s, p50 and p99 latency and each scenario's ratio to the ceiling, with
    PASS or BELOW against its target.
 
@@ -44,6 +46,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -76,7 +79,7 @@ class BenchError(Exception):
 class Scenario:
     key: str
     label: str
-    server: str  # "bare" or "authgate"
+    server: str  # "bare", "authgate" or "authgate-redis"
     method: str
     path: str
     expect: str  # every response body must contain this
@@ -232,6 +235,16 @@ def scenarios(client: dict[str, Any], jwt_client: dict[str, Any], jwt: str) -> l
             body="token=999999.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         ),
         Scenario("ping", "framework floor", "authgate", "GET", "/api/ping", expect='"ok":true'),
+        Scenario(
+            "me-redis",
+            "bearer check, Redis rate limit",
+            "authgate-redis",
+            "GET",
+            "/api/me",
+            expect='"type":"user"',
+            headers=(("Authorization", f"Bearer {access_token}"),),
+            target=0.30,
+        ),
     ]
 
 
@@ -361,6 +374,50 @@ def clean_env(tmp: Path) -> dict[str, str]:
     env["AUTHGATE_SECRET_KEY"] = "bench-secret"
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+#: One token at wrk's rate would use up a realistic budget in a few milliseconds, so the
+#: Redis-limited server gets one that wrk cannot reach; the short window keeps the moving
+#: window's entries (one per request in the window) as few as the rate allows.
+BENCH_API_RATE_LIMIT = "50000/second"
+#: what the Redis-limited server logs if it falls back to counting in memory
+FALLBACK_LOG = "rate limit counters (Redis) unreachable"
+
+
+def server_envs(env: dict[str, str], redis_url: str | None) -> dict[str, dict[str, str]]:
+    """Each server's environment. The main authgate runs without request rate limits, so
+    that its rows measure what they measured before them; the limiter's cost is the
+    ``me-redis`` row, on a server of its own."""
+    envs = {
+        "bare": env,
+        "authgate": {**env, "AUTHGATE_RATE_LIMITS_ENABLED": "false"},
+    }
+    if redis_url:
+        envs["authgate-redis"] = {
+            **env,
+            "AUTHGATE_REDIS_URL": redis_url,
+            "AUTHGATE_REDIS_NAMESPACE": f"authgate-bench-{os.getpid()}",
+            "AUTHGATE_API_RATE_LIMIT": BENCH_API_RATE_LIMIT,
+        }
+    return envs
+
+
+def redis_reachable(url: str, timeout: float = 2.0) -> str | None:
+    """``None`` when a Redis at ``url`` answers PING, else why not (stdlib only)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "redis" or parts.hostname not in (HOST, "localhost"):
+        return f"{url!r} is not a redis:// URL on {HOST}"
+    try:
+        with socket.create_connection((HOST, parts.port or 6379), timeout=timeout) as conn:
+            if parts.password:
+                user = parts.username or "default"
+                conn.sendall(f"AUTH {user} {parts.password}\r\n".encode())
+                conn.recv(64)
+            conn.sendall(b"PING\r\n")
+            answer = conn.recv(64)
+    except OSError as exc:
+        return f"no Redis answers at {url} ({exc.strerror or exc})"
+    return None if answer.startswith(b"+PONG") else f"Redis at {url} answered {answer!r}"
 
 
 def cli(authgate: Path, env: dict[str, str], *args: str) -> dict[str, Any]:
@@ -616,6 +673,29 @@ def post_run_checks(port: int, client: dict[str, Any]) -> list[str]:
     return problems
 
 
+def redis_limiter_checks(port: int, log: Path, access_token: str) -> list[str]:
+    """The Redis-limited server counted in Redis the whole time: its API answers carry
+    ``RateLimit-Limit`` and its log shows no fallback to counting in memory."""
+    problems = []
+    request = urllib.request.Request(
+        f"http://{HOST}:{port}/api/me", headers={"Authorization": f"Bearer {access_token}"}
+    )
+    try:
+        with _OPENER.open(request, timeout=5) as response:
+            limit = response.headers.get("RateLimit-Limit")
+    except (OSError, urllib.error.HTTPError) as exc:
+        return [f"me-redis: post-run GET /api/me failed: {exc}"]
+    if limit != BENCH_API_RATE_LIMIT.split("/")[0]:
+        problems.append(f"me-redis: GET /api/me answered RateLimit-Limit {limit!r}")
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        text = ""
+    if FALLBACK_LOG in text:
+        problems.append("me-redis: the server lost Redis and counted in memory for a while")
+    return problems
+
+
 def json_object(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
@@ -750,6 +830,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write results as JSON")
     parser.add_argument(
+        "--redis-url",
+        metavar="URL",
+        default=os.environ.get("AUTHGATE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        help="Redis (on 127.0.0.1) for the rate-limited scenario, which is skipped when it "
+        "does not answer (default: $AUTHGATE_BENCH_REDIS_URL or redis://127.0.0.1:6379/0)",
+    )
+    parser.add_argument(
         "--strict", action="store_true", help="exit with status 3 when a target is missed"
     )
     parser.add_argument(
@@ -786,6 +873,11 @@ def server_commands(pin: list[str], authgate: Path) -> dict[str, tuple[str, list
             [*pin, str(authgate), "serve", "--no-access-log"],  # uvloop, httptools: auto
             "/api/ping",
         ),
+        "authgate-redis": (
+            "authgate serve (Redis rate limit)",
+            [*pin, str(authgate), "serve", "--no-access-log"],
+            "/api/ping",
+        ),
     }
 
 
@@ -800,22 +892,29 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
     try:
         print(f"bench: fresh database in {tmp}")
         client, jwt_client = create_fixtures(authgate, env)
+        why_not = redis_reachable(args.redis_url)
+        if why_not:
+            print(f"bench: {why_not}: the Redis rate-limit scenario is skipped")
+        envs = server_envs(env, None if why_not else args.redis_url)
 
         servers: dict[str, tuple[subprocess.Popen[Any], int, Path]] = {}
         for key, (name, command, ready_path) in server_commands(pin_server, authgate).items():
+            if key not in envs:
+                continue
             port = free_port()
             log = tmp / f"{key}.log"
             print(f"bench: starting {name} on {HOST}:{port}")
             with log.open("w") as output:
                 proc = procs.start(
                     [*command, "--host", HOST, "--port", str(port)],
-                    env=env,
+                    env=envs[key],
                     cwd=ROOT,
                     output=output,
                 )
             servers[key] = (proc, port, log)
             wait_until_up(proc, name, port, ready_path, log)
         plan = scenarios(client, jwt_client, issue_jwt(servers["authgate"][1], jwt_client))
+        plan = [s for s in plan if s.server in servers]
 
         for n in range(args.rounds):
             prefix = f"round {n + 1}/{args.rounds} " if args.rounds > 1 else ""
@@ -832,6 +931,9 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
         _, port, _ = servers["authgate"]
         failures += post_run_checks(port, client)
         failures += post_run_checks(port, jwt_client)
+        if "authgate-redis" in servers:
+            _, port, log = servers["authgate-redis"]
+            failures += redis_limiter_checks(port, log, client["test_access_token"])
         for proc, _, _ in servers.values():
             procs.stop(proc)
         token_ok = sum(r.statuses.get("200", 0) for k in ("token", "jwt_token") for r in rounds[k])

@@ -86,6 +86,29 @@ class TemporarilyUnavailable(OAuthError):
     status_code = 503
 
 
+class RateLimitExceeded(OAuthError):
+    """Seed 001: over the rate limit, ``429`` with the seconds to wait in ``Retry-After``
+    (RFC 6585 §4)."""
+
+    error = "rate_limit_exceeded"
+    status_code = 429
+
+    def __init__(
+        self, description: str, retry_after: int, *, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(description, headers={"Retry-After": str(retry_after), **(headers or {})})
+        self.retry_after = retry_after
+
+
+class SlowDown(RateLimitExceeded):
+    """The token endpoint's rate limit. ``slow_down`` is the error code RFC 8628 §3.5
+    registers for the token endpoint to say "you are asking too often" (there for device-flow
+    polling, whose clients then wait longer); other clients see an RFC 6749 §5.2 error body,
+    a ``429`` and ``Retry-After``."""
+
+    error = "slow_down"
+
+
 class InvalidToken(OAuthError):
     """RFC 6750 §3.1: the access token is expired, revoked, malformed or invalid."""
 

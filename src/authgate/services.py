@@ -8,10 +8,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from authgate.crypto.csrf import CsrfSigner
 from authgate.crypto.passwords import PasswordVerifier
 from authgate.crypto.secretbox import SecretBox
+from authgate.invalidation import Invalidation
 from authgate.protocol.authorization import AuthorizePolicy
 from authgate.protocol.authorize import AuthorizeEndpoint
 from authgate.protocol.client_auth import ClientAuthenticator
@@ -37,7 +39,11 @@ from authgate.protocol.registration import ClientRegistry
 from authgate.protocol.spaces import SpaceMembers
 from authgate.protocol.token_check import AccessTokenChecker
 from authgate.protocol.token_formats import AccessTokenFormats, JwtFormat, OpaqueFormat
-from authgate.ratelimit import ThrottleFactory
+from authgate.ratelimit.failures import ThrottleFactory
+from authgate.ratelimit.limiter import RateLimiter
+from authgate.ratelimit.notation import parse_limit
+from authgate.ratelimit.token_requests import ClientTokenLimit
+from authgate.redis_pool import connect
 from authgate.settings import Settings
 from authgate.storage.base import TokenStore, UserStore
 from authgate.storage.cache import (
@@ -86,21 +92,48 @@ class Services:
     id_tokens: IdTokenMinter
     userinfo: UserInfo
     token_formats: AccessTokenFormats
+    #: the process's Redis client (``redis_url``), shared by everything below; or None
+    redis: Any
+    #: every in-process cache registers here; ``changed()`` drops them on every worker
+    invalidation: Invalidation
+    #: request rate limits (the API's and the token endpoint's), memory or Redis
+    rate_limiter: RateLimiter
 
     async def close(self) -> None:
         """Give back what the services hold besides the database (threads, Redis pool)."""
         self.verifier.close()
-        await self.throttles.close()
+        if self.redis is not None:
+            await self.redis.aclose(close_connection_pool=True)
 
 
 def build_services(
     settings: Settings, db: Database, *, clock: Callable[[], float] = time.time
 ) -> Services:
-    users = CachedUserStore(SqlUserStore(db), ttl=settings.token_cache_seconds)
-    clients = CachedClientStore(SqlClientStore(db), ttl=settings.client_cache_seconds)
-    tokens = CachedTokenStore(SqlTokenStore(db), ttl=settings.token_cache_seconds)
+    redis = connect(settings.redis_url) if settings.redis_url else None
+    invalidation = Invalidation(redis, settings.redis_namespace)
+    users = CachedUserStore(
+        SqlUserStore(db), ttl=settings.token_cache_seconds, changes=invalidation
+    )
+    clients = CachedClientStore(
+        SqlClientStore(db), ttl=settings.client_cache_seconds, changes=invalidation
+    )
+    tokens = CachedTokenStore(
+        SqlTokenStore(db), ttl=settings.token_cache_seconds, changes=invalidation
+    )
+    for cache in (users, clients, tokens):
+        invalidation.register(cache.forget)
+    rate_limiter = (
+        RateLimiter.for_redis(
+            redis,
+            settings.redis_namespace,
+            on_redis_error=settings.rate_limit_on_redis_error,
+            clock=clock,
+        )
+        if redis is not None
+        else RateLimiter()
+    )
     codes = SqlCodeStore(db)
-    throttle = ThrottleFactory(settings.redis_url, clock, settings.redis_namespace)
+    throttle = ThrottleFactory(redis, clock, settings.redis_namespace)
     window = settings.password_failure_window
     verifier = PasswordVerifier(settings.password_hash_workers, settings.password_hash_queue)
     per_account = throttle(settings.password_max_failures, window, "account")
@@ -125,12 +158,16 @@ def build_services(
         refresh=settings.signing_key_refresh_seconds,
         grace=settings.signing_key_grace_seconds,
     )
-    spaces = CachedSpaceStore(SqlSpaceStore(db), ttl=settings.token_cache_seconds)
+    spaces = CachedSpaceStore(
+        SqlSpaceStore(db), ttl=settings.token_cache_seconds, changes=invalidation
+    )
     members = SpaceMembers(spaces)
     permissions = Permissions(spaces, settings.admin_scopes)
     issuers = IssuerResolver(
         settings.issuer, settings.base_domain, spaces, cache_seconds=settings.client_cache_seconds
     )
+    invalidation.register(spaces.forget)
+    invalidation.register(issuers.forget)
     formats = AccessTokenFormats(
         OpaqueFormat(),
         JwtFormat(keys, issuers, users, spaces, audience=settings.access_token_audience),
@@ -165,7 +202,12 @@ def build_services(
             clients, users, minter, box, settings.scopes, settings.admin_scopes
         ),
         token_endpoint=TokenEndpoint(
-            authenticator, grants, [IdTokenExtension(id_tokens, users, spaces)]
+            authenticator,
+            grants,
+            [IdTokenExtension(id_tokens, users, spaces)],
+            ClientTokenLimit(rate_limiter, parse_limit(settings.token_rate_limit))
+            if settings.rate_limits_enabled
+            else None,
         ),
         revocation=RevocationEndpoint(authenticator, tokens, minter, formats),
         checker=checker,
@@ -200,4 +242,7 @@ def build_services(
         id_tokens=id_tokens,
         userinfo=UserInfo(users, spaces),
         token_formats=formats,
+        redis=redis,
+        invalidation=invalidation,
+        rate_limiter=rate_limiter,
     )

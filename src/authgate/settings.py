@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from authgate.files import write_private_file
+from authgate.ratelimit.notation import endpoint_key, parse_limit
 
 DEFAULT_SCOPES = {
     "read": "Read your profile and the data you can see",
@@ -132,7 +133,9 @@ class Settings(BaseSettings):
         8, ge=0, le=10_000, description="verifications that may wait; more get 503 at once"
     )
     redis_url: str | None = Field(
-        None, description="redis://… to share throttling counters between workers"
+        None,
+        description="redis://… to share throttle and rate-limit counters and cache "
+        "invalidations between workers and machines",
     )
     redis_namespace: str = Field(
         "authgate",
@@ -140,6 +143,24 @@ class Settings(BaseSettings):
         max_length=64,
         pattern=r"^[A-Za-z0-9_.-]+$",
         description="prefix of authgate's Redis keys, to share one Redis between deployments",
+    )
+    rate_limits_enabled: bool = Field(
+        True, description="count API and token-endpoint requests against the limits below"
+    )
+    api_rate_limit: str = Field(
+        "60/minute",
+        description="requests per user (per client for client-credentials tokens) to the API",
+    )
+    api_rate_limits: dict[str, str] = Field(
+        default_factory=dict,
+        description='per-endpoint budgets: {"GET /api/spaces/{slug}/members" = "10/minute"}',
+    )
+    token_rate_limit: str = Field(
+        "600/minute", description="token requests per authenticated client"
+    )
+    rate_limit_on_redis_error: Literal["open", "closed"] = Field(
+        "open",
+        description="Redis down: count in each worker's memory (open) or answer 503 (closed)",
     )
     base_domain: str | None = Field(
         None,
@@ -238,6 +259,24 @@ class Settings(BaseSettings):
             if not name or any(not (0x21 <= ord(c) <= 0x7E) or c in '"\\' for c in name):
                 raise ValueError(f"scope name {name!r} is not a valid RFC 6749 §3.3 scope token")
         return value
+
+    @field_validator("api_rate_limit", "token_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        parse_limit(value)
+        return value.strip()
+
+    @field_validator("api_rate_limits")
+    @classmethod
+    def _endpoint_rate_limits(cls, value: dict[str, str]) -> dict[str, str]:
+        normalized: dict[str, str] = {}
+        for endpoint, limit in value.items():
+            key = endpoint_key(endpoint)
+            if key in normalized:
+                raise ValueError(f"{endpoint!r} is given twice")
+            parse_limit(limit)
+            normalized[key] = limit.strip()
+        return normalized
 
     @field_validator("forwarded_allow_ips")
     @classmethod

@@ -9,17 +9,18 @@ from collections.abc import AsyncIterator
 import pytest
 
 from authgate.protocol.throttle import FailureThrottle, Throttled, ThrottleUnavailable
-from authgate.ratelimit import ThrottleFactory
+from authgate.ratelimit.failures import ThrottleFactory
+from authgate.redis_pool import connect
 from tests.conftest import Clock
 from tests.redis_support import fresh_namespace, redis_url_or_skip
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 async def factory(request: pytest.FixtureRequest, clock: Clock) -> AsyncIterator[ThrottleFactory]:
-    url = None if request.param == "memory" else redis_url_or_skip()
-    made = ThrottleFactory(url, clock, fresh_namespace())
-    yield made
-    await made.close()
+    redis = None if request.param == "memory" else connect(redis_url_or_skip())
+    yield ThrottleFactory(redis, clock, fresh_namespace())
+    if redis is not None:
+        await redis.aclose()
 
 
 async def _reserved(throttle: FailureThrottle, key: str, attempts: int) -> int:
@@ -84,12 +85,12 @@ async def test_hostile_keys_are_fine(factory: ThrottleFactory) -> None:
 async def test_unreachable_redis_refuses_instead_of_letting_guesses_through(
     clock: Clock,
 ) -> None:
-    factory = ThrottleFactory("redis://127.0.0.1:1/0", clock)
+    redis = connect("redis://127.0.0.1:1/0")
     try:
         with pytest.raises(ThrottleUnavailable):
-            await factory(5, 300, "t").reserve("k")
+            await ThrottleFactory(redis, clock)(5, 300, "t").reserve("k")
     finally:
-        await factory.close()
+        await redis.aclose()
 
 
 async def test_memory_throttle_forgets_expired_keys(clock: Clock) -> None:
@@ -108,13 +109,13 @@ async def test_redis_keys_live_in_the_configured_namespace(clock: Clock) -> None
 
     url = redis_url_or_skip()
     namespace = fresh_namespace()
-    factory = ThrottleFactory(url, clock, namespace)
     client = redis.asyncio.Redis.from_url(url)
     try:
-        await factory(5, 300, "account").reserve("alice@example.com")
+        await ThrottleFactory(client, clock, namespace)(5, 300, "account").reserve(
+            "alice@example.com"
+        )
         keys = [key async for key in client.scan_iter(f"{namespace}:*")]
         assert len(keys) == 1 and keys[0].startswith(f"{namespace}:throttle:account:".encode())
         assert b"alice" not in keys[0]  # no e-mail addresses in Redis
     finally:
         await client.aclose()
-        await factory.close()

@@ -102,6 +102,8 @@ def keys_rotate(
         replaced = [
             k.kid for k in await ring.keys() if k.kid != key.kid and k.retired_at == key.signs_from
         ]
+        # The clock may have ticked into the next second during the rotation.
+        now = max(now, key.created_at)
         return {
             **key_dict(key, ring, now),
             "lead": key.signs_from - key.created_at,

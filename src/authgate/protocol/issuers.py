@@ -56,6 +56,11 @@ class IssuerResolver:
         self._by_slug: TtlCache[str, Space] = TtlCache(cache_seconds, 10_000)
         self._by_domain: TtlCache[str, Space] = TtlCache(cache_seconds, 10_000)
 
+    def forget(self) -> None:
+        """Drop the cached spaces (registered with the cache invalidation)."""
+        self._by_slug.clear()
+        self._by_domain.clear()
+
     async def _space(self, slug: str) -> Space | None:
         if not valid_slug(slug):
             return None

@@ -4,7 +4,7 @@ An attempt takes its place in the budget *before* the expensive check (``reserve
 that however many guesses arrive at once, at most ``max_failures`` per key are ever
 verified in a window. A failed attempt simply keeps its place; a successful one gives it
 back (``release``) or wipes the key's failures (``reset``). Implementations live in
-``authgate.ratelimit`` (in memory, or in Redis to share the budget between workers).
+``authgate.ratelimit.failures`` (in memory, or in Redis to share the budget between workers).
 """
 
 from __future__ import annotations

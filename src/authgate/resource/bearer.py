@@ -21,6 +21,7 @@ from authgate.protocol.requests import (
     parse_pairs,
     safe_description,
 )
+from authgate.resource.ratelimit import ApiRateLimits
 from authgate.resource.token import TokenVerifier, VerifiedToken
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -52,10 +53,19 @@ def _quote(value: str) -> str:
 
 
 class BearerAuth:
-    def __init__(self, verifier: TokenVerifier, *, realm: str, allow_query: bool) -> None:
+    def __init__(
+        self,
+        verifier: TokenVerifier,
+        *,
+        realm: str,
+        allow_query: bool,
+        rate_limits: ApiRateLimits | None = None,
+    ) -> None:
         self._verifier = verifier
         self.realm = realm
         self.allow_query = allow_query
+        #: counts every authenticated request of ``requires`` endpoints (resource/ratelimit.py)
+        self.rate_limits = rate_limits
 
     async def find_token(self, request: Request) -> str | None:
         """RFC 6750 §2: header, form body or (if allowed) query; never more than one."""
@@ -136,9 +146,11 @@ class BearerAuth:
             @functools.wraps(endpoint)
             async def guarded(request: Request) -> Response:
                 try:
-                    request.state.token = await self.authenticate(request, needed)
+                    request.state.token = info = await self.authenticate(request, needed)
                 except OAuthError as exc:
                     return self.error_response(exc)
+                if self.rate_limits is not None:  # the rate-limit hook
+                    return await self.rate_limits(request, info, endpoint)
                 return await endpoint(request)
 
             guarded.required_scopes = needed  # type: ignore[attr-defined]

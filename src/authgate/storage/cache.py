@@ -3,16 +3,17 @@
 Clients are read on every token request, access-token rows, users and (for tokens bound to
 a space) memberships on every API call.
 A cached entry is trusted for at most ``ttl`` seconds, so a deleted client, a rotated
-secret or a token revoked by another worker stops working within that bound everywhere,
-without cross-process invalidation; a change made through this process takes effect here
-at once.
+secret or a token revoked by another worker stops working within that bound everywhere.
+A change made through a cached store is announced, once written, to ``changes``
+(:class:`authgate.invalidation.Invalidation` at the composition root): it empties every
+cache of this process at once and, with Redis, of every other process too.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, Protocol, TypeVar
 
 from authgate.domain import (
     AccessToken,
@@ -35,14 +36,24 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
+class Changes(Protocol):
+    async def changed(self) -> None:
+        """Cached copies may be wrong now: drop them, here and in other processes."""
+        ...
+
+
 class TtlCache(Generic[K, V]):
     """Values (``None`` included: unknown keys are cached too, so that a flood of made-up
-    ids stays off the database) trusted for ``ttl`` seconds; ``ttl=0`` disables it."""
+    ids stays off the database) trusted for ``ttl`` seconds; ``ttl=0`` disables it.
+
+    ``clear()`` starts a new generation: a value read from the database before it (a read
+    that was in flight while the change was written) is not cached after it."""
 
     def __init__(self, ttl: float, max_entries: int) -> None:
         self._ttl = ttl
         self._max = max_entries
         self._entries: dict[K, tuple[float, V | None]] = {}
+        self.generation = 0
 
     def hit(self, key: K) -> tuple[bool, V | None]:
         """``(True, value)`` while a fresh entry exists; a plain call, no await on a hit."""
@@ -51,8 +62,9 @@ class TtlCache(Generic[K, V]):
             return True, entry[1]
         return False, None
 
-    def put(self, key: K, value: V | None) -> V | None:
-        if self._ttl:
+    def put(self, key: K, value: V | None, generation: int | None = None) -> V | None:
+        """Cache ``value``, unless it was read in an older ``generation`` than now's."""
+        if self._ttl and (generation is None or generation == self.generation):
             if len(self._entries) >= self._max:
                 self._entries.clear()
             self._entries[key] = (time.monotonic() + self._ttl, value)
@@ -60,15 +72,30 @@ class TtlCache(Generic[K, V]):
 
     def clear(self) -> None:
         self._entries.clear()
+        self.generation += 1
+
+
+async def _announce(changes: Changes | None, forget: Callable[[], None]) -> None:
+    if changes is None:
+        forget()
+    else:
+        await changes.changed()
 
 
 class CachedClientStore:
-    def __init__(self, inner: ClientStore, ttl: float, max_entries: int = 10_000) -> None:
+    def __init__(
+        self,
+        inner: ClientStore,
+        ttl: float,
+        max_entries: int = 10_000,
+        changes: Changes | None = None,
+    ) -> None:
         self._inner = inner
         self._by_id: TtlCache[str, Client] = TtlCache(ttl, max_entries)
         self._by_pk: TtlCache[ClientPk, Client] = TtlCache(ttl, max_entries)
+        self._changes = changes
 
-    def _forget(self) -> None:
+    def forget(self) -> None:
         self._by_id.clear()
         self._by_pk.clear()
 
@@ -76,42 +103,59 @@ class CachedClientStore:
         found, value = self._by_id.hit(client_id)
         if found:
             return value
-        return self._by_id.put(client_id, await self._inner.by_client_id(client_id))
+        generation = self._by_id.generation
+        return self._by_id.put(client_id, await self._inner.by_client_id(client_id), generation)
 
     async def by_pk(self, pk: ClientPk) -> Client | None:
         found, value = self._by_pk.hit(pk)
         if found:
             return value
-        return self._by_pk.put(pk, await self._inner.by_pk(pk))
+        generation = self._by_pk.generation
+        return self._by_pk.put(pk, await self._inner.by_pk(pk), generation)
 
     async def create(self, new: NewClient) -> Client:
-        self._forget()
-        return await self._inner.create(new)
+        created = await self._inner.create(new)
+        await _announce(self._changes, self.forget)  # "unknown id" may have been cached
+        return created
 
     async def all(self) -> list[Client]:
         return await self._inner.all()
 
     async def update(self, client_id: str, **changes: Any) -> Client | None:
-        self._forget()
-        return await self._inner.update(client_id, **changes)
+        updated = await self._inner.update(client_id, **changes)
+        await _announce(self._changes, self.forget)
+        return updated
 
     async def delete(self, client_id: str) -> bool:
-        self._forget()
-        return await self._inner.delete(client_id)
+        deleted = await self._inner.delete(client_id)
+        await _announce(self._changes, self.forget)
+        return deleted
 
 
 class CachedTokenStore:
-    """Caches access-token rows; any revocation through this process clears the cache."""
+    """Caches access-token rows; any revocation through this process clears the cache
+    (and, through ``changes``, every other process's)."""
 
-    def __init__(self, inner: TokenStore, ttl: float, max_entries: int = 100_000) -> None:
+    def __init__(
+        self,
+        inner: TokenStore,
+        ttl: float,
+        max_entries: int = 100_000,
+        changes: Changes | None = None,
+    ) -> None:
         self._inner = inner
         self._access: TtlCache[TokenId, AccessToken] = TtlCache(ttl, max_entries)
+        self._changes = changes
+
+    def forget(self) -> None:
+        self._access.clear()
 
     async def access(self, token_id: TokenId) -> AccessToken | None:
         found, value = self._access.hit(token_id)
         if found:
             return value
-        return self._access.put(token_id, await self._inner.access(token_id))
+        generation = self._access.generation
+        return self._access.put(token_id, await self._inner.access(token_id), generation)
 
     async def issue(
         self, access: NewAccessToken, refresh: NewRefreshToken | None = None
@@ -130,26 +174,39 @@ class CachedTokenStore:
         return await self._inner.derive(subject_id, access)
 
     async def revoke_family(self, root_id: TokenId, now: int) -> int:
-        self._access.clear()
-        return await self._inner.revoke_family(root_id, now)
+        revoked = await self._inner.revoke_family(root_id, now)
+        await _announce(self._changes, self.forget)
+        return revoked
 
     async def revoke_access(self, token_id: TokenId, now: int) -> bool:
-        self._access.clear()
-        return await self._inner.revoke_access(token_id, now)
+        revoked = await self._inner.revoke_access(token_id, now)
+        await _announce(self._changes, self.forget)
+        return revoked
 
 
 class CachedUserStore:
     """Caches users by id (read on every API call that names its user)."""
 
-    def __init__(self, inner: UserStore, ttl: float, max_entries: int = 100_000) -> None:
+    def __init__(
+        self,
+        inner: UserStore,
+        ttl: float,
+        max_entries: int = 100_000,
+        changes: Changes | None = None,
+    ) -> None:
         self._inner = inner
         self._by_id: TtlCache[UserId, User] = TtlCache(ttl, max_entries)
+        self._changes = changes
+
+    def forget(self) -> None:
+        self._by_id.clear()
 
     async def by_id(self, user_id: UserId) -> User | None:
         found, value = self._by_id.hit(user_id)
         if found:
             return value
-        return self._by_id.put(user_id, await self._inner.by_id(user_id))
+        generation = self._by_id.generation
+        return self._by_id.put(user_id, await self._inner.by_id(user_id), generation)
 
     async def by_email(self, email: str) -> User | None:
         return await self._inner.by_email(email)
@@ -158,8 +215,8 @@ class CachedUserStore:
         return await self._inner.create(email, name, password_hash, now)
 
     async def set_password(self, user_id: UserId, password_hash: str) -> None:
-        self._by_id.clear()
         await self._inner.set_password(user_id, password_hash)
+        await _announce(self._changes, self.forget)
 
 
 class CachedSpaceStore:
@@ -167,9 +224,16 @@ class CachedSpaceStore:
     membership through this process clears the cache, and :meth:`forget` does too (for a
     change another process announces)."""
 
-    def __init__(self, inner: SpaceStore, ttl: float, max_entries: int = 100_000) -> None:
+    def __init__(
+        self,
+        inner: SpaceStore,
+        ttl: float,
+        max_entries: int = 100_000,
+        changes: Changes | None = None,
+    ) -> None:
         self._inner = inner
         self._memberships: TtlCache[tuple[SpaceId, UserId], Membership] = TtlCache(ttl, max_entries)
+        self._changes = changes
 
     def forget(self) -> None:
         self._memberships.clear()
@@ -179,16 +243,18 @@ class CachedSpaceStore:
         found, value = self._memberships.hit(key)
         if found:
             return value
-        return self._memberships.put(key, await self._inner.membership(space_id, user_id))
+        generation = self._memberships.generation
+        found_now = await self._inner.membership(space_id, user_id)
+        return self._memberships.put(key, found_now, generation)
 
     async def add_member(self, member: Membership) -> Membership:
         added = await self._inner.add_member(member)
-        self.forget()
+        await _announce(self._changes, self.forget)
         return added
 
     async def remove_member(self, space_id: SpaceId, user_id: UserId) -> bool:
         removed = await self._inner.remove_member(space_id, user_id)
-        self.forget()
+        await _announce(self._changes, self.forget)
         return removed
 
     async def create(self, slug: str, name: str, domains: tuple[str, ...], now: int) -> Space:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -21,6 +23,7 @@ from authgate.protocol.oidc.discovery import (
 )
 from authgate.resource.bearer import BearerAuth
 from authgate.resource.local import LocalVerifier
+from authgate.resource.ratelimit import ApiRateLimits
 from authgate.services import Services, build_services
 from authgate.settings import Settings, load_settings
 from authgate.storage.sql.driver import DeferredDatabase, open_database
@@ -49,9 +52,13 @@ def create_app(
     settings = settings or load_settings()
     db = DeferredDatabase()
     services = build_services(settings, db, clock=clock)
+    api_limits = ApiRateLimits.from_settings(services.rate_limiter, settings)
     verifier = LocalVerifier(services.checker, services.users, services.spaces)
     bearer = BearerAuth(
-        verifier, realm=settings.realm, allow_query=settings.allow_access_token_query
+        verifier,
+        realm=settings.realm,
+        allow_query=settings.allow_access_token_query,
+        rate_limits=api_limits,
     )
     token = TokenHandler(services.token_endpoint)
     # Hot paths first: Starlette tries routes in order. The token endpoint takes every
@@ -62,7 +69,7 @@ def create_app(
     routes.append(Route(REVOCATION_PATH, revocation, methods=every))
     introspection = IntrospectionHandler(services.introspection)
     routes.append(Route(INTROSPECTION_PATH, introspection, methods=every))
-    routes += demo_routes(
+    api_routes = demo_routes(
         bearer,
         services.users,
         services.spaces,
@@ -74,6 +81,9 @@ def create_app(
             scopes=settings.scope_catalog,
         ),
     )
+    if api_limits is not None and (unknown := api_limits.unknown_endpoints(api_routes)):
+        log.warning("api_rate_limits names no endpoint of the API: %s", ", ".join(unknown))
+    routes += api_routes
     documents = PublishedDocuments(
         services.keys,
         ServerFeatures(
@@ -115,9 +125,14 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db.bind(await open_database(settings.database_url, synchronous=settings.sqlite_synchronous))
         await services.keys.ensure()
+        # Other workers' revocations (invalidation.py); returns at once without Redis.
+        listener = asyncio.create_task(services.invalidation.listen())
         try:
             yield
         finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
             await services.close()
             await db.close()
 

@@ -1,5 +1,6 @@
-"""The token endpoint (RFC 6749 §3.2): authenticate the client, dispatch to its grant,
-then let the extensions add to the response (the id token, later token-exchange fields)."""
+"""The token endpoint (RFC 6749 §3.2): authenticate the client, count the request against
+the client's rate limit, dispatch to its grant, then let the extensions add to the response
+(the id token, later token-exchange fields)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from authgate.domain import IssuedTokens
+from authgate.domain import Client, IssuedTokens
 from authgate.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 from authgate.protocol.client_auth import ClientAuthenticator
 from authgate.protocol.context import RequestContext
@@ -21,16 +22,25 @@ class TokenExtension(Protocol):
         ...
 
 
+class ClientRateLimit(Protocol):
+    async def check(self, client: Client) -> None:
+        """Count one token request of ``client``; raise an ``OAuthError`` (``slow_down``)
+        when it is over its limit."""
+        ...
+
+
 class TokenEndpoint:
     def __init__(
         self,
         authenticator: ClientAuthenticator,
         grants: Iterable[Grant],
         extensions: Sequence[TokenExtension] = (),
+        rate_limit: ClientRateLimit | None = None,
     ) -> None:
         self._authenticator = authenticator
         self._grants = {grant.grant_type: grant for grant in grants}
         self._extensions = tuple(extensions)
+        self._rate_limit = rate_limit
 
     @property
     def grant_types(self) -> list[str]:
@@ -46,6 +56,9 @@ class TokenEndpoint:
         if grant is None:
             raise UnsupportedGrantType(f"grant_type {grant_type[:60]!r} is not supported")
         client = await self._authenticator.authenticate(params, authorization)
+        if self._rate_limit is not None:
+            # Counted before the grant does any work: over the limit, nothing is checked.
+            await self._rate_limit.check(client)
         if not client.allows_grant(grant_type):
             raise UnauthorizedClient(f"this client is not allowed to use the {grant_type} grant")
         issued = await grant.issue(client, params, context)

@@ -1,6 +1,7 @@
-"""Failure throttles: a moving window of reserved attempts per key, in memory for one
-process or in Redis (one sorted set per key, changed by atomic Lua scripts) to share the
-budget between workers and machines.
+"""Failure throttles against password guessing: a moving window of reserved attempts per
+key, in memory for one process or in Redis (one sorted set per key, changed by atomic Lua
+scripts) to share the budget between workers and machines. They fail closed: without their
+counters, password checks are refused.
 
 The ``limits`` library has moving windows too, but no way to give back one attempt, which
 the reserve-then-release protocol of :mod:`authgate.protocol.throttle` needs; the two
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from authgate.protocol.throttle import Reservation, Throttled, ThrottleUnavailable
+from authgate.redis_pool import OutageLog
 
 log = logging.getLogger("authgate.ratelimit")
 Clock = Callable[[], float]
@@ -98,7 +100,13 @@ class RedisFailureThrottle:
     one Lua script, so it is atomic across processes."""
 
     def __init__(
-        self, redis: Any, max_failures: int, window: int, prefix: str, clock: Clock
+        self,
+        redis: Any,
+        max_failures: int,
+        window: int,
+        prefix: str,
+        clock: Clock,
+        outage: OutageLog | None = None,
     ) -> None:
         self._redis = redis
         self._reserve = redis.register_script(_RESERVE)
@@ -106,6 +114,7 @@ class RedisFailureThrottle:
         self._window = window
         self._prefix = prefix
         self._clock = clock
+        self._outage = outage or _throttle_outage()
 
     async def reserve(self, key: str) -> Reservation:
         hashed = _hashed(self._prefix, key)
@@ -114,8 +123,9 @@ class RedisFailureThrottle:
         try:
             wait = float(await self._reserve(keys=[hashed], args=args))
         except Exception as exc:  # redis.RedisError, OSError: any failure must refuse
-            log.warning("throttle counters unreachable: %s", type(exc).__name__)
+            self._outage.failed(exc)
             raise ThrottleUnavailable from None
+        self._outage.succeeded()
         if wait > 0:
             raise Throttled(max(1, math.ceil(wait)))
         return Reservation(hashed, member)
@@ -124,31 +134,29 @@ class RedisFailureThrottle:
         try:
             await self._redis.zrem(reservation.key, reservation.member)
         except Exception as exc:  # the attempt then counts as a failure: the safe side
-            log.warning("throttle counters unreachable: %s", type(exc).__name__)
+            self._outage.failed(exc)
 
     async def reset(self, key: str) -> None:
         try:
             await self._redis.delete(_hashed(self._prefix, key))
         except Exception as exc:
-            log.warning("throttle counters unreachable: %s", type(exc).__name__)
+            self._outage.failed(exc)
+
+
+def _throttle_outage() -> OutageLog:
+    return OutageLog(log, "failure throttle counters (Redis)", "password checks get 503")
 
 
 class ThrottleFactory:
-    """Builds every throttle of one process over the same backend (one Redis pool)."""
+    """Builds every throttle of one process over the same backend: memory, or the
+    process's Redis client (:func:`authgate.redis_pool.connect`), whose owner closes it."""
 
-    def __init__(self, redis_url: str | None, clock: Clock, namespace: str = "authgate") -> None:
+    def __init__(self, redis: Any | None, clock: Clock, namespace: str = "authgate") -> None:
         self._clock = clock
         self._namespace = namespace
-        self._redis: Any = None
-        if redis_url:
-            import redis.asyncio
-
-            # Callers wait (briefly) for a free connection instead of failing when many
-            # sign-ins arrive at once.
-            pool = redis.asyncio.BlockingConnectionPool.from_url(
-                redis_url, max_connections=32, timeout=2
-            )
-            self._redis = redis.asyncio.Redis(connection_pool=pool)
+        self._redis = redis
+        # One outage, logged once, whichever throttle notices it.
+        self._outage = _throttle_outage()
 
     def __call__(
         self, max_failures: int, window: int, prefix: str
@@ -156,8 +164,6 @@ class ThrottleFactory:
         prefix = f"{self._namespace}:throttle:{prefix}"
         if self._redis is None:
             return MemoryFailureThrottle(max_failures, window, prefix, self._clock)
-        return RedisFailureThrottle(self._redis, max_failures, window, prefix, self._clock)
-
-    async def close(self) -> None:
-        if self._redis is not None:
-            await self._redis.aclose(close_connection_pool=True)
+        return RedisFailureThrottle(
+            self._redis, max_failures, window, prefix, self._clock, self._outage
+        )

@@ -1,0 +1,11 @@
+"""Counting requests, one concept per module:
+
+- :mod:`~authgate.ratelimit.failures`: failure throttles against password guessing
+  (reserve, then keep or give back), hand-written because ``limits`` cannot give back a place;
+- :mod:`~authgate.ratelimit.limiter`: request rate limits ("60/minute" per key) over the
+  ``limits`` library, in memory or in Redis;
+- :mod:`~authgate.ratelimit.notation`: how limits and endpoints are written in settings;
+- :mod:`~authgate.ratelimit.pipelined`: the Redis storage those use, one round trip per
+  pass of the event loop;
+- :mod:`~authgate.ratelimit.token_requests`: the token endpoint's limit per client.
+"""

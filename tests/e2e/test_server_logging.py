@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import secrets
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from authgate.domain import TOKEN_EXCHANGE
 from tests.e2e.raw_http import LoggedServer
+from tests.e2e.test_server_process import AUTHGATE, clean_env
 
 pytestmark = pytest.mark.e2e
 
@@ -88,3 +94,108 @@ def test_access_log_redacts_secrets_in_urls(server: LoggedServer, path: str, sho
     output = server.settled_output(since)
     assert SECRET not in output
     assert shown in output
+
+
+# ---------------------------------------------------------------------------- issue 8
+
+
+def run_cli(cwd: Path, *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [AUTHGATE, *args, "--json"],
+        cwd=cwd,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
+
+
+def test_platform_api_traffic_logs_no_token_secret_or_code(tmp_path: Path) -> None:
+    """JWT access tokens, an RFC 8693 exchange, tokens in form bodies and in URLs the
+    server refuses, introspection, revocation and refresh: the log names none of the
+    credentials, only methods, paths and statuses."""
+    subprocess.run([AUTHGATE, "db", "upgrade"], cwd=tmp_path, env=clean_env(), check=True)
+    pw = "log-test " + secrets.token_urlsafe(12)
+    run_cli(tmp_path, "user", "create", "--email", "ann@example.com", "--password", pw)
+    run_cli(tmp_path, "space", "create", "--slug", "acme", "--name", "Acme")
+    run_cli(tmp_path, "space", "add-member", "--space", "acme", "--email", "ann@example.com")
+    client = run_cli(
+        tmp_path,
+        "client",
+        "create",
+        *("--name", "Logged", "--grant", "password", "--grant", "token-exchange"),
+        *("--access-token-format", "jwt", "--token-lifetime", "600", "--scope", "read write"),
+    )
+    auth = (client["client_id"], client["client_secret"])
+    server = LoggedServer(tmp_path)
+    secrets_seen = [pw, client["client_secret"]]
+    try:
+        since = server.mark()
+        with httpx.Client(base_url=server.url) as http:
+            issued = http.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "password",
+                    "username": "ann@example.com",
+                    "password": pw,
+                },
+                auth=auth,
+            ).json()
+            jwt = issued["access_token"]
+            assert jwt.count(".") == 2, issued
+            secrets_seen += [jwt, jwt.split(".")[2], issued["refresh_token"]]
+            exchanged = http.post(
+                "/oauth/token",
+                data={
+                    "grant_type": TOKEN_EXCHANGE,
+                    "subject_token": jwt,
+                    "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
+                    "audience": "acme",
+                },
+                auth=auth,
+            )
+            assert exchanged.status_code == 200, exchanged.text
+            bound = exchanged.json()["access_token"]
+            secrets_seen += [bound, bound.split(".")[-1]]
+            assert http.get("/api/me", headers={"Authorization": f"Bearer {jwt}"}).is_success
+            r = http.put(
+                "/api/spaces/acme/members/me", data={"access_token": bound, "name": "Ann A."}
+            )
+            assert r.status_code == 200, r.text
+            assert http.post("/oauth/userinfo", data={"access_token": jwt}).status_code in (
+                200,
+                403,
+            )
+            # Credentials in URLs the server refuses still reach the access log's line.
+            refused = [
+                http.post(f"/oauth/token?subject_token={jwt}&client_secret={auth[1]}"),
+                http.get(f"/api/me?access_token={bound}"),
+                http.get(
+                    "/oauth/authorize",
+                    params={
+                        "response_type": "code",
+                        "client_id": auth[0],
+                        "scope": "openid",
+                        "id_token_hint": jwt,
+                    },
+                ),
+            ]
+            assert all(r.status_code < 500 for r in refused)
+            intro = http.post("/oauth/introspect", data={"token": jwt}, auth=auth)
+            assert intro.json()["active"] is True
+            refreshed = http.post(
+                "/oauth/token",
+                data={"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]},
+                auth=auth,
+            ).json()
+            secrets_seen += [refreshed["access_token"], refreshed["refresh_token"]]
+            assert http.post("/oauth/revoke", data={"token": bound}, auth=auth).is_success
+        output = server.settled_output(since)
+    finally:
+        server.stop()
+    assert output.count('"POST /oauth/token') >= 4, output
+    for secret in secrets_seen:
+        assert secret not in output, (secret[:12], output)

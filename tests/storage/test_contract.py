@@ -108,6 +108,23 @@ async def test_client_round_trip_update_and_delete(services: Services) -> None:
     assert await services.clients.by_client_id("c1") is None
 
 
+@pytest.mark.parametrize("key", ["a\x00b", "\x00", "\udcff", "caf\udce9", "\ud800x"])
+async def test_look_ups_by_a_key_no_row_can_hold_find_nothing(services: Services, key: str) -> None:
+    """NUL (PostgreSQL's text refuses it even in a query) and lone surrogates (no driver
+    encodes them): every string-keyed look-up answers "none", alike on every backend."""
+    await services.users.create("ann@example.com", "Ann", "hash", NOW)
+    await services.clients.create(_client())
+    await services.spaces.create("acme", "Acme", ("login.acme.example",), NOW)
+    assert await services.users.by_email(key) is None
+    assert await services.users.by_email(key + "@example.com") is None
+    assert await services.clients.by_client_id(key) is None
+    assert await services.clients.update(key, name="x") is None
+    assert not await services.clients.delete(key)
+    assert await services.spaces.by_slug(key) is None
+    assert await services.spaces.by_domain(key) is None
+    assert await services.spaces.by_domain("login.acme.example" + key) is None
+
+
 async def test_token_ids_increase_and_rows_round_trip(services: Services) -> None:
     client = await services.clients.create(_client())
     first, none = await services.tokens.issue(_access(client.pk, None))

@@ -25,10 +25,26 @@ def test_every_secret_parameter_is_redacted(name: str) -> None:
         ("/cb?code=SECRET&code=SECRET2", "/cb?code=[redacted]&code=[redacted]"),
         ("/cb?code", "/cb?code"),
         ("/cb?codex=keep&xcode=keep", "/cb?codex=keep&xcode=keep"),
+        ("/oauth/authorize?id_token_hint=eyJ.x.y", "/oauth/authorize?id_token_hint=[redacted]"),
+        ("/x?logout_token=S&new_password=S", "/x?logout_token=[redacted]&new_password=[redacted]"),
+        ("/x?token_type_hint=access_token", "/x?token_type_hint=access_token"),
+        ("/login?next=%2Fa%3Fstate%3Dx", "/login?next=%2Fa%3Fstate%3Dx"),
+        ("/login?next=%2Fa%3Fid_token_hint%3DS%26x%3D1", "/login?next=[redacted]"),
+        ("/login?next=/a?code=S", "/login?next=[redacted]"),
+        ("/login?next=%2Fa%3Fn%3D%252Fb%253Fcode%253DS", "/login?next=[redacted]"),
     ],
 )
 def test_only_secret_values_change(path: str, logged: str) -> None:
     assert redact_url(path) == logged
+
+
+def test_nesting_is_bounded() -> None:
+    """A URL nested in a URL thousands of times over neither recurses without end nor
+    keeps what it hides."""
+    path = "/login?" + "n=?" * 5000 + "code=S"
+    assert "S" not in redact_url(path).removeprefix("/login?")
+    assert redact_url("/a?next=?x=?y=?z=1") == "/a?next=?x=?y=?z=1"
+    assert redact_url("/a?next=?v=?w=?x=?y=1") == "/a?next=[redacted]"
 
 
 def access_record(path: str) -> logging.LogRecord:

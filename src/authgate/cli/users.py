@@ -11,6 +11,7 @@ from authgate.cli.common import ConfigOption, JsonOption, emit, fail, group, run
 from authgate.crypto.passwords import hash_password
 from authgate.services import Services
 from authgate.storage.base import EmailTaken
+from authgate.text import is_unicode, storable
 
 user_app = group("Users (resource owners).")
 
@@ -34,12 +35,23 @@ def user_create(
 ) -> None:
     """Create a user who can sign in."""
     email = email.strip()
-    if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
-        fail(f"{email!r} is not an e-mail address")
+    # The store keeps it lowercased, which can lengthen it ("İ" is two characters in
+    # lowercase): the column holds 320.
+    if (
+        "@" not in email
+        or len(email.lower()) > 320
+        or any(c.isspace() for c in email)
+        or not storable(email)
+    ):
+        fail(f"{email[:320]!r} is not an e-mail address")
     if not 8 <= len(password) <= 1024:
         fail("the password must have 8 to 1024 characters")
-    if len(name) > 200:
+    if not is_unicode(password):
+        fail("the password is not valid UTF-8 text")
+    if len(name.strip()) > 200:
         fail("the name must have at most 200 characters")
+    if not storable(name):
+        fail("the name must be UTF-8 text without NUL characters")
     settings = settings_from(config)
 
     async def work(services: Services) -> dict[str, Any]:

@@ -14,9 +14,11 @@ from typing import Any, Protocol
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from authgate.demo_api.bodies import read_body
 from authgate.domain import Membership, Space, SpaceId, UserId
 from authgate.errors import InsufficientScope, InvalidRequest, InvalidToken, OAuthError
 from authgate.protocol import space_fields
+from authgate.protocol.issuers import valid_slug
 from authgate.protocol.scopes import format_scope
 from authgate.resource.bearer import BearerAuth, token_of
 from authgate.resource.token import VerifiedToken
@@ -57,6 +59,11 @@ class SpaceResources:
             return token.scopes if token.space == space.slug else None
         return await self._rights.scopes_in(token.user_id, space.id, token.scopes)
 
+    async def _path_space(self, request: Request) -> Space | None:
+        """The space the path names; anything that is no slug names none."""
+        slug: str = request.path_params["slug"]
+        return await self._spaces.by_slug(slug) if valid_slug(slug) else None
+
     @staticmethod
     def _summary(space: Space) -> dict[str, Any]:
         return {"slug": space.slug, "name": space.name}
@@ -85,7 +92,7 @@ class SpaceResources:
 
     async def show_space(self, request: Request) -> Response:
         """Public: the space's name. With a member's token: their role and scope there."""
-        space = await self._spaces.by_slug(request.path_params["slug"])
+        space = await self._path_space(request)
         if space is None:
             return not_found("no such space")
         try:
@@ -104,7 +111,7 @@ class SpaceResources:
 
     async def _space_for(self, request: Request, needed: str) -> tuple[Space, VerifiedToken]:
         """The path's space, when the token may use ``needed`` in it."""
-        space = await self._spaces.by_slug(request.path_params["slug"])
+        space = await self._path_space(request)
         if space is None:
             raise LookupError
         token = token_of(request)
@@ -147,7 +154,7 @@ class SpaceResources:
             member = await self._spaces.membership(space.id, token.user_id)
             if member is None:
                 raise InsufficientScope("only members may change their profile", "write")
-            changes = _profile_changes(await _body(request))
+            changes = _profile_changes(await read_body(request))
             updated = await self._spaces.add_member(_replace(member, changes))
         except LookupError:
             return not_found("no such space")
@@ -161,22 +168,6 @@ class SpaceResources:
                 "phone_number": updated.phone_number,
             }
         )
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/json":
-        try:
-            value = await request.json()
-        except ValueError:
-            raise InvalidRequest("the body is not valid JSON") from None
-        if not isinstance(value, dict):
-            raise InvalidRequest("the JSON body must be an object")
-        return value
-    if content_type == "application/x-www-form-urlencoded":
-        form = await request.form()
-        return {k: v for k, v in form.items() if k != "access_token"}
-    raise InvalidRequest("send application/json or application/x-www-form-urlencoded")
 
 
 _FIELDS = {

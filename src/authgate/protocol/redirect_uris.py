@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from authgate.errors import InvalidRequest
+from authgate.text import is_unicode
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 _FORBIDDEN_SCHEMES = frozenset({"javascript", "data", "vbscript", "file"})
@@ -27,6 +28,8 @@ def validate_redirect_uri(uri: str) -> str:
     """
     if len(uri) > 2000 or _unsafe_chars(uri):
         raise InvalidRequest(f"redirect URI {uri[:80]!r} is too long or contains spaces")
+    if not is_unicode(uri):
+        raise InvalidRequest(f"redirect URI {uri[:80]!r} is not valid UTF-8 text")
     try:
         parts = urlsplit(uri)
         port = parts.port

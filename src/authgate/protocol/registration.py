@@ -23,6 +23,7 @@ from authgate.protocol.minting import TokenMinter
 from authgate.protocol.redirect_uris import validate_redirect_uri
 from authgate.protocol.scopes import format_scope
 from authgate.storage.base import ClientStore, UserStore
+from authgate.text import storable
 
 #: Grants that come with refresh tokens: choosing one enables ``refresh_token`` (seed 004).
 _REFRESHING = frozenset({"authorization_code", "password"})
@@ -32,8 +33,29 @@ DEFAULT_FORMAT = "default"
 _FORMATS: dict[str, TokenFormat] = {name: name for name in TOKEN_FORMATS}
 
 
+#: the longest access-token lifetime a client may have: ten years (``clients.token_lifetime``
+#: is a 32-bit integer on PostgreSQL)
+MAX_LIFETIME = 10 * 365 * 24 * 3600
+
+
 class RegistrationError(InvalidRequest):
     """A registration value is not acceptable; the message says which and why."""
+
+
+def _client_name(value: str) -> str:
+    name = value.strip()
+    if not name or len(name) > 200:
+        raise RegistrationError("a client needs a name of 1 to 200 characters")
+    if not storable(name):
+        raise RegistrationError("the client name must be UTF-8 text without NUL characters")
+    return name
+
+
+def _lifetime(value: int | None) -> int | None:
+    """What ``token_lifetime`` may hold: ``None`` (the default), :data:`NEVER`, or seconds."""
+    if value is not None and value != NEVER and not 0 < value <= MAX_LIFETIME:
+        raise RegistrationError("token lifetime must be between 1 second and 10 years")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +76,7 @@ def parse_lifetime(value: str | int | None) -> int | None:
         if not (value.strip().isascii() and value.strip().isdigit()) or len(value.strip()) > 12:
             raise RegistrationError(f"token lifetime {value[:20]!r} must be seconds or 'never'")
         value = int(value)
-    if not 0 < value <= 10 * 365 * 24 * 3600:
+    if not 0 < value <= MAX_LIFETIME:
         raise RegistrationError("token lifetime must be between 1 second and 10 years")
     return value
 
@@ -143,9 +165,8 @@ class ClientRegistry:
         resource_server: bool = False,
         access_token_format: str | None = None,
     ) -> Registered:
-        name = name.strip()
-        if not name or len(name) > 200:
-            raise RegistrationError("a client needs a name of 1 to 200 characters")
+        name = _client_name(name)
+        token_lifetime = _lifetime(token_lifetime)
         grants = self._grants(grant_types, refresh_policy)
         if public and "client_credentials" in grants:
             raise RegistrationError("a public client cannot use client_credentials")
@@ -230,9 +251,7 @@ class ClientRegistry:
         client = await self.get(client_id)
         changes: dict[str, Any] = {}
         if name is not None:
-            if not name.strip() or len(name) > 200:
-                raise RegistrationError("a client needs a name of 1 to 200 characters")
-            changes["name"] = name.strip()
+            changes["name"] = _client_name(name)
         policy = refresh_policy or client.refresh_policy
         grants = client.grant_types
         if grant_types is not None:
@@ -252,7 +271,7 @@ class ClientRegistry:
         if scopes is not None:
             changes["scopes"] = self._scopes(scopes)
         if token_lifetime is not None:
-            changes["token_lifetime"] = token_lifetime
+            changes["token_lifetime"] = _lifetime(token_lifetime)
         token_format: str | None = client.access_token_format
         if access_token_format is not None:
             token_format = None if access_token_format == DEFAULT_FORMAT else access_token_format

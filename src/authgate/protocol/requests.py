@@ -42,19 +42,20 @@ def check_values(pairs: list[tuple[str, str]]) -> None:
             raise InvalidRequest(f"parameter {name[:40]!r} contains a NUL character")
 
 
-def parse_pairs(pairs: list[tuple[str, str]]) -> Params:
-    """Reject duplicates and hostile values; drop empty ones."""
+def parse_pairs(pairs: list[tuple[str, str]], *, keep_empty: bool = False) -> Params:
+    """Reject duplicates and hostile values; drop empty ones unless ``keep_empty`` (a
+    resource's form where ``""`` clears a field, not an OAuth request)."""
     if len(pairs) > MAX_FIELDS:
         raise InvalidRequest("too many parameters")
     params, repeated = collect(pairs)
     if repeated:
         name = next(n for n, _ in pairs if n in repeated)
-        raise InvalidRequest(f"parameter {name!r} was sent more than once")
+        raise InvalidRequest(f"parameter {name[:40]!r} was sent more than once")
     check_values(pairs)
-    return params
+    return dict(pairs) if keep_empty else params
 
 
-def parse_form(body: bytes) -> Params:
+def parse_form(body: bytes, *, keep_empty: bool = False) -> Params:
     """Parse an ``application/x-www-form-urlencoded`` body (UTF-8 after percent-decoding)."""
     if len(body) > MAX_BODY_BYTES:
         raise InvalidRequest("request body is too large")
@@ -70,7 +71,7 @@ def parse_form(body: bytes) -> Params:
         raise InvalidRequest("request body is not valid URL-encoded UTF-8") from None
     except ValueError:
         raise InvalidRequest("too many parameters") from None
-    return parse_pairs(pairs)
+    return parse_pairs(pairs, keep_empty=keep_empty)
 
 
 def _split_plain(text: str) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 from authgate.protocol.redirect_uris import LOOPBACK_HOSTS
+from authgate.text import is_unicode
 
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 _PORT = re.compile(r"[1-9][0-9]{0,4}")
@@ -57,7 +58,11 @@ def picture(value: str) -> str | None:
     if not text:
         return None
     message = f"picture {text[:80]!r} must be an https:// URL of at most 2000 characters"
-    if len(text) > 2000 or any(c.isspace() or ord(c) < 0x20 or c == "\x7f" for c in text):
+    if (
+        len(text) > 2000
+        or any(c.isspace() or ord(c) < 0x20 or c == "\x7f" for c in text)
+        or not is_unicode(text)
+    ):
         raise ValueError(message)
     try:
         parts = urlsplit(text)
@@ -92,4 +97,6 @@ def name(value: str, what: str = "name") -> str | None:
         raise ValueError(f"the {what} must have at most 200 characters")
     if any(ord(c) < 0x20 or c == "\x7f" for c in text):
         raise ValueError(f"the {what} must not contain control characters")
+    if not is_unicode(text):
+        raise ValueError(f"the {what} is not valid UTF-8 text")
     return text or None

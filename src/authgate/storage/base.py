@@ -2,6 +2,9 @@
 
 The protocol layer depends only on these; ``storage.sql`` implements them over SQLite and
 PostgreSQL, and the shared contract tests in ``tests/storage`` hold every backend to them.
+
+A look-up by a string no row can hold (NUL, a lone surrogate: :mod:`authgate.text`) finds
+nothing, on every backend; writes expect values validated above this layer.
 """
 
 from __future__ import annotations

@@ -29,23 +29,41 @@ SECRET_PARAMETERS = frozenset(
         "client_assertion",
         "subject_token",
         "actor_token",
+        "id_token_hint",
     }
 )
+#: Names that end so are taken for credentials too (``logout_token``, ``new_password``).
+SECRET_SUFFIXES = ("_token", "_secret", "password")
 REDACTED = "[redacted]"
+MAX_NESTING = 3
 #: Where uvicorn's access-log record keeps the path with its query string.
 _PATH_ARG = 2
 
 
-def redact_url(path: str) -> str:
-    """``path`` with the value of every secret query parameter replaced."""
+def is_secret(name: str) -> bool:
+    name = unquote_plus(name).strip().lower()
+    return name in SECRET_PARAMETERS or name.endswith(SECRET_SUFFIXES)
+
+
+def redact_url(path: str, depth: int = 0) -> str:
+    """``path`` with the value of every secret query parameter replaced, and of every
+    parameter whose value is itself a URL with one (the login page's ``next``, which
+    holds the authorization request and its ``id_token_hint``). URLs nested deeper than
+    :data:`MAX_NESTING` are replaced whole."""
     base, mark, query = path.partition("?")
     if not mark:
         return path
     pairs = query.split("&")
     for i, pair in enumerate(pairs):
-        name, eq, _ = pair.partition("=")
-        if eq and unquote_plus(name).strip().lower() in SECRET_PARAMETERS:
+        name, eq, value = pair.partition("=")
+        if not eq:
+            continue
+        if is_secret(name):
             pairs[i] = f"{name}={REDACTED}"
+        elif "%3f" in value.lower() or "?" in value:
+            inner = unquote_plus(value)
+            if depth >= MAX_NESTING or redact_url(inner, depth + 1) != inner:
+                pairs[i] = f"{name}={REDACTED}"
     return f"{base}?{'&'.join(pairs)}"
 
 

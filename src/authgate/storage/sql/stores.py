@@ -32,6 +32,7 @@ from authgate.domain import (
 )
 from authgate.storage.base import EmailTaken, SlugTaken
 from authgate.storage.sql.driver import Database, Executor, Row
+from authgate.text import storable
 
 _USER_COLUMNS = "id, email, name, password_hash, created_at, is_active, subject, email_verified"
 
@@ -76,6 +77,8 @@ class SqlUserStore:
         return None if row is None else _user(row)
 
     async def by_email(self, email: str) -> User | None:
+        if not storable(email):  # no row holds it; PostgreSQL would refuse the query
+            return None
         row = await self._db.fetchrow(
             f"SELECT {_USER_COLUMNS} FROM users WHERE email = $1", email.strip().lower()
         )
@@ -159,6 +162,8 @@ class SqlClientStore:
         return _client(row)
 
     async def by_client_id(self, client_id: str) -> Client | None:
+        if not storable(client_id):
+            return None
         row = await self._db.fetchrow(
             f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE client_id = $1", client_id
         )
@@ -176,7 +181,7 @@ class SqlClientStore:
         unknown = set(changes) - set(_UPDATABLE)
         if unknown:
             raise TypeError(f"cannot update client fields {sorted(unknown)}")
-        if not changes:
+        if not changes or not storable(client_id):
             return await self.by_client_id(client_id)
         names = sorted(changes)
         assignments = ", ".join(
@@ -190,6 +195,8 @@ class SqlClientStore:
         return None if row is None else _client(row)
 
     async def delete(self, client_id: str) -> bool:
+        if not storable(client_id):
+            return False
         return await self._db.execute("DELETE FROM clients WHERE client_id = $1", client_id) > 0
 
 
@@ -668,6 +675,8 @@ class SqlSpaceStore:
         return _space(row, tuple(r["domain"] for r in rows))
 
     async def by_slug(self, slug: str) -> Space | None:
+        if not storable(slug):
+            return None
         row = await self._db.fetchrow(
             "SELECT id, slug, name, created_at FROM spaces WHERE slug = $1", slug
         )
@@ -680,6 +689,8 @@ class SqlSpaceStore:
         return await self._with_domains(row)
 
     async def by_domain(self, domain: str) -> Space | None:
+        if not storable(domain):
+            return None
         row = await self._db.fetchrow(
             "SELECT s.id, s.slug, s.name, s.created_at FROM spaces s "
             "JOIN space_domains d ON d.space_id = s.id WHERE d.domain = $1",

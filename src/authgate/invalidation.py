@@ -54,6 +54,7 @@ class Invalidation:
         )
         #: set once the listener is subscribed (tests and start-up wait for it)
         self.subscribed = asyncio.Event()
+        self._stopping = False
 
     @property
     def shared(self) -> bool:
@@ -86,7 +87,7 @@ class Invalidation:
         if self._redis is None:
             return
         failures = 0
-        while True:
+        while not self._stopping:
             try:
                 await self._subscription()
             except REDIS_ERRORS as exc:
@@ -101,6 +102,19 @@ class Invalidation:
             else:
                 failures = 0
 
+    async def stop(self, listener: asyncio.Task[None]) -> None:
+        """End ``listener``, the task running :meth:`listen`. One cancellation is not always
+        enough: one that lands while redis-py connects can be lost (seen here about once
+        in a hundred), so it is asked again until the task is done."""
+        self._stopping = True
+        while not listener.done():
+            listener.cancel()
+            await asyncio.wait({listener}, timeout=0.1)
+        if not listener.cancelled() and listener.exception() is not None:
+            log.error(
+                "cache invalidation listener ended with an error", exc_info=listener.exception()
+            )
+
     async def _subscription(self) -> None:
         pubsub = self._redis.pubsub()  # type: ignore[union-attr]
         try:
@@ -112,7 +126,7 @@ class Invalidation:
             loop = asyncio.get_running_loop()
             heard = loop.time()
             pinged = math.inf
-            while True:
+            while not self._stopping:
                 message = await pubsub.get_message(timeout=self.PING_EVERY)
                 now = loop.time()
                 if message is not None:

@@ -233,3 +233,21 @@ class TestWithoutRedis:
             assert (
                 await other.get("/api/me", headers=bearer(tokens["access_token"]))
             ).status_code == 200
+
+
+@pytest.mark.redis
+async def test_the_listener_stops_however_early_it_is_asked_to() -> None:
+    """A cancellation that lands while redis-py connects can be lost; stop() still ends it."""
+    from authgate.invalidation import Invalidation
+    from authgate.redis_pool import connect
+
+    redis = connect(redis_url_or_skip())
+    try:
+        for i in range(40):
+            invalidation = Invalidation(redis, fresh_namespace())
+            listener = asyncio.create_task(invalidation.listen())
+            await asyncio.sleep((i % 8) * 0.001)
+            await asyncio.wait_for(invalidation.stop(listener), 5)
+            assert listener.done()
+    finally:
+        await redis.aclose()

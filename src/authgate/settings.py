@@ -29,6 +29,9 @@ DEFAULT_SCOPES = {
 }
 
 
+#: the longest lifetime a setting may give (times are stored as 64-bit seconds)
+TEN_YEARS = 10 * 365 * 24 * 3600
+
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
@@ -48,7 +51,9 @@ class Settings(BaseSettings):
         None, description="key for encrypting stored test tokens and signing sessions"
     )
     realm: str = Field("authgate", description='realm in WWW-Authenticate: Bearer realm="…"')
-    access_token_lifetime: int = Field(3600, gt=0, description="default access-token seconds")
+    access_token_lifetime: int = Field(
+        3600, gt=0, le=TEN_YEARS, description="default access-token seconds (at most 10 years)"
+    )
     access_token_format: Literal["opaque", "jwt"] = Field(
         "opaque",
         description="format of new access tokens for clients that choose none: opaque or "
@@ -61,7 +66,10 @@ class Settings(BaseSettings):
         description="aud of JWT access tokens; unset: the issuer URL they are minted for",
     )
     refresh_token_lifetime: int = Field(
-        30 * 24 * 3600, ge=0, description="refresh-token seconds; 0 means no expiry"
+        30 * 24 * 3600,
+        ge=0,
+        le=TEN_YEARS,
+        description="refresh-token seconds; 0 means no expiry (at most 10 years)",
     )
     scopes: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_SCOPES), description="scope catalog: name → text"
@@ -91,7 +99,9 @@ class Settings(BaseSettings):
     authorization_code_lifetime: int = Field(
         600, gt=0, le=600, description="seconds an authorization code lives (at most 600)"
     )
-    session_lifetime: int = Field(14 * 24 * 3600, gt=0, description="seconds a login session lasts")
+    session_lifetime: int = Field(
+        14 * 24 * 3600, gt=0, le=TEN_YEARS, description="seconds a login session lasts"
+    )
     login_max_failures_per_address: int = Field(
         20,
         gt=0,
@@ -174,7 +184,7 @@ class Settings(BaseSettings):
         5.0, ge=0, le=60, description="how soon a key rotated elsewhere reaches this worker"
     )
     signing_key_grace_seconds: int = Field(
-        86400, ge=0, description="how long a replaced signing key stays published"
+        86400, ge=0, le=TEN_YEARS, description="how long a replaced signing key stays published"
     )
     sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
         "NORMAL", description="SQLite durability: NORMAL survives a crash, FULL a power loss"

@@ -454,12 +454,6 @@ async def test_a_json_lone_surrogate_is_refused_not_stored(
     assert r.json()["error"] == "invalid_request"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settings.py bounds none of these: now + 10**19 overflows the BIGINT expires_at "
-    "(a 500 at the token endpoint or sign-in on both databases), and now - 10**19 the "
-    "signing-key clean-up. Reported; the fix (le=... on those fields) belongs to settings.py.",
-)
 @pytest.mark.parametrize(
     "name",
     [

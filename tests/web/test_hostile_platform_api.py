@@ -38,7 +38,9 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"scopes": SCOPES, "token_cache_seconds": 0}
+    # Hypothesis sends hundreds of requests with one token: no rate limit here (they have
+    # tests of their own in test_rate_limits.py).
+    return {"scopes": SCOPES, "token_cache_seconds": 0, "rate_limits_enabled": False}
 
 
 @pytest.fixture

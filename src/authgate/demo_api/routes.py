@@ -8,8 +8,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from authgate.demo_api.openapi import OPENAPI_PATH, OAuthSecurity, openapi_route
-from authgate.demo_api.spaces import SpaceResources, SpaceRights
+from authgate.demo_api.spaces import SpaceResources
 from authgate.errors import InvalidToken
+from authgate.protocol.permissions import Permissions
 from authgate.protocol.scopes import format_scope
 from authgate.protocol.token_check import REVOKED
 from authgate.resource.bearer import BearerAuth, token_of
@@ -20,7 +21,7 @@ def demo_routes(
     bearer: BearerAuth,
     users: UserStore,
     spaces: SpaceStore,
-    rights: SpaceRights,
+    rights: Permissions,
     *,
     title: str,
     security: OAuthSecurity,

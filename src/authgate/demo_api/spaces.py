@@ -9,16 +9,17 @@ issued by the space's own issuer) only its own space.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Protocol
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from authgate.demo_api.bodies import read_body
-from authgate.domain import Membership, Space, SpaceId, UserId
+from authgate.domain import Membership, Space
 from authgate.errors import InsufficientScope, InvalidRequest, InvalidToken, OAuthError
 from authgate.protocol import space_fields
 from authgate.protocol.issuers import valid_slug
+from authgate.protocol.permissions import Permissions
 from authgate.protocol.scopes import format_scope
 from authgate.resource.bearer import BearerAuth, token_of
 from authgate.resource.token import VerifiedToken
@@ -28,22 +29,13 @@ OTHER_SPACE = "The access token is bound to another space"
 ADMIN = "admin"
 
 
-class SpaceRights(Protocol):
-    async def scopes_in(
-        self, user_id: UserId, space_id: SpaceId, granted: frozenset[str]
-    ) -> frozenset[str] | None:
-        """``granted`` narrowed to what the user may do in the space now; ``None`` for a
-        user who is not a member."""
-        ...
-
-
 def not_found(what: str) -> Response:
     return JSONResponse({"error": "not_found", "error_description": what}, status_code=404)
 
 
 class SpaceResources:
     def __init__(
-        self, bearer: BearerAuth, spaces: SpaceStore, users: UserStore, rights: SpaceRights
+        self, bearer: BearerAuth, spaces: SpaceStore, users: UserStore, rights: Permissions
     ) -> None:
         self._bearer = bearer
         self._spaces = spaces
@@ -51,13 +43,12 @@ class SpaceResources:
         self._rights = rights
 
     async def scopes_in(self, token: VerifiedToken, space: Space) -> frozenset[str] | None:
-        """What ``token`` may do in ``space`` now; ``None``: nothing, not being a member."""
+        """What ``token`` may do in ``space`` now (:meth:`Permissions.scopes_in`); ``None``:
+        nothing. A token bound to another space is refused outright."""
         if token.space is not None and token.space != space.slug:
             raise InvalidToken(OTHER_SPACE)
-        if token.user_id is None:
-            # A client acting for itself has rights only in the space it is bound to.
-            return token.scopes if token.space == space.slug else None
-        return await self._rights.scopes_in(token.user_id, space.id, token.scopes)
+        assert token.local is not None, "the demo API checks tokens locally"
+        return await self._rights.scopes_in(token.local, space.id)
 
     async def _path_space(self, request: Request) -> Space | None:
         """The space the path names; anything that is no slug names none."""
@@ -76,7 +67,7 @@ class SpaceResources:
             for space, member in await self._spaces.spaces_of(token.user_id):
                 if token.space is not None and token.space != space.slug:
                     continue
-                scopes = await self._rights.scopes_in(token.user_id, space.id, token.scopes)
+                scopes = await self.scopes_in(token, space)
                 if scopes is not None:
                     found.append(self._member_view(space, member, scopes))
         elif token.space is not None:

@@ -26,7 +26,7 @@ from authgate.domain import SigningKey
 from authgate.protocol.keyring import KeyRing
 from authgate.services import Services
 
-keys_app = group("Keys that sign id tokens.")
+keys_app = group("Keys that sign id tokens and JWT access tokens.")
 
 
 def key_dict(key: SigningKey, ring: KeyRing, now: float) -> dict[str, Any]:

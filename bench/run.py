@@ -248,6 +248,11 @@ def scenarios(client: dict[str, Any], jwt_client: dict[str, Any], jwt: str) -> l
     ]
 
 
+#: every scenario's key, in the order they run
+_NOBODY = {"client_id": "", "client_secret": "", "test_access_token": ""}
+SCENARIO_KEYS = [s.key for s in scenarios(_NOBODY, _NOBODY, "")]
+
+
 # ------------------------------------------------------------------------------ processes
 
 
@@ -837,12 +842,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "does not answer (default: $AUTHGATE_BENCH_REDIS_URL or redis://127.0.0.1:6379/0)",
     )
     parser.add_argument(
+        "--only",
+        metavar="KEYS",
+        type=lambda text: [k.strip() for k in text.split(",") if k.strip()],
+        help="run only these scenarios, comma-separated (bare always runs): "
+        + ", ".join(SCENARIO_KEYS),
+    )
+    parser.add_argument(
         "--strict", action="store_true", help="exit with status 3 when a target is missed"
     )
     parser.add_argument(
         "--keep-tmp", action="store_true", help="keep the temporary database and server logs"
     )
     args = parser.parse_args(argv)
+    if args.only and (unknown := sorted(set(args.only) - set(SCENARIO_KEYS))):
+        parser.error(
+            f"--only: no scenario {', '.join(unknown)}; there are {', '.join(SCENARIO_KEYS)}"
+        )
     if args.duration < 1 or args.warmup < 0 or args.connections < 1 or args.rounds < 1:
         parser.error("--duration, --connections and --rounds must be at least 1, --warmup 0")
     return args
@@ -881,6 +897,11 @@ def server_commands(pin: list[str], authgate: Path) -> dict[str, tuple[str, list
     }
 
 
+def wanted(args: argparse.Namespace, key: str) -> bool:
+    """Whether ``--only`` (if given) asks for the scenario ``key``."""
+    return not args.only or key in args.only
+
+
 def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]) -> int:
     pin_server, pin_load, _ = pinning()
     wrk_cmd = [*pin_load, wrk]
@@ -899,7 +920,7 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
 
         servers: dict[str, tuple[subprocess.Popen[Any], int, Path]] = {}
         for key, (name, command, ready_path) in server_commands(pin_server, authgate).items():
-            if key not in envs:
+            if key not in envs or (key == "authgate-redis" and not wanted(args, "me-redis")):
                 continue
             port = free_port()
             log = tmp / f"{key}.log"
@@ -915,6 +936,8 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
             wait_until_up(proc, name, port, ready_path, log)
         plan = scenarios(client, jwt_client, issue_jwt(servers["authgate"][1], jwt_client))
         plan = [s for s in plan if s.server in servers]
+        if args.only:
+            plan = [s for s in plan if s.key == "bare" or wanted(args, s.key)]
 
         for n in range(args.rounds):
             prefix = f"round {n + 1}/{args.rounds} " if args.rounds > 1 else ""
@@ -936,7 +959,9 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
             failures += redis_limiter_checks(port, log, client["test_access_token"])
         for proc, _, _ in servers.values():
             procs.stop(proc)
-        token_ok = sum(r.statuses.get("200", 0) for k in ("token", "jwt_token") for r in rounds[k])
+        token_ok = sum(
+            r.statuses.get("200", 0) for k in ("token", "jwt_token") for r in rounds.get(k, [])
+        )
         stored = stored_tokens(tmp / "bench.db")
         if stored < token_ok:
             failures.append(

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from authgate.resource.bearer import required_scopes
+from authgate.resource.responses import JsonResponse
 
 OPENAPI_PATH = "/openapi.json"
 _PARAM = re.compile(r"{([a-z_]+)}")
@@ -121,6 +122,6 @@ def openapi_route(routes: Sequence[BaseRoute], *, title: str, security: OAuthSec
     document = openapi_document(routes, title=title, security=security)
 
     async def openapi(request: Request) -> Response:
-        return JSONResponse(document)
+        return JsonResponse(document)
 
     return Route(OPENAPI_PATH, openapi, methods=["GET"])

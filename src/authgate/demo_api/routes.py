@@ -13,7 +13,9 @@ from authgate.errors import InvalidToken
 from authgate.protocol.permissions import Permissions
 from authgate.protocol.scopes import format_scope
 from authgate.protocol.token_check import REVOKED
+from authgate.resource.asgi import EndpointApp
 from authgate.resource.bearer import BearerAuth, token_of
+from authgate.resource.responses import JsonResponse
 from authgate.storage.base import SpaceStore, UserStore
 
 
@@ -37,7 +39,7 @@ def demo_routes(
         scope = format_scope(info.scopes)
         if info.user_id is None:
             assert info.local is not None
-            return JSONResponse(
+            return JsonResponse(
                 {
                     "type": "client",
                     "client_id": info.client_id,
@@ -56,22 +58,28 @@ def demo_routes(
         }
         if info.space is not None:
             body["space"] = info.space
-        return JSONResponse({**body, "scope": scope})
+        return JsonResponse({**body, "scope": scope})
 
+    # The API's endpoints as plain ASGI apps (resource/asgi.py); ping stays a Starlette
+    # function endpoint, the benchmark's "framework floor".
     resources = SpaceResources(bearer, spaces, users, rights)
     routes: list[BaseRoute] = [
         Route("/api/ping", ping, methods=["GET"]),
-        Route("/api/me", me, methods=["GET"]),
-        Route("/api/spaces", bearer.requires("read")(resources.list_spaces), methods=["GET"]),
-        Route("/api/spaces/{slug}", resources.show_space, methods=["GET"]),
+        Route("/api/me", EndpointApp(me), methods=["GET"]),
+        Route(
+            "/api/spaces",
+            EndpointApp(bearer.requires("read")(resources.list_spaces)),
+            methods=["GET"],
+        ),
+        Route("/api/spaces/{slug}", EndpointApp(resources.show_space), methods=["GET"]),
         Route(
             "/api/spaces/{slug}/members",
-            bearer.requires("admin")(resources.list_members),
+            EndpointApp(bearer.requires("admin")(resources.list_members)),
             methods=["GET"],
         ),
         Route(
             "/api/spaces/{slug}/members/me",
-            bearer.requires("write")(resources.update_my_membership),
+            EndpointApp(bearer.requires("write")(resources.update_my_membership)),
             methods=["PUT"],
         ),
     ]

@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from authgate.demo_api.bodies import read_body
 from authgate.domain import Membership, Space
@@ -22,6 +22,7 @@ from authgate.protocol.issuers import valid_slug
 from authgate.protocol.permissions import Permissions
 from authgate.protocol.scopes import format_scope
 from authgate.resource.bearer import BearerAuth, token_of
+from authgate.resource.responses import JsonResponse
 from authgate.resource.token import VerifiedToken
 from authgate.storage.base import SpaceStore, UserStore
 
@@ -30,7 +31,7 @@ ADMIN = "admin"
 
 
 def not_found(what: str) -> Response:
-    return JSONResponse({"error": "not_found", "error_description": what}, status_code=404)
+    return JsonResponse({"error": "not_found", "error_description": what}, status_code=404)
 
 
 class SpaceResources:
@@ -74,7 +75,7 @@ class SpaceResources:
             bound = await self._spaces.by_slug(token.space)
             if bound is not None:
                 found.append({**self._summary(bound), "scope": format_scope(token.scopes)})
-        return JSONResponse({"spaces": found})
+        return JsonResponse({"spaces": found})
 
     def _member_view(
         self, space: Space, member: Membership, scopes: frozenset[str]
@@ -98,7 +99,7 @@ class SpaceResources:
                         body["role"] = None if member is None else member.role
         except OAuthError as exc:
             return self._bearer.error_response(exc)
-        return JSONResponse(body)
+        return JsonResponse(body)
 
     async def _space_for(self, request: Request, needed: str) -> tuple[Space, VerifiedToken]:
         """The path's space, when the token may use ``needed`` in it."""
@@ -134,7 +135,7 @@ class SpaceResources:
                     "role": member.role,
                 }
             )
-        return JSONResponse({"space": space.slug, "members": members})
+        return JsonResponse({"space": space.slug, "members": members})
 
     async def update_my_membership(self, request: Request) -> Response:
         """Seed 001's writes: form-encoded or JSON. Changes the name, picture and phone
@@ -151,7 +152,7 @@ class SpaceResources:
             return not_found("no such space")
         except OAuthError as exc:
             return self._bearer.error_response(exc)
-        return JSONResponse(
+        return JsonResponse(
             {
                 "space": space.slug,
                 "name": updated.name,

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from authgate.errors import InsufficientScope, InvalidRequest, OAuthError
 from authgate.protocol.requests import (
@@ -22,6 +22,7 @@ from authgate.protocol.requests import (
     safe_description,
 )
 from authgate.resource.ratelimit import ApiRateLimits
+from authgate.resource.responses import JsonResponse
 from authgate.resource.token import TokenVerifier, VerifiedToken
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -136,7 +137,7 @@ class BearerAuth:
         body = exc.to_dict()
         if "error_description" in body:
             body["error_description"] = safe_description(body["error_description"])
-        return JSONResponse(body, status_code=exc.status_code, headers=headers)
+        return JsonResponse(body, status_code=exc.status_code, headers=headers)
 
     def requires(self, *scopes: str) -> Callable[[Endpoint], Endpoint]:
         """Decorate a Starlette endpoint; the checked token is in ``request.state.token``."""

@@ -20,13 +20,14 @@ import hashlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from authgate.errors import OAuthError, RateLimitExceeded, TemporarilyUnavailable
 from authgate.protocol.requests import safe_description
 from authgate.ratelimit.limiter import CountersUnavailable, Limit, RateDecision, RateLimiter
 from authgate.ratelimit.notation import describe, endpoint_key, parse_limit
+from authgate.resource.responses import JsonResponse
 from authgate.resource.token import VerifiedToken
 from authgate.settings import Settings
 
@@ -126,7 +127,7 @@ def error_response(exc: OAuthError, headers: Mapping[str, str] | None = None) ->
     body = exc.to_dict()
     if "error_description" in body:
         body["error_description"] = safe_description(body["error_description"])
-    return JSONResponse(
+    return JsonResponse(
         body,
         status_code=exc.status_code,
         headers={**(headers or {}), **exc.headers, "Cache-Control": "no-store"},

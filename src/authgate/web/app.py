@@ -14,6 +14,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from authgate.demo_api.openapi import OAuthSecurity
 from authgate.demo_api.routes import demo_routes
@@ -59,15 +60,14 @@ def create_app(
         allow_query=settings.allow_access_token_query,
         rate_limits=api_limits,
     )
+    # The OAuth form endpoints answer everything themselves: the edge calls them directly
+    # (web/oauth.py). Every method reaches them, so that anything but POST gets an RFC 6749
+    # error rather than a bare 405.
     token = TokenHandler(services.token_endpoint)
-    # Hot paths first: Starlette tries routes in order. The token endpoint takes every
-    # method, so that anything but POST gets an RFC 6749 error rather than a bare 405.
-    every = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    routes: list[BaseRoute] = [Route(p, token, methods=every) for p in settings.token_paths]
-    revocation = RevocationHandler(services.revocation)
-    routes.append(Route(REVOCATION_PATH, revocation, methods=every))
-    introspection = IntrospectionHandler(services.introspection)
-    routes.append(Route(INTROSPECTION_PATH, introspection, methods=every))
+    direct: dict[str, ASGIApp] = {path: token for path in settings.token_paths}
+    direct[REVOCATION_PATH] = RevocationHandler(services.revocation)
+    direct[INTROSPECTION_PATH] = IntrospectionHandler(services.introspection)
+    routes: list[BaseRoute] = []
     api_routes = demo_routes(
         bearer,
         services.users,
@@ -142,6 +142,7 @@ def create_app(
     app = EdgeApp(
         issuers=services.issuers,
         documents=documents,
+        direct=direct,
         routes=routes,
         lifespan=lifespan,
         exception_handlers=handlers,

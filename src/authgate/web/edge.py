@@ -4,28 +4,44 @@ memory, then Starlette for everything else."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
 
 from authgate.protocol.context import Issuer
 from authgate.protocol.issuers import IssuerResolver
 from authgate.web.discovery import PublishedDocuments
 from authgate.web.issuers import Scope, host_of, resolve_request
+from authgate.web.routing import FixedPathRouter, route_path
 
 log = logging.getLogger("authgate")
 
 
 class EdgeApp(Starlette):
     """A Starlette app that resolves the issuer of each HTTP request before its
-    middleware and routes run (so that nothing below it ever sees an unknown host)."""
+    middleware and routes run (so that nothing below it ever sees an unknown host).
+
+    ``direct`` maps route paths to self-contained ASGI apps, called without Starlette's
+    stack: apps that answer every outcome themselves, errors included (web/oauth.py)."""
 
     def __init__(
-        self, *, issuers: IssuerResolver, documents: PublishedDocuments, **options: Any
+        self,
+        *,
+        issuers: IssuerResolver,
+        documents: PublishedDocuments,
+        direct: Mapping[str, ASGIApp],
+        routes: Sequence[BaseRoute],
+        lifespan: Any,
+        **options: Any,
     ) -> None:
-        super().__init__(**options)
+        super().__init__(lifespan=lifespan, **options)
+        self.router = FixedPathRouter(routes, lifespan=lifespan)
         self.issuers = issuers
         self._documents = documents
+        self._direct = dict(direct)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -40,6 +56,10 @@ class EdgeApp(Starlette):
             if (
                 issuer is None or scope["path"] in self._documents.root_paths
             ) and not await self._edge(scope, send, issuer):
+                return
+            direct = self._direct.get(route_path(scope))
+            if direct is not None:
+                await direct(scope, receive, send)
                 return
         # What Starlette.__call__ does, inline: no second coroutine per request.
         scope["app"] = self

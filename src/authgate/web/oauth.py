@@ -1,9 +1,19 @@
 """HTTP adapters for the token endpoint (RFC 6749 §3.2), revocation (RFC 7009) and
-introspection (RFC 7662)."""
+introspection (RFC 7662).
+
+Each is a self-contained ASGI app: it reads its request straight from the ASGI scope and
+``receive`` (the three headers it needs, the body), and answers every outcome itself (an
+RFC error as JSON, anything unexpected as a logged 500 with the same JSON shape as the
+app's error handler). So the edge calls them directly for their paths, without
+Starlette's middleware and router on the hottest requests (web/edge.py)."""
 
 from __future__ import annotations
 
-from starlette.requests import ClientDisconnect, Request
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -19,20 +29,34 @@ from authgate.protocol.requests import (
     is_form_content_type,
     parse_form,
 )
-from authgate.web.issuers import issuer_of
-from authgate.web.responses import NO_STORE, oauth_error_json, token_json
+from authgate.web.context import context_of
+from authgate.web.responses import NO_STORE, oauth_error_json, server_error_json, token_json
+
+log = logging.getLogger("authgate")
+
+REVOCATION_PATH = "/oauth/revoke"
+INTROSPECTION_PATH = "/oauth/introspect"
 
 
-async def read_limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The request body, or :class:`InvalidRequest` once it passes ``limit`` bytes.
+@dataclass(frozen=True, slots=True)
+class FormRequest:
+    """What a form endpoint needs of its request."""
 
-    Read straight from ASGI ``receive`` (most bodies arrive in one message), without
-    Starlette's stream generator on this hot path."""
-    if content_length_exceeds(request.headers.get("content-length"), limit):
+    params: Params
+    #: the ``Authorization`` header (client authentication), if sent
+    authorization: str | None
+    context: RequestContext
+
+
+async def read_limited_body(
+    receive: Receive, content_length: str | None, limit: int = MAX_BODY_BYTES
+) -> bytes:
+    """The request body, or :class:`InvalidRequest` once it passes ``limit`` bytes; read
+    straight from ASGI ``receive`` (most bodies arrive in one message)."""
+    if content_length_exceeds(content_length, limit):
         raise InvalidRequest("request body is too large")
     chunks: list[bytes] = []
     size = 0
-    receive = request.receive
     while True:
         message = await receive()
         if message["type"] != "http.request":
@@ -49,90 +73,93 @@ async def read_limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> by
         chunks.append(chunk)
 
 
-def request_context(request: Request) -> RequestContext:
-    """The protocol's view of the request: the issuer the edge resolved for it, and the
-    peer address as uvicorn resolved it."""
-    return RequestContext(
-        client_address=request.client.host if request.client else "unknown",
-        issuer=issuer_of(request.scope),
-    )
+_WANTED = (b"authorization", b"content-type", b"content-length")
 
 
-REVOCATION_PATH = "/oauth/revoke"
-INTROSPECTION_PATH = "/oauth/introspect"
+def _headers(scope: Scope) -> dict[bytes, str]:
+    """The first value of each header a form endpoint reads (as Starlette's ``get``)."""
+    found: dict[bytes, str] = {}
+    for name, value in scope["headers"]:
+        if name in _WANTED and name not in found:
+            found[name] = value.decode("latin-1")
+    return found
 
 
-async def read_form_request(request: Request, endpoint: str) -> Params:
-    """The parameters of a POST to a form endpoint (RFC 6749 §3.2, RFC 7009 §2.1): an
+async def read_form_request(scope: Scope, receive: Receive, endpoint: str) -> FormRequest:
+    """A POST to a form endpoint (RFC 6749 §3.2, RFC 7009 §2.1): an
     ``application/x-www-form-urlencoded`` body, nothing in the URL."""
-    if request.method != "POST":
+    if scope["method"] != "POST":
         raise InvalidRequest(f"the {endpoint} endpoint accepts only POST (RFC 6749 §3.2)")
-    if not is_form_content_type(request.headers.get("content-type")):
+    headers = _headers(scope)
+    if not is_form_content_type(headers.get(b"content-type")):
         raise InvalidRequest(
             "send parameters as application/x-www-form-urlencoded (RFC 6749 §4.1.3)"
         )
-    if request.scope.get("query_string"):
+    if scope.get("query_string"):
         raise InvalidRequest("send parameters in the request body, not the URL (RFC 6749 §2.3.1)")
-    return parse_form(await read_limited_body(request))
+    body = await read_limited_body(receive, headers.get(b"content-length"))
+    return FormRequest(parse_form(body), headers.get(b"authorization"), context_of(scope))
 
 
-class AsgiEndpoint:
-    """A Starlette route's endpoint as a plain ASGI app: the route calls it directly,
-    without the per-request wrappers a function endpoint gets (these endpoints raise no
-    ``HTTPException``; anything else still reaches the app's error handler)."""
+class FormEndpoint:
+    """The ASGI side shared by the three endpoints; each gives :meth:`answer`."""
 
-    async def handle(self, request: Request) -> Response:
+    #: how error messages name the endpoint
+    name = ""
+
+    async def answer(self, form: FormRequest) -> Response:
         raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.handle(Request(scope, receive))
+        try:
+            response = await self.answer(await read_form_request(scope, receive, self.name))
+        except OAuthError as exc:
+            response = oauth_error_json(exc)
+        except ClientDisconnect:
+            # The client left before its body was read: nothing to log, and the 400 goes
+            # nowhere (an ASGI app must still answer, or uvicorn logs an error).
+            response = Response(status_code=400)
+        except Exception:
+            # The path only: a query string may hold a token or a code.
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            response = server_error_json()
         await response(scope, receive, send)
 
 
-class TokenHandler(AsgiEndpoint):
+class TokenHandler(FormEndpoint):
+    name = "token"
+
     def __init__(self, endpoint: TokenEndpoint) -> None:
         self._endpoint = endpoint
 
-    async def handle(self, request: Request) -> Response:
-        try:
-            params = await read_form_request(request, "token")
-            issued = await self._endpoint.handle(
-                params, request.headers.get("authorization"), request_context(request)
-            )
-        except OAuthError as exc:
-            return oauth_error_json(exc)
+    async def answer(self, form: FormRequest) -> Response:
+        issued = await self._endpoint.handle(form.params, form.authorization, form.context)
         return token_json(issued.to_response())
 
 
-class RevocationHandler(AsgiEndpoint):
+class RevocationHandler(FormEndpoint):
     """RFC 7009 §2.2: 200 with an empty body, errors as at the token endpoint."""
+
+    name = "revocation"
 
     def __init__(self, endpoint: RevocationEndpoint) -> None:
         self._endpoint = endpoint
 
-    async def handle(self, request: Request) -> Response:
-        try:
-            params = await read_form_request(request, "revocation")
-            await self._endpoint.handle(
-                params, request.headers.get("authorization"), request_context(request)
-            )
-        except OAuthError as exc:
-            return oauth_error_json(exc)
+    async def answer(self, form: FormRequest) -> Response:
+        await self._endpoint.handle(form.params, form.authorization, form.context)
         return Response(status_code=200, headers=NO_STORE)
 
 
-class IntrospectionHandler(AsgiEndpoint):
+class IntrospectionHandler(FormEndpoint):
     """RFC 7662 §2.2: a JSON object, never cached."""
+
+    name = "introspection"
 
     def __init__(self, endpoint: IntrospectionEndpoint) -> None:
         self._endpoint = endpoint
 
-    async def handle(self, request: Request) -> Response:
-        try:
-            params = await read_form_request(request, "introspection")
-            body = await self._endpoint.handle(
-                params, request.headers.get("authorization"), request_context(request)
-            )
-        except OAuthError as exc:
-            return oauth_error_json(exc)
+    async def answer(self, form: FormRequest) -> Response:
+        body: dict[str, Any] = await self._endpoint.handle(
+            form.params, form.authorization, form.context
+        )
         return token_json(body)

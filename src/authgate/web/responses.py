@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from starlette.responses import JSONResponse, Response
+import orjson
+from starlette.responses import Response
 
 from authgate.errors import OAuthError, ServerError
 from authgate.protocol.requests import safe_description
+from authgate.resource.responses import JsonResponse
 
 #: RFC 6749 §5.1: token responses MUST carry these.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -19,7 +20,6 @@ _NO_STORE_JSON = [
     (b"cache-control", b"no-store"),
     (b"pragma", b"no-cache"),
 ]
-_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
 
 
 class NoStoreJson(Response):
@@ -31,7 +31,7 @@ class NoStoreJson(Response):
     def __init__(self, content: dict[str, Any]) -> None:
         self.status_code = 200
         self.background = None
-        self.body = _encode(content).encode("utf-8")
+        self.body = orjson.dumps(content)
         self.raw_headers = [(b"content-length", str(len(self.body)).encode()), *_NO_STORE_JSON]
 
 
@@ -39,13 +39,13 @@ def token_json(body: dict[str, Any]) -> Response:
     return NoStoreJson(body)
 
 
-def oauth_error_json(exc: OAuthError) -> JSONResponse:
+def oauth_error_json(exc: OAuthError) -> JsonResponse:
     """RFC 6749 §5.2 error body; never a stack trace."""
     body = exc.to_dict()
     if "error_description" in body:
         body["error_description"] = safe_description(body["error_description"])
-    return JSONResponse(body, status_code=exc.status_code, headers={**NO_STORE, **exc.headers})
+    return JsonResponse(body, status_code=exc.status_code, headers={**NO_STORE, **exc.headers})
 
 
-def server_error_json() -> JSONResponse:
+def server_error_json() -> JsonResponse:
     return oauth_error_json(ServerError("the server could not complete the request"))

@@ -4,11 +4,12 @@ access token as RFC 6750 says, errors as RFC 6750 §3 says."""
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from authgate.errors import OAuthError
 from authgate.protocol.oidc.userinfo import UserInfo
 from authgate.resource.bearer import BearerAuth
+from authgate.resource.responses import JsonResponse
 from authgate.web.issuers import issuer_of
 
 USERINFO_PATH = "/oauth/userinfo"
@@ -26,4 +27,4 @@ class UserInfoHandler:
             claims = await self._userinfo.claims(verified.local, issuer_of(request.scope))
         except OAuthError as exc:
             return self._bearer.error_response(exc)
-        return JSONResponse(claims, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+        return JsonResponse(claims, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})

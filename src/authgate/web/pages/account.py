@@ -11,7 +11,7 @@ from authgate.errors import OAuthError
 from authgate.protocol.client_auth import plausible_client_id
 from authgate.protocol.login import LoginFailed
 from authgate.services import Services
-from authgate.web.oauth import request_context
+from authgate.web.context import request_context
 from authgate.web.pages.cookies import PRESESSION, presession, set_cookie
 from authgate.web.pages.forms import read_form
 from authgate.web.pages.render import Pages

@@ -14,7 +14,7 @@ from authgate.web.oauth import read_limited_body
 async def read_pairs(request: Request) -> list[tuple[str, str]]:
     if not is_form_content_type(request.headers.get("content-type")):
         raise InvalidRequest("send the form as application/x-www-form-urlencoded")
-    body = await read_limited_body(request)
+    body = await read_limited_body(request.receive, request.headers.get("content-length"))
     try:
         return parse_qsl(
             body.decode("ascii"), keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS

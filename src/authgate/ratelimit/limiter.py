@@ -12,7 +12,8 @@ timestamps are small, and measured here the moving window costs less per request
 memory as well. Memory per key grows with the limit: prefer "1000/hour" to "100000/day".
 
 Counters live in this process's memory, or in Redis (:func:`for_redis`) so that every
-worker and machine shares one budget per key. When Redis fails mid-run the limiter does
+worker and machine shares one budget per key; a busy key takes its places from Redis a
+few at a time (ratelimit/leases.py). When Redis fails mid-run the limiter does
 what ``on_redis_error`` says: ``"open"`` counts in this process's memory until Redis
 answers again (each worker then allows the whole limit), ``"closed"`` refuses with
 :class:`CountersUnavailable`. Either way the outage is logged once, and Redis is tried
@@ -31,6 +32,7 @@ from typing import Any, Literal
 from limits import RateLimitItem
 from limits.aio.storage import Storage
 
+from authgate.ratelimit.leases import Leases
 from authgate.ratelimit.memory import SweptMemoryStorage
 from authgate.ratelimit.pipelined import MovingWindow, PipelinedRedisStorage
 from authgate.redis_pool import REDIS_ERRORS, OutageLog
@@ -92,7 +94,13 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._local = MovingWindow(SweptMemoryStorage())
-        self._shared = None if shared is None else MovingWindow(shared)
+        self._shared: Leases | MovingWindow | None = (
+            Leases(shared)
+            if isinstance(shared, PipelinedRedisStorage)
+            else None
+            if shared is None
+            else MovingWindow(shared)
+        )
         self._on_error = on_redis_error
         self._retry_every = retry_every
         self._clock = clock

@@ -1,12 +1,9 @@
-"""limits' moving window on Redis, at one round trip per event-loop pass.
+"""limits' Redis storage, its scripts at one round trip per event-loop pass.
 
-A rate-limited request needs two of limits' Lua scripts: take a place in the moving window,
-then read the window for the ``RateLimit-*`` headers. Sent as two commands, each costs a
-round trip and a Redis client's per-command overhead, which here is more than the rest of
-an API request. So the two scripts, verbatim, run as one script (one call, atomic), and
-every call made while the previous batch is in flight goes out in the next pipeline: under
-load one round trip serves many requests, the way group commit batches database writes.
-The algorithm, the data and the keys stay limits' own; only the transport differs.
+A Redis client's per-command overhead is more than the rest of an API request. So every
+script call made while the previous batch is in flight goes out in the next pipeline:
+under load one round trip serves many calls, the way group commit batches database
+writes. The keys and data stay limits' own (ratelimit/leases.py reads and writes them).
 """
 
 from __future__ import annotations
@@ -14,13 +11,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
-import time
 from typing import Any
 
 import redis.exceptions
 from limits import RateLimitItem
 from limits.aio.storage import RedisStorage
-from limits.aio.storage.redis.bridge import RedisBridge
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.util import WindowStats
 
@@ -75,7 +70,7 @@ class ScriptPipeline:
         except Exception as exc:  # Redis unreachable: every caller of the batch sees it
             for *_, future in batch:
                 if not future.done():
-                    future.set_exception(_each(exc))
+                    future.set_exception(fresh_error(exc))
             return
         finally:
             self._in_flight -= 1
@@ -147,7 +142,7 @@ def _evalsha(sha: str, keys: list[str], args: list[Any]) -> bytes:
     return b"".join(out)
 
 
-def _each(exc: Exception) -> Exception:
+def fresh_error(exc: Exception) -> Exception:
     """A fresh exception per waiting caller (one instance raised in many tasks would
     collect all their tracebacks)."""
     if not isinstance(exc, REDIS_ERRORS):
@@ -159,24 +154,8 @@ def _each(exc: Exception) -> Exception:
 
 class PipelinedRedisStorage(RedisStorage):
     """:class:`limits.aio.storage.RedisStorage` (same keys under ``key_prefix``) over an
-    existing ``redis.asyncio.Redis`` client, able to take a place in a moving window and
-    read the window in one round trip (:meth:`acquire_and_read`), batched with every other
-    request's of the same event-loop pass."""
-
-    #: limits' own two moving-window scripts, verbatim, run one after the other in one call
-    SCRIPT_ACQUIRE_AND_READ = b"".join(
-        [
-            b"local function acquire(KEYS, ARGV)\n",
-            RedisBridge.SCRIPT_ACQUIRE_MOVING_WINDOW,
-            b"\nend\nlocal function window(KEYS, ARGV)\n",
-            RedisBridge.SCRIPT_MOVING_WINDOW,
-            b"\nend\n",
-            b"local acquired = acquire(KEYS, {ARGV[1], ARGV[2], ARGV[3], ARGV[4]}) and 1 or 0\n",
-            b"local found = window(KEYS, {ARGV[5], ARGV[2]})\n",
-            b"if found then return {acquired, found[1], found[2]} end\n",
-            b"return {acquired}\n",
-        ]
-    )
+    existing ``redis.asyncio.Redis`` client, whose scripts (:meth:`run_script`) go out
+    batched with every other call of the same event-loop pass."""
 
     def __init__(self, redis: Any, key_prefix: str) -> None:
         super().__init__(
@@ -185,21 +164,15 @@ class PipelinedRedisStorage(RedisStorage):
             key_prefix=key_prefix,
             connection_pool=redis.connection_pool,
         )
+        self._redis = redis
         self._scripts = ScriptPipeline(redis)
-        self._acquire_and_read = redis.register_script(self.SCRIPT_ACQUIRE_AND_READ)
 
-    async def acquire_and_read(self, key: str, limit: int, expiry: int) -> tuple[bool, float, int]:
-        """``acquire_entry`` then ``get_moving_window``, atomically: whether a place was
-        taken, the start of the window (its oldest entry) and how many entries it holds."""
-        now = time.time()
-        reply = await self._scripts.call(
-            self._acquire_and_read,
-            [self.bridge.prefixed_key(key)],
-            [now, limit, expiry, 1, now - expiry],
-        )
-        if len(reply) == 3:
-            return bool(reply[0]), float(reply[1]), int(reply[2])
-        return bool(reply[0]), now, 0
+    def register_script(self, script: bytes) -> Any:
+        return self._redis.register_script(script)
+
+    async def run_script(self, script: Any, keys: list[str], args: list[Any]) -> Any:
+        """Run a :meth:`register_script` script in the next batch."""
+        return await self._scripts.call(script, keys, args)
 
 
 class MovingWindow(MovingWindowRateLimiter):
@@ -208,12 +181,6 @@ class MovingWindow(MovingWindowRateLimiter):
     async def hit_and_stats(
         self, item: RateLimitItem, *identifiers: str
     ) -> tuple[bool, WindowStats]:
-        """``hit`` and then ``get_window_stats``: in one round trip on
-        :class:`PipelinedRedisStorage`, one after the other anywhere else."""
-        if isinstance(self.storage, PipelinedRedisStorage):
-            acquired, start, count = await self.storage.acquire_and_read(
-                item.key_for(*identifiers), item.amount, item.get_expiry()
-            )
-            return acquired, WindowStats(start + item.get_expiry(), item.amount - count)
+        """``hit``, then ``get_window_stats``."""
         acquired = await self.hit(item, *identifiers)
         return acquired, await self.get_window_stats(item, *identifiers)

@@ -10,6 +10,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from authgate.resource.asgi import EndpointApp
+from authgate.resource.bearer import required_scopes
 from authgate.web.routing import FixedPathRouter, fixed_routes
 
 
@@ -85,4 +86,4 @@ async def test_endpoint_app_keeps_the_endpoints_name_doc_and_scopes() -> None:
     me.required_scopes = frozenset({"read"})  # type: ignore[attr-defined]
     app = EndpointApp(me)
     assert app.__name__ == "me" and app.__doc__ == "Who am I."
-    assert getattr(app, "required_scopes") == frozenset({"read"})
+    assert required_scopes(app) == frozenset({"read"})

@@ -141,6 +141,28 @@ async def test_a_clients_own_token_of_a_space_is_not_about_membership(
     assert await scope_of(http, r.json()["access_token"]) == "admin read"
 
 
+async def test_a_clients_own_space_token_cannot_write_a_members_profile(
+    http: httpx.AsyncClient, app_client: Registered, acme: Space
+) -> None:
+    """The space's write scope does not make a client acting for itself a member: 403,
+    never a 500 (found by the profile gap study)."""
+    r = await http.post(
+        ACME + "/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "write"},
+        auth=client_auth(app_client),
+    )
+    assert r.status_code == 200, r.text
+    r = await http.put(
+        "/api/spaces/acme/members/me",
+        json={"name": "Bot"},
+        headers={"Authorization": f"Bearer {r.json()['access_token']}"},
+    )
+    assert r.status_code == 403, r.text
+    assert r.json()["error"] == "insufficient_scope"
+    assert "acting for a user" in r.json()["error_description"]
+    assert 'error="insufficient_scope"' in r.headers["www-authenticate"]
+
+
 @pytest.fixture
 async def other_process(settings: Settings) -> AsyncIterator[SqlSpaceStore]:
     """The space store of another process on the same database (the CLI, another worker)."""

@@ -142,7 +142,8 @@ class SpaceResources:
         number the member's id tokens carry in this space (scope ``write``)."""
         try:
             space, token = await self._space_for(request, "write")
-            assert token.user_id is not None
+            if token.user_id is None:  # a client acting for itself is no member
+                raise InsufficientScope("this request needs a token acting for a user", "write")
             member = await self._spaces.membership(space.id, token.user_id)
             if member is None:
                 raise InsufficientScope("only members may change their profile", "write")

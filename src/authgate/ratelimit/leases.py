@@ -4,6 +4,11 @@ One Redis round trip per request costs more than the rest of an API request. So 
 worker takes places of a key's window in *leases*: one script call takes up to ``n``
 places at once, and the worker hands them to that key's next requests from memory.
 
+- **Only fast limits are leased.** A limit of at most ``LEASE_ABOVE`` requests a second per
+  key ("60/minute", "600/minute") is counted exactly, one call per allowed request: a
+  key can cost Redis no more calls than its limit allows requests, because refusals cost
+  none (below). Exact counting matters there: a user alternating between workers must get
+  exactly the limit, not the limit less the places stranded in other workers' leases.
 - **A lease adapts to the key's rate in this worker.** It starts at one place (taken for
   the request that asked, so a key seen now and then is counted exactly, one call per
   request). When a lease is used up within its hold time, the next one is twice as large,
@@ -64,6 +69,8 @@ SCRIPT_LEASE = b"".join(
     ]
 )
 
+#: limits allowing more requests a second than this are leased; slower ones are exact
+LEASE_ABOVE = 10.0
 #: at most this share of a limit in one lease
 MAX_LEASE_SHARE = 10
 #: a lease's hold time: this share of the window, at most MAX_HOLD seconds
@@ -138,7 +145,9 @@ class Leases:
         try:
             expiry = item.get_expiry()
             hold = min(MAX_HOLD, expiry / HOLD_SHARE)
-            if state.left == 0 and state.until > asked_at and not state.refused:
+            if item.amount / expiry <= LEASE_ABOVE:
+                wanted = 1
+            elif state.left == 0 and state.until > asked_at and not state.refused:
                 wanted = min(state.size * 2, max(1, item.amount // MAX_LEASE_SHARE))
             elif state.left > 0:  # the last lease expired unused: this key is slower now
                 wanted = max(1, state.size // 2)

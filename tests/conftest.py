@@ -25,6 +25,8 @@ from authgate.protocol.registration import Registered
 from authgate.services import Services
 from authgate.settings import Settings
 from authgate.storage.sql import migrate
+from authgate.storage.sql.driver import open_database
+from authgate.storage.sql.stores import SqlSpaceStore
 from authgate.web.app import create_app
 
 POSTGRES_URL = os.environ.get("AUTHGATE_TEST_POSTGRES_URL")
@@ -170,3 +172,13 @@ def make(services: Services) -> Factory:
 
 def basic(client_id: str, secret: str) -> tuple[str, str]:
     return (client_id, secret)
+
+
+@pytest.fixture
+async def other_process(settings: Settings) -> AsyncIterator[SqlSpaceStore]:
+    """The space store of another process on the same database (the CLI, another worker)."""
+    db = await open_database(settings.database_url)
+    try:
+        yield SqlSpaceStore(db)
+    finally:
+        await db.close()

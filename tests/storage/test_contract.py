@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -21,9 +20,7 @@ from authgate.domain import (
     UserId,
 )
 from authgate.services import Services
-from authgate.settings import Settings
 from authgate.storage.base import EmailTaken
-from authgate.storage.sql.driver import open_database
 from authgate.storage.sql.stores import SqlSpaceStore
 
 NOW = 1_800_000_000
@@ -285,16 +282,6 @@ async def test_spaces_of_lists_a_users_spaces_with_memberships(services: Service
     assert beta.domains == ("a.example", "b.example")
     assert [s.slug for s, _ in await services.spaces.spaces_of(bob.id)] == ["acme"]
     assert await services.spaces.spaces_of(UserId(10**9)) == []
-
-
-@pytest.fixture
-async def other_process(settings: Settings) -> AsyncIterator[SqlSpaceStore]:
-    """The space store of another process on the same database (the CLI, say)."""
-    db = await open_database(settings.database_url)
-    try:
-        yield SqlSpaceStore(db)
-    finally:
-        await db.close()
 
 
 async def test_cached_memberships_follow_local_changes_and_forget(

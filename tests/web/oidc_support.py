@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 from typing import Any
 
@@ -12,6 +13,7 @@ from joserfc.jwk import KeySet
 
 from authgate.domain import Membership, Space, SpaceId, UserId
 from authgate.services import Services
+from authgate.storage.base import SpaceStore
 
 CB = "https://app.example.com/callback"
 
@@ -60,3 +62,13 @@ async def space_with_member(
             )
         )
     return space
+
+
+async def change_member(
+    spaces: SpaceStore, space_id: SpaceId, user_id: UserId, **changes: Any
+) -> Membership:
+    """What ``authgate space update-member`` does, through ``spaces`` (this server's store,
+    or another process's)."""
+    old = await spaces.membership(space_id, user_id)
+    assert old is not None
+    return await spaces.add_member(dataclasses.replace(old, **changes))

@@ -5,7 +5,6 @@ scope narrowed to what the user may do there (seed 001)."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +18,7 @@ from authgate.domain import NEVER, TOKEN_EXCHANGE, Space, TokenId, User
 from authgate.protocol.registration import Registered
 from authgate.services import Services
 from tests.conftest import Clock, Factory
-from tests.web.oidc_support import space_with_member
+from tests.web.oidc_support import change_member, space_with_member
 from tests.web.test_token_endpoint_bad_input import assert_rfc6749_error
 from tests.web.test_token_endpoint_properties import PROPERTY_SETTINGS
 from tests.web.token_support import client_auth, password_tokens
@@ -41,9 +40,7 @@ async def app_client(make: Factory, alice: User) -> Registered:
 async def acme(services: Services, alice: User) -> Space:
     """``acme``, where alice is an admin, and ``beta``, where she is a member."""
     space = await space_with_member(services, alice.id, domains=("login.acme.example",))
-    old = await services.spaces.membership(space.id, alice.id)
-    assert old is not None
-    await services.spaces.add_member(dataclasses.replace(old, role="admin"))
+    await change_member(services.spaces, space.id, alice.id, role="admin")
     await space_with_member(services, alice.id, slug="beta")
     return space
 
@@ -194,10 +191,8 @@ class TestScope:
         alice: User,
         services: Services,
     ) -> None:
-        old = await services.spaces.membership(acme.id, alice.id)
-        assert old is not None
-        await services.spaces.add_member(
-            dataclasses.replace(old, revoked_scopes=frozenset({"admin", "write"}))
+        await change_member(
+            services.spaces, acme.id, alice.id, revoked_scopes=frozenset({"admin", "write"})
         )
         r = await exchange(http, app_client, subject["access_token"], resource=ACME_URL)
         assert r.json()["scope"] == "read"

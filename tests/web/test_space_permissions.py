@@ -6,7 +6,6 @@ gone on the next request, and a member removed from the space loses the token.""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,11 +14,9 @@ import pytest
 from authgate.domain import Membership, Space, SpaceId, User, UserId
 from authgate.protocol.registration import Registered
 from authgate.services import Services
-from authgate.settings import Settings
-from authgate.storage.sql.driver import open_database
 from authgate.storage.sql.stores import SqlSpaceStore
 from tests.conftest import Factory
-from tests.web.oidc_support import space_with_member
+from tests.web.oidc_support import change_member, space_with_member
 from tests.web.token_support import client_auth, password_tokens
 
 ACME = "/spaces/acme"
@@ -42,9 +39,7 @@ async def acme(services: Services, alice: User) -> Space:
 
 async def change(services: Services, space: Space, user: User, **changes: Any) -> Membership:
     """What ``authgate space update-member`` does, through this server's store."""
-    old = await services.spaces.membership(space.id, user.id)
-    assert old is not None
-    return await services.spaces.add_member(dataclasses.replace(old, **changes))
+    return await change_member(services.spaces, space.id, user.id, **changes)
 
 
 async def me(http: httpx.AsyncClient, token: str) -> httpx.Response:
@@ -163,16 +158,6 @@ async def test_a_clients_own_space_token_cannot_write_a_members_profile(
     assert 'error="insufficient_scope"' in r.headers["www-authenticate"]
 
 
-@pytest.fixture
-async def other_process(settings: Settings) -> AsyncIterator[SqlSpaceStore]:
-    """The space store of another process on the same database (the CLI, another worker)."""
-    db = await open_database(settings.database_url)
-    try:
-        yield SqlSpaceStore(db)
-    finally:
-        await db.close()
-
-
 class TestAnotherProcessChanges:
     @pytest.fixture
     def settings_overrides(self) -> dict[str, Any]:
@@ -189,11 +174,7 @@ class TestAnotherProcessChanges:
     ) -> None:
         token = (await password_tokens(http, app_client, ACME + "/oauth/token"))["access_token"]
         assert await scope_of(http, token) == "admin read write"
-        old = await other_process.membership(acme.id, alice.id)
-        assert old is not None
-        await other_process.add_member(
-            dataclasses.replace(old, revoked_scopes=frozenset({"admin"}))
-        )
+        await change_member(other_process, acme.id, alice.id, revoked_scopes=frozenset({"admin"}))
         assert await scope_of(http, token) == "admin read write"  # within token_cache_seconds
         services.permissions.forget()  # what a cross-worker notice will call
         assert await scope_of(http, token) == "read write"
@@ -216,9 +197,7 @@ class TestWithoutCache:
         other_process: SqlSpaceStore,
     ) -> None:
         token = (await password_tokens(http, app_client, ACME + "/oauth/token"))["access_token"]
-        old = await other_process.membership(acme.id, alice.id)
-        assert old is not None
-        await other_process.add_member(dataclasses.replace(old, role="member"))
+        await change_member(other_process, acme.id, alice.id, role="member")
         assert await scope_of(http, token) == "read write"
 
 

@@ -22,7 +22,7 @@ from authgate.protocol.requests import (
     safe_description,
 )
 from authgate.resource.ratelimit import ApiRateLimits
-from authgate.resource.responses import JsonResponse
+from authgate.resource.responses import error_json
 from authgate.resource.token import TokenVerifier, VerifiedToken
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -133,11 +133,9 @@ class BearerAuth:
         return "Bearer " + ", ".join(parts)
 
     def error_response(self, exc: OAuthError) -> Response:
-        headers = {"WWW-Authenticate": self.challenge(exc), "Cache-Control": "no-store"}
-        body = exc.to_dict()
-        if "error_description" in body:
-            body["error_description"] = safe_description(body["error_description"])
-        return JsonResponse(body, status_code=exc.status_code, headers=headers)
+        return error_json(
+            exc, {"WWW-Authenticate": self.challenge(exc), "Cache-Control": "no-store"}
+        )
 
     def requires(self, *scopes: str) -> Callable[[Endpoint], Endpoint]:
         """Decorate a Starlette endpoint; the checked token is in ``request.state.token``."""

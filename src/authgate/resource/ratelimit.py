@@ -24,10 +24,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from authgate.errors import OAuthError, RateLimitExceeded, TemporarilyUnavailable
-from authgate.protocol.requests import safe_description
 from authgate.ratelimit.limiter import CountersUnavailable, Limit, RateDecision, RateLimiter
 from authgate.ratelimit.notation import describe, endpoint_key, parse_limit
-from authgate.resource.responses import JsonResponse
+from authgate.resource.responses import error_json
 from authgate.resource.token import VerifiedToken
 from authgate.settings import Settings
 
@@ -124,11 +123,4 @@ def route_template(request: Request) -> str:
 
 def error_response(exc: OAuthError, headers: Mapping[str, str] | None = None) -> Response:
     """A JSON error without a bearer challenge: the token was fine, the rate was not."""
-    body = exc.to_dict()
-    if "error_description" in body:
-        body["error_description"] = safe_description(body["error_description"])
-    return JsonResponse(
-        body,
-        status_code=exc.status_code,
-        headers={**(headers or {}), **exc.headers, "Cache-Control": "no-store"},
-    )
+    return error_json(exc, {**(headers or {}), **exc.headers, "Cache-Control": "no-store"})

@@ -8,8 +8,7 @@ import orjson
 from starlette.responses import Response
 
 from authgate.errors import OAuthError, ServerError
-from authgate.protocol.requests import safe_description
-from authgate.resource.responses import JsonResponse
+from authgate.resource.responses import JsonResponse, error_json
 
 #: RFC 6749 §5.1: token responses MUST carry these.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -41,10 +40,7 @@ def token_json(body: dict[str, Any]) -> Response:
 
 def oauth_error_json(exc: OAuthError) -> JsonResponse:
     """RFC 6749 §5.2 error body; never a stack trace."""
-    body = exc.to_dict()
-    if "error_description" in body:
-        body["error_description"] = safe_description(body["error_description"])
-    return JsonResponse(body, status_code=exc.status_code, headers={**NO_STORE, **exc.headers})
+    return error_json(exc, {**NO_STORE, **exc.headers})
 
 
 def server_error_json() -> JsonResponse:

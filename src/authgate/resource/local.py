@@ -40,7 +40,7 @@ class LocalVerifier:
     async def verify(self, presented: str) -> VerifiedToken:
         info = await self._checker.check(presented)
         token = info.token
-        subject, username = info.client.client_id, None
+        subject, username, user = info.client.client_id, None, None
         if token.user_id is not None:
             user = await self._users.by_id(token.user_id)
             if user is None or not user.is_active:
@@ -56,4 +56,5 @@ class LocalVerifier:
             issued_at=token.issued_at,
             expires_at=token.expires_at,
             local=info,
+            user=user,
         )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from authgate.domain import UserId
+    from authgate.domain import User, UserId
     from authgate.protocol.token_check import TokenInfo
 
 
@@ -33,6 +33,8 @@ class VerifiedToken:
     expires_at: int | None = None
     #: the rows behind the token, when it was checked against authgate's own database
     local: TokenInfo | None = None
+    #: the user's row, read by that check (``None`` for other checks and client tokens)
+    user: User | None = None
 
     @property
     def user_id(self) -> UserId | None:

@@ -1,4 +1,5 @@
-"""Settings: defaults < TOML file (``--config`` / ``AUTHGATE_CONFIG``) < ``AUTHGATE_*`` env.
+"""Settings: defaults < profile (``--profile`` / ``AUTHGATE_PROFILE``, a preset of
+``authgate.profiles``) < TOML file (``--config`` / ``AUTHGATE_CONFIG``) < ``AUTHGATE_*`` env.
 
 Validated once at start-up; every field is documented in ``docs/configuration.md``.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from authgate import profiles
 from authgate.files import write_private_file
 from authgate.ratelimit.notation import endpoint_key, parse_limit
 
@@ -39,9 +42,48 @@ class SettingsError(Exception):
     """Settings could not be loaded; the message says which and how to fix it."""
 
 
+def _chosen_profile(init: dict[str, Any], config_file: str | None) -> str:
+    """The profile asked for: by the command line, the environment or the config file."""
+    if "profile" in init:
+        return str(init["profile"])
+    if os.environ.get("AUTHGATE_PROFILE"):
+        return os.environ["AUTHGATE_PROFILE"]
+    if config_file:
+        try:
+            with open(config_file, "rb") as f:
+                named = tomllib.load(f).get("profile")
+        except (OSError, tomllib.TOMLDecodeError):
+            return profiles.DEFAULT  # the config file's own source reports it
+        if isinstance(named, str):
+            return named
+    return profiles.DEFAULT
+
+
+class ProfileSource(PydanticBaseSettingsSource):
+    """The settings of the chosen profile, below the config file and the environment."""
+
+    def __init__(self, settings_cls: type[BaseSettings], name: str) -> None:
+        super().__init__(settings_cls)
+        self._name = name
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ answers for every field
+
+    def __call__(self) -> dict[str, Any]:
+        try:
+            return dict(profiles.load(self._name).settings)
+        except profiles.UnknownProfile:
+            return {}  # the profile field's validator names the choices
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AUTHGATE_", extra="forbid", frozen=True)
 
+    profile: str = Field(
+        profiles.DEFAULT,
+        description="preset of settings for one platform's documented behaviour "
+        "(`authgate profile list`); default: the secure modern server",
+    )
     database_url: str = Field(
         "sqlite:///data/authgate.db",
         description="sqlite:///PATH (embedded) or postgresql://USER@HOST:PORT/DB",
@@ -216,7 +258,16 @@ class Settings(BaseSettings):
         config_file = os.environ.get("AUTHGATE_CONFIG")
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        init = getattr(init_settings, "init_kwargs", {})
+        sources.append(ProfileSource(settings_cls, _chosen_profile(init, config_file)))
         return tuple(sources)
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        if value not in profiles.names():
+            raise ValueError(str(profiles.UnknownProfile(value)))
+        return value
 
     @field_validator("database_url")
     @classmethod

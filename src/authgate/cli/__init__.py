@@ -17,6 +17,7 @@ from authgate.cli.clients import client_app
 from authgate.cli.common import (
     ConfigOption,
     JsonOption,
+    ProfileOption,
     emit,
     fail,
     prepare,
@@ -28,6 +29,7 @@ from authgate.cli.common import (
 )
 from authgate.cli.db import db_app
 from authgate.cli.keys import keys_app
+from authgate.cli.profiles import profile_app
 from authgate.cli.serve import serve
 from authgate.cli.spaces import space_app
 from authgate.cli.users import user_app
@@ -115,13 +117,16 @@ app.add_typer(user_app, name="user")
 app.add_typer(client_app, name="client")
 app.add_typer(keys_app, name="keys")
 app.add_typer(space_app, name="space")
+app.add_typer(profile_app, name="profile")
 
 
 @app.callback()
-def root(config: ConfigOption = None) -> None:
+def root(config: ConfigOption = None, profile: ProfileOption = None) -> None:
     """OAuth 2.0 authorization server for API platforms."""
     if config is not None:
         os.environ["AUTHGATE_CONFIG"] = str(config)
+    if profile is not None:
+        os.environ["AUTHGATE_PROFILE"] = profile
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ import typer
 from authgate.cli.common import (
     ConfigOption,
     JsonOption,
+    ProfileOption,
     emit,
     emit_list,
     fail,
@@ -158,9 +159,10 @@ def client_create(
     access_token_format: FormatOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Register a client. Its secret is shown once."""
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
     lifetime = lifetime_option(token_lifetime)
     token_format = format_option(access_token_format, allow_default=False)
 
@@ -192,9 +194,11 @@ def client_create(
 
 
 @client_app.command("list")
-def client_list(as_json: JsonOption = False, config: ConfigOption = None) -> None:
+def client_list(
+    as_json: JsonOption = False, config: ConfigOption = None, profile: ProfileOption = None
+) -> None:
     """List registered clients."""
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
 
     async def work(services: Services) -> list[dict[str, Any]]:
         return [client_dict(c, services) for c in await services.clients.all()]
@@ -220,9 +224,10 @@ def client_show(
     client_id: ClientIdArgument,
     as_json: JsonOption = False,
     config: ConfigOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Show a client, with its test access token if it has one."""
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
 
     async def work(services: Services) -> dict[str, Any]:
         client = await services.registry.get(client_id)
@@ -255,6 +260,7 @@ def client_update(
     access_token_format: UpdateFormatOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Change a client. Lists given replace the old ones; tokens keep their scopes."""
     if refresh_policy not in {None, "rotate", "none"}:
@@ -262,7 +268,7 @@ def client_update(
     policy: RefreshPolicy | None = None
     if refresh_policy is not None:
         policy = "none" if refresh_policy == "none" else "rotate"
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
     lifetime = lifetime_option(token_lifetime)
     token_format = format_option(access_token_format, allow_default=True)
 
@@ -288,9 +294,10 @@ def client_rotate_secret(
     client_id: ClientIdArgument,
     as_json: JsonOption = False,
     config: ConfigOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Issue a new client secret; the old one stops working within seconds."""
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
 
     async def work(services: Services) -> str:
         return await services.registry.rotate_secret(client_id)
@@ -308,9 +315,10 @@ def client_delete(
     client_id: ClientIdArgument,
     as_json: JsonOption = False,
     config: ConfigOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Delete a client and every token issued to it."""
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
 
     async def work(services: Services) -> None:
         await services.registry.delete(client_id)

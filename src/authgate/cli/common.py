@@ -16,6 +16,7 @@ import asyncpg
 import typer
 from sqlalchemy.exc import SQLAlchemyError, StatementError
 
+from authgate import profiles
 from authgate.errors import OAuthError
 from authgate.services import Services, build_services
 from authgate.settings import Settings, SettingsError, load_settings
@@ -45,6 +46,18 @@ ConfigOption = Annotated[
         envvar="AUTHGATE_CONFIG",
     ),
 ]
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        metavar="NAME",
+        help="Platform profile: "
+        + ", ".join(profiles.names())
+        + " (also AUTHGATE_PROFILE; `authgate profile list`).",
+        envvar="AUTHGATE_PROFILE",
+        show_envvar=False,
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else.")]
 
 
@@ -53,9 +66,13 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def settings_from(config: Path | None) -> Settings:
+def settings_from(config: Path | None, profile: str | None = None) -> Settings:
+    """The settings, after the command's ``--config`` and ``--profile`` (kept in the
+    environment, which workers inherit)."""
     if config is not None:
         os.environ["AUTHGATE_CONFIG"] = str(config)
+    if profile is not None:
+        os.environ["AUTHGATE_PROFILE"] = profile
     try:
         return load_settings()
     except SettingsError as exc:

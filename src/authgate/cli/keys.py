@@ -13,6 +13,7 @@ import typer
 from authgate.cli.common import (
     ConfigOption,
     JsonOption,
+    ProfileOption,
     emit,
     emit_list,
     fail,
@@ -50,10 +51,12 @@ def algorithm_option(value: str | None) -> Algorithm | None:
 
 
 @keys_app.command("list")
-def keys_list(as_json: JsonOption = False, config: ConfigOption = None) -> None:
+def keys_list(
+    as_json: JsonOption = False, config: ConfigOption = None, profile: ProfileOption = None
+) -> None:
     """List signing keys: next (published, not signing yet), active, retiring (still
     published), retired."""
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
 
     async def work(services: Services) -> list[dict[str, Any]]:
         now = services.minter.now()
@@ -87,11 +90,12 @@ def keys_rotate(
     ] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Add a signing key. It is published at once and signs once every worker and relying
     party has it; the key it replaces stays published for the grace period."""
     algorithm = algorithm_option(alg)
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
 
     async def work(services: Services) -> dict[str, Any]:
         ring = services.keys

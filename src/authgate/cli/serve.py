@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from authgate.cli.common import ConfigOption, fail, run_with, settings_from
+from authgate.cli.common import ConfigOption, ProfileOption, fail, run_with, settings_from
 from authgate.services import Services
 from authgate.settings import SettingsError
 
@@ -22,6 +22,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
     config: ConfigOption = None,
+    profile: ProfileOption = None,
     demo: Annotated[bool, typer.Option(help="Create demo data on first start, print it.")] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
     forwarded_allow_ips: Annotated[
@@ -36,7 +37,7 @@ def serve(
     """Run the HTTP server (uvicorn)."""
     from authgate.web import server
 
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
     if forwarded_allow_ips is not None:
         proxies = [p.strip() for p in forwarded_allow_ips.split(",") if p.strip()]
         os.environ["AUTHGATE_FORWARDED_ALLOW_IPS"] = json.dumps(proxies)

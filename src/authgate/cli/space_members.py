@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from authgate.cli.common import ConfigOption, JsonOption, emit, fail, run_with, settings_from
+from authgate.cli.common import (
+    ConfigOption,
+    JsonOption,
+    ProfileOption,
+    emit,
+    fail,
+    run_with,
+    settings_from,
+)
 from authgate.cli.spaces import checked, member_dict, space_app, space_named
 from authgate.domain import Membership, Role, Space, User
 from authgate.protocol import space_fields
@@ -39,6 +47,7 @@ def space_add_member(
     ] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Add a user to a space, or change a member: options given replace the old values
     ('' clears one), options left out keep them."""
@@ -50,7 +59,7 @@ def space_add_member(
         changes["picture"] = checked(space_fields.picture, picture)
     if phone is not None:
         changes["phone_number"] = checked(space_fields.phone, phone)
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
 
     async def work(services: Services) -> dict[str, Any]:
         found = await space_named(services, space)
@@ -130,13 +139,14 @@ def space_update_member(
     ] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Change a member's role or revoked scopes; their tokens follow on the next request
     (other servers' workers within token_cache_seconds)."""
     chosen = role_option(role)
     if chosen is None and not revoke_scope and not restore_scope:
         fail("nothing to change: give --role, --revoke-scope or --restore-scope")
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
     catalog = settings.scope_catalog
     revoke = scope_names(revoke_scope or [], catalog, "--revoke-scope")
     restore = scope_names(restore_scope or [], catalog, "--restore-scope")
@@ -171,10 +181,11 @@ def space_remove_member(
     email: Annotated[str, typer.Option(metavar="EMAIL", help="E-mail of a member.")],
     as_json: JsonOption = False,
     config: ConfigOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Remove a member from a space; the tokens bound to it stop working on the next
     request (other servers' workers within token_cache_seconds)."""
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
 
     async def work(services: Services) -> dict[str, Any]:
         found, user, _ = await member_of(services, space, email)

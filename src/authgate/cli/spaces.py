@@ -12,6 +12,7 @@ import typer
 from authgate.cli.common import (
     ConfigOption,
     JsonOption,
+    ProfileOption,
     emit,
     emit_list,
     fail,
@@ -110,6 +111,7 @@ def space_create(
     ] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Create a space: an issuer of its own, on its subdomain or path, and its domains."""
     if not valid_slug(slug):
@@ -120,7 +122,7 @@ def space_create(
     title = checked(space_fields.name, name, "space name")
     if title is None:
         fail("the space name must not be empty")
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
     domains = checked_domains(domain or [], settings)
 
     async def work(services: Services) -> dict[str, Any]:
@@ -136,9 +138,11 @@ def space_create(
 
 
 @space_app.command("list")
-def space_list(as_json: JsonOption = False, config: ConfigOption = None) -> None:
+def space_list(
+    as_json: JsonOption = False, config: ConfigOption = None, profile: ProfileOption = None
+) -> None:
     """List spaces and their issuers."""
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
 
     async def work(services: Services) -> list[dict[str, Any]]:
         return [space_dict(s, services) for s in await services.spaces.all()]
@@ -161,10 +165,13 @@ def space_list(as_json: JsonOption = False, config: ConfigOption = None) -> None
 
 @space_app.command("show")
 def space_show(
-    slug: SlugArgument, as_json: JsonOption = False, config: ConfigOption = None
+    slug: SlugArgument,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Show a space, its issuers and its members."""
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
 
     async def work(services: Services) -> dict[str, Any]:
         space = await space_named(services, slug)

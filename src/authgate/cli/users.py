@@ -7,7 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from authgate.cli.common import ConfigOption, JsonOption, emit, fail, group, run_with, settings_from
+from authgate.cli.common import (
+    ConfigOption,
+    JsonOption,
+    ProfileOption,
+    emit,
+    fail,
+    group,
+    run_with,
+    settings_from,
+)
 from authgate.crypto.passwords import hash_password
 from authgate.services import Services
 from authgate.storage.base import EmailTaken
@@ -32,6 +41,7 @@ def user_create(
     name: Annotated[str, typer.Option(metavar="TEXT", help="Display name.")] = "",
     as_json: JsonOption = False,
     config: ConfigOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Create a user who can sign in."""
     email = email.strip()
@@ -52,7 +62,7 @@ def user_create(
         fail("the name must have at most 200 characters")
     if not storable(name):
         fail("the name must be UTF-8 text without NUL characters")
-    settings = settings_from(config)
+    settings = settings_from(config, profile)
 
     async def work(services: Services) -> dict[str, Any]:
         try:

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         default_factory=lambda: ["admin"],
         description="scopes only a space's admins may use; clients get them only when "
         "registered with them",
+    )
+    demo_api_scopes: dict[Literal["read", "write", "admin"], str] = Field(
+        default_factory=dict,
+        description="the catalog's scope each demo API role needs: read, write, admin "
+        "(unset: a scope of the role's own name)",
     )
     token_endpoint: str = Field("/oauth/token", description="path of the token endpoint")
     token_endpoint_aliases: list[str] = Field(
@@ -352,6 +357,13 @@ class Settings(BaseSettings):
                     f"{entry!r} must be an IP address, a network like 10.0.0.0/8, or *"
                 ) from None
         return value
+
+    @model_validator(mode="after")
+    def _demo_api_scopes_in_catalog(self) -> Settings:
+        for role, scope in self.demo_api_scopes.items():
+            if scope not in self.scope_catalog:
+                raise ValueError(f"demo_api_scopes: {role} = {scope!r} is not in the scope catalog")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

@@ -279,3 +279,44 @@ async def test_the_openapi_document_is_generated_from_the_routes(http: httpx.Asy
     flows = document["components"]["securitySchemes"]["oauth2"]["flows"]
     assert flows["authorizationCode"]["authorizationUrl"] == "http://testserver/oauth/authorize"
     assert "admin" in flows["clientCredentials"]["scopes"]
+
+
+class TestScopesNamedByTheCatalog:
+    """``demo_api_scopes``: each endpoint's role needs the catalog's scope named for it
+    (the cloudbot profile reads with ``refer`` and writes with ``modify``)."""
+
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {
+            "scopes": {"refer": "See", "modify": "Change"},
+            "admin_scopes": [],
+            "demo_api_scopes": {"read": "refer", "write": "modify", "admin": "modify"},
+            "token_cache_seconds": 0,
+        }
+
+    async def test_each_endpoint_needs_the_scope_named_for_its_role(
+        self, http: httpx.AsyncClient, make: Factory, alice: User
+    ) -> None:
+        await space_with_member(make.services, alice.id, slug="acme")
+        reg = await make.client(grant_types=["password"], scopes=["refer", "modify"])
+        refer = await token_for(http, reg, "refer")
+        r = await http.get("/api/spaces", headers=bearer(refer))
+        assert r.status_code == 200, r.text
+        assert [s["slug"] for s in r.json()["spaces"]] == ["acme"]
+        assert (await http.get("/api/me", headers=bearer(refer))).status_code == 200
+        r = await http.put("/api/spaces/acme/members/me", headers=bearer(refer), json={})
+        assert r.status_code == 403
+        assert 'scope="modify"' in r.headers["www-authenticate"]
+        modify = await token_for(http, reg, "modify")
+        assert (await http.get("/api/me", headers=bearer(modify))).status_code == 403
+        r = await http.put(
+            "/api/spaces/acme/members/me", headers=bearer(modify), json={"name": "A"}
+        )
+        assert r.status_code == 200, r.text
+
+
+def test_a_demo_api_scope_outside_the_catalog_is_a_settings_error() -> None:
+    from authgate.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="'nope' is not in the scope catalog"):
+        load_settings(demo_api_scopes={"read": "nope"})

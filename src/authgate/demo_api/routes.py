@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from authgate.demo_api.openapi import OPENAPI_PATH, OAuthSecurity, openapi_route
+from authgate.demo_api.scopes import ApiScopes
 from authgate.demo_api.spaces import SpaceResources
 from authgate.errors import InvalidToken
 from authgate.protocol.permissions import Permissions
@@ -27,12 +28,13 @@ def demo_routes(
     *,
     title: str,
     security: OAuthSecurity,
+    scopes: ApiScopes = ApiScopes(),
 ) -> list[BaseRoute]:
     async def ping(request: Request) -> Response:
         """Is the API up? Public: no token needed."""
         return JSONResponse({"ok": True})
 
-    @bearer.requires("read")
+    @bearer.requires(scopes.read)
     async def me(request: Request) -> Response:
         """The user a token acts for, or the client for client-credentials tokens."""
         info = token_of(request)
@@ -62,24 +64,24 @@ def demo_routes(
 
     # The API's endpoints as plain ASGI apps (resource/asgi.py); ping stays a Starlette
     # function endpoint, the benchmark's "framework floor".
-    resources = SpaceResources(bearer, spaces, users, rights)
+    resources = SpaceResources(bearer, spaces, users, rights, scopes)
     routes: list[BaseRoute] = [
         Route("/api/ping", ping, methods=["GET"]),
         Route("/api/me", EndpointApp(me), methods=["GET"]),
         Route(
             "/api/spaces",
-            EndpointApp(bearer.requires("read")(resources.list_spaces)),
+            EndpointApp(bearer.requires(scopes.read)(resources.list_spaces)),
             methods=["GET"],
         ),
         Route("/api/spaces/{slug}", EndpointApp(resources.show_space), methods=["GET"]),
         Route(
             "/api/spaces/{slug}/members",
-            EndpointApp(bearer.requires("admin")(resources.list_members)),
+            EndpointApp(bearer.requires(scopes.admin)(resources.list_members)),
             methods=["GET"],
         ),
         Route(
             "/api/spaces/{slug}/members/me",
-            EndpointApp(bearer.requires("write")(resources.update_my_membership)),
+            EndpointApp(bearer.requires(scopes.write)(resources.update_my_membership)),
             methods=["PUT"],
         ),
     ]

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.demo_api.bodies import read_body
+from authgate.demo_api.scopes import ApiScopes
 from authgate.domain import Membership, Space
 from authgate.errors import InsufficientScope, InvalidRequest, InvalidToken, OAuthError
 from authgate.protocol import space_fields
@@ -27,7 +28,6 @@ from authgate.resource.token import VerifiedToken
 from authgate.storage.base import SpaceStore, UserStore
 
 OTHER_SPACE = "The access token is bound to another space"
-ADMIN = "admin"
 
 
 def not_found(what: str) -> Response:
@@ -36,8 +36,14 @@ def not_found(what: str) -> Response:
 
 class SpaceResources:
     def __init__(
-        self, bearer: BearerAuth, spaces: SpaceStore, users: UserStore, rights: Permissions
+        self,
+        bearer: BearerAuth,
+        spaces: SpaceStore,
+        users: UserStore,
+        rights: Permissions,
+        scopes: ApiScopes,
     ) -> None:
+        self._needs = scopes
         self._bearer = bearer
         self._spaces = spaces
         self._users = users
@@ -117,7 +123,7 @@ class SpaceResources:
     async def list_members(self, request: Request) -> Response:
         """Admins only (scope ``admin``, not revoked): the space's members."""
         try:
-            space, _ = await self._space_for(request, ADMIN)
+            space, _ = await self._space_for(request, self._needs.admin)
         except LookupError:
             return not_found("no such space")
         except OAuthError as exc:
@@ -141,12 +147,14 @@ class SpaceResources:
         """Seed 001's writes: form-encoded or JSON. Changes the name, picture and phone
         number the member's id tokens carry in this space (scope ``write``)."""
         try:
-            space, token = await self._space_for(request, "write")
+            space, token = await self._space_for(request, self._needs.write)
             if token.user_id is None:  # a client acting for itself is no member
-                raise InsufficientScope("this request needs a token acting for a user", "write")
+                raise InsufficientScope(
+                    "this request needs a token acting for a user", self._needs.write
+                )
             member = await self._spaces.membership(space.id, token.user_id)
             if member is None:
-                raise InsufficientScope("only members may change their profile", "write")
+                raise InsufficientScope("only members may change their profile", self._needs.write)
             changes = _profile_changes(await read_body(request))
             updated = await self._spaces.add_member(_replace(member, changes))
         except LookupError:

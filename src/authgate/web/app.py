@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 
 from authgate.demo_api.openapi import OAuthSecurity
 from authgate.demo_api.routes import demo_routes
+from authgate.demo_api.scopes import ApiScopes
 from authgate.protocol.oidc.discovery import (
     ServerFeatures,
 )
@@ -79,6 +80,7 @@ def create_app(
             token_url=settings.issuer + settings.token_endpoint,
             scopes=settings.scope_catalog,
         ),
+        scopes=ApiScopes.named(settings.demo_api_scopes),
     )
     if api_limits is not None and (unknown := api_limits.unknown_endpoints(api_routes)):
         log.warning("api_rate_limits names no endpoint of the API: %s", ", ".join(unknown))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
-ROLES = ("read", "write", "admin")
+Role = Literal["read", "write", "admin"]
+ROLES: tuple[Role, ...] = ("read", "write", "admin")
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,6 @@ class ApiScopes:
     admin: str = "admin"
 
     @classmethod
-    def named(cls, names: Mapping[str, str]) -> ApiScopes:
+    def named(cls, names: Mapping[Role, str]) -> ApiScopes:
         """Each role's scope: the catalog's name given in ``names``, else the role's own."""
         return cls(**{role: names.get(role, role) for role in ROLES})

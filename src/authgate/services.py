@@ -186,7 +186,9 @@ def build_services(
     authenticator = ClientAuthenticator(clients)
     checker = AccessTokenChecker(tokens, clients, clock, permissions, formats=formats)
     grants: list[Grant] = [
-        AuthorizationCodeGrant(minter, codes, tokens),
+        AuthorizationCodeGrant(
+            minter, codes, tokens, require_redirect_uri=settings.require_redirect_uri
+        ),
         ClientCredentialsGrant(minter),
         PasswordGrant(minter, grant_passwords, members),
         RefreshTokenGrant(minter, tokens, members),

@@ -201,6 +201,25 @@ class TestRequiredRedirectUri:
         assert r.status_code == 400
         assert "no redirect_uri" in r.text
 
+    async def test_the_token_request_then_needs_it_too_rfc6749_4_1_3(
+        self, http: httpx.AsyncClient, browser: Browser, app_client: Registered
+    ) -> None:
+        """Seed 002: "redirect_uri … Required when grant_type is authorization_code": a
+        missing one is invalid_request, and the code stays unused."""
+        code = await browser.code_for(**_params(app_client))
+        r = await http.post(
+            "/oauth/token",
+            data={"grant_type": "authorization_code", "code": code},
+            auth=(app_client.client.client_id, app_client.client_secret or ""),
+        )
+        assert r.status_code == 400
+        assert r.json() == {
+            "error": "invalid_request",
+            "error_description": "missing required parameter 'redirect_uri'",
+        }
+        r = await _exchange(http, app_client, code)
+        assert r.status_code == 200, r.text
+
 
 class TestAliasesAndHostAndPath:
     @pytest.fixture

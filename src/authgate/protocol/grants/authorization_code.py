@@ -20,13 +20,24 @@ INVALID = "the authorization code is invalid, expired or was already used"
 class AuthorizationCodeGrant:
     grant_type: ClassVar[str] = "authorization_code"
 
-    def __init__(self, minter: TokenMinter, codes: CodeStore, tokens: TokenStore) -> None:
+    def __init__(
+        self,
+        minter: TokenMinter,
+        codes: CodeStore,
+        tokens: TokenStore,
+        *,
+        require_redirect_uri: bool = False,
+    ) -> None:
         self._minter = minter
         self._codes = codes
         self._tokens = tokens
+        #: the server requires redirect_uri at authorization, so here too (§4.1.3)
+        self._require_redirect_uri = require_redirect_uri
 
     async def issue(self, client: Client, params: Params, context: RequestContext) -> IssuedTokens:
         parsed = parse_token(require(params, "code"))
+        if self._require_redirect_uri:
+            require(params, "redirect_uri")
         if parsed is None:
             raise InvalidGrant(INVALID)
         code_id, secret = parsed

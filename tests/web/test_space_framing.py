@@ -239,3 +239,18 @@ class TestOnAPlainHttpIssuer:
         # Browsers refuse SameSite=None without Secure, and Secure needs https.
         csrf = cookie_attributes(page, "authgate_csrf")
         assert csrf["samesite"] == "lax" and "secure" not in csrf
+
+
+class TestTheCobotProfile:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"profile": "cobot", "issuer": "https://testserver", "base_domain": "example.test"}
+
+    async def test_space_pages_are_framed_by_the_space_origins_seed000(
+        self, on: Any, spaces: None
+    ) -> None:
+        page = await (await on("https://login.acme.test")).http.get("/login")
+        assert frame_ancestors(page) == list(ACME)
+        assert cookie_attributes(page, "authgate_csrf")["samesite"] == "none"
+        root = await (await on("https://testserver")).http.get("/login")
+        assert frame_ancestors(root) == ["'none'"] and root.headers["x-frame-options"] == "DENY"

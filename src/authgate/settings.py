@@ -159,6 +159,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="origins allowed to embed the login and consent pages (CSP frame-ancestors)",
     )
+    frame_ancestors_space_origins: bool = Field(
+        False,
+        description="a space's pages may also be embedded by that space's own origins: its "
+        "subdomain and its custom domains",
+    )
     platform_name: str = Field("authgate", description="name shown on the pages")
     logo_url: str | None = Field(None, description="logo shown on the pages (https URL or /path)")
     demo: bool = Field(False, description="mount the demo callback page (set by serve --demo)")

@@ -4,16 +4,20 @@ other Host refused (Host-header injection)."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from authgate.domain import User
 from authgate.protocol.registration import Registered
 from authgate.services import Services
+from authgate.web.pages.cookies import SESSION
 from tests.conftest import Factory
 from tests.web.flow import Browser, query_of
 from tests.web.oidc_support import CB, space_with_member, verify_id_token
@@ -248,3 +252,86 @@ class TestMembership:
             headers={"Authorization": f"Bearer {body['access_token']}"},
         )
         assert userinfo.status_code == 401
+
+
+class TestSessionsOnASpaceHost:
+    """Seed 000: OAuth "happens on the space's subdomain or custom domain", so that people
+    already signed in there are not asked again; a session counts on its own host only."""
+
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"base_domain": "example.test"}
+
+    @pytest.fixture
+    async def hosts(self, app: Starlette) -> AsyncIterator[dict[str, Browser]]:
+        """A browser (with its own cookies) per host: acme's subdomain and custom domain,
+        and another space's subdomain."""
+        transport = httpx.ASGITransport(app=app)
+        urls = {
+            "subdomain": "http://acme.example.test",
+            "custom": "http://login.acme.test",
+            "other": "http://other.example.test",
+        }
+        async with contextlib.AsyncExitStack() as stack:
+            clients = {
+                name: await stack.enter_async_context(
+                    httpx.AsyncClient(transport=transport, base_url=url)
+                )
+                for name, url in urls.items()
+            }
+            yield {name: Browser(client) for name, client in clients.items()}
+
+    @pytest.fixture
+    async def spaces(self, services: Services, alice: User) -> None:
+        await space_with_member(services, alice.id, domains=("login.acme.test",))
+        await space_with_member(services, alice.id, slug="other")
+
+    @pytest.mark.parametrize("host", ["subdomain", "custom"])
+    async def test_signed_in_on_the_host_the_next_request_skips_sign_in(
+        self, hosts: dict[str, Browser], spaces: None, rp: Registered, host: str
+    ) -> None:
+        browser = hosts[host]
+        signed_in = await browser.login()
+        assert signed_in.status_code == 303
+        r = await browser.authorize(**_auth(rp))
+        assert r.status_code == 200 and "wants to access your account" in r.text  # consent
+        r = await browser.decide(r)
+        assert r.status_code == 303 and "code" in query_of(r.headers["location"])
+        # Consent is remembered as at the root issuer: the next request goes straight back.
+        r = await browser.authorize(**_auth(rp, state="s2"))
+        assert r.status_code == 302, r.text
+        values = query_of(r.headers["location"])
+        assert values["state"] == "s2" and "code" in values
+        assert values["iss"] == str(browser.http.base_url).rstrip("/")
+
+    async def test_a_session_of_one_space_host_is_not_one_on_another_spaces_host(
+        self, hosts: dict[str, Browser], spaces: None, rp: Registered
+    ) -> None:
+        for host in ("subdomain", "custom"):
+            signed_in = await hosts[host].login()
+            cookie = signed_in.cookies[SESSION]
+            other = hosts["other"].http
+            r = await other.get(
+                "/oauth/authorize", params=_auth(rp), headers={"Cookie": f"{SESSION}={cookie}"}
+            )
+            assert r.status_code == 303, host
+            assert r.headers["location"].startswith("/login?"), host
+
+    async def test_a_session_of_the_root_host_is_not_one_on_a_space_host(
+        self, http: httpx.AsyncClient, hosts: dict[str, Browser], spaces: None, rp: Registered
+    ) -> None:
+        cookie = (await Browser(http).login()).cookies[SESSION]
+        for host in ("subdomain", "custom"):
+            r = await hosts[host].http.get(
+                "/oauth/authorize", params=_auth(rp), headers={"Cookie": f"{SESSION}={cookie}"}
+            )
+            assert r.status_code == 303 and r.headers["location"].startswith("/login?"), host
+
+    async def test_the_session_cookie_is_host_only(
+        self, hosts: dict[str, Browser], spaces: None
+    ) -> None:
+        for host in ("subdomain", "custom"):
+            cookie = (await hosts[host].login()).headers["set-cookie"]
+            assert cookie.startswith(f"{SESSION}=")
+            assert "domain=" not in cookie.lower(), cookie
+            assert "Path=/;" in cookie or cookie.endswith("Path=/"), cookie

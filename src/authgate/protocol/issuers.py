@@ -85,6 +85,15 @@ class IssuerResolver:
         prefix = SPACES_PREFIX + space.slug
         return Issuer(self.root.url + prefix, space, prefix)
 
+    def origins_of(self, space: Space) -> tuple[str, ...]:
+        """The origins (RFC 6454) a space's issuer is served on besides the root host: its
+        subdomain when ``base_domain`` is set, then each of its custom domains, all with the
+        root issuer's scheme."""
+        domains = tuple(f"{self._scheme}://{domain}" for domain in space.domains)
+        if self._base is None:
+            return domains
+        return (f"{self._scheme}://{space.slug}{self._base}", *domains)
+
     def root_of(self, host: bytes, path: str) -> Issuer | None:
         """The root issuer when the request plainly is for it (the hot path: no await,
         no decoding); ``None`` means: ask :meth:`resolve`."""

@@ -40,6 +40,7 @@ from authgate.web.oauth import (
 from authgate.web.pages.account import LOGIN_PATH, LOGOUT_PATH, AccountPages
 from authgate.web.pages.authorize import DECISION_PATH, AuthorizePages
 from authgate.web.pages.demo import DemoCallback
+from authgate.web.pages.framing import Framing
 from authgate.web.pages.render import Pages
 from authgate.web.responses import server_error_json
 from authgate.web.userinfo import USERINFO_PATH, UserInfoHandler
@@ -102,7 +103,14 @@ def create_app(
     userinfo = UserInfoHandler(bearer, services.userinfo)
     # Discovery and the JWKS are answered by the edge, from memory (web/discovery.py).
     routes.append(Route(USERINFO_PATH, userinfo.handle, methods=["GET", "POST"]))
-    pages = Pages(settings)
+    framing = Framing(
+        settings.frame_ancestors,
+        secure=settings.secure_cookies,
+        space_origins=services.issuers.origins_of
+        if settings.frame_ancestors_space_origins
+        else None,
+    )
+    pages = Pages(settings, framing)
     authorize = AuthorizePages(services, pages)
     account = AccountPages(services, pages)
     routes += [

@@ -12,7 +12,6 @@ from authgate.protocol.client_auth import plausible_client_id
 from authgate.protocol.login import LoginFailed
 from authgate.services import Services
 from authgate.web.context import request_context
-from authgate.web.pages.cookies import PRESESSION, presession, set_cookie
 from authgate.web.pages.forms import read_form
 from authgate.web.pages.render import Pages
 from authgate.web.pages.site import Site, site_of
@@ -45,7 +44,6 @@ class AccountPages:
     def __init__(self, services: Services, pages: Pages) -> None:
         self._services = services
         self._pages = pages
-        self._secure = services.settings.secure_cookies
 
     def _login_page(
         self,
@@ -57,10 +55,11 @@ class AccountPages:
         status: int = 200,
         app_name: str = "",
     ) -> Response:
-        binding, fresh = presession(request)
         site = site_of(request)
+        binding, fresh = site.presession(request)
         space = site.issuer.space
         response = self._pages.render(
+            site.issuer,
             "login.html",
             status,
             csrf_token=self._services.csrf.token(binding, "login"),
@@ -72,7 +71,7 @@ class AccountPages:
             space_name=space.name if space else "",
         )
         if fresh:
-            set_cookie(response, PRESESSION, binding, secure=self._secure, max_age=3600)
+            site.set_presession(response, binding, self._pages.framing.cookies(site.issuer))
         return response
 
     async def _app_name(self, site: Site, next_path: str) -> str:
@@ -97,9 +96,11 @@ class AccountPages:
         try:
             form = await read_form(request)
         except OAuthError as exc:
-            return self._pages.error("Sign-in failed", exc.description or "bad request")
+            return self._pages.error(
+                site.issuer, "Sign-in failed", exc.description or "bad request"
+            )
         next_path = safe_next(form.get("next"), site)
-        binding = request.cookies.get(PRESESSION, "")
+        binding = request.cookies.get(site.presession_name, "")
         if not self._services.csrf.check(binding, "login", form.get("csrf_token")):
             return self._login_page(
                 request,
@@ -120,10 +121,9 @@ class AccountPages:
             if exc.retry_after:
                 response.headers["Retry-After"] = str(exc.retry_after)
             return response
-        response = self._pages.redirect(next_path)
-        site.set_session(
-            response, token, secure=self._secure, max_age=self._services.sessions.lifetime
-        )
+        response = self._pages.redirect(site.issuer, next_path)
+        flags = self._pages.framing.cookies(site.issuer)
+        site.set_session(response, token, flags, max_age=self._services.sessions.lifetime)
         return response
 
     async def logout(self, request: Request) -> Response:
@@ -139,12 +139,13 @@ class AccountPages:
         next_path = safe_next(form.get("next"), site)
         home = site.url("/")
         done = self._pages.redirect(
-            login_url(site, next_path) if next_path != home else site.url(LOGIN_PATH)
+            site.issuer, login_url(site, next_path) if next_path != home else site.url(LOGIN_PATH)
         )
         if not self._services.csrf.check(token, "logout", form.get("csrf_token")):
             if await self._services.sessions.current(token, space_id) is None:
                 return done  # nobody is signed in: nothing to end
             return self._pages.render(
+                site.issuer,
                 "logout.html",
                 403,
                 logout_url=site.url(LOGOUT_PATH),
@@ -152,7 +153,7 @@ class AccountPages:
                 next=next_path,
             )
         await self._services.sessions.logout(token, space_id)
-        site.clear_session(done, secure=self._secure)
+        site.clear_session(done, self._pages.framing.cookies(site.issuer))
         return done
 
     async def home(self, request: Request) -> Response:
@@ -161,8 +162,9 @@ class AccountPages:
         session = await self._services.sessions.current(token, site.issuer.space_id)
         user = None if session is None else await self._services.users.by_id(session.user_id)
         if user is None:
-            return self._pages.redirect(login_url(site, site.url("/")))
+            return self._pages.redirect(site.issuer, login_url(site, site.url("/")))
         return self._pages.render(
+            site.issuer,
             "home.html",
             user_email=user.email,
             user_name=user.name,

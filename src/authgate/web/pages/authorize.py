@@ -62,19 +62,22 @@ class AuthorizePages:
                 "the request's parameters are not valid URL-encoded UTF-8"
             ) from None
 
-    def _invalid(self, exc: OAuthError) -> Response:
-        return self._pages.error("This link is not valid", exc.description or exc.error)
+    def _invalid(self, exc: OAuthError, site: Site) -> Response:
+        return self._pages.error(
+            site.issuer, "This link is not valid", exc.description or exc.error
+        )
 
     def _redirect_error(self, error: RedirectError, site: Site) -> Response:
-        return self._deliver(self._endpoint.error_redirect(error, site.issuer), 302)
+        return self._deliver(self._endpoint.error_redirect(error, site.issuer), 302, site)
 
-    def _deliver(self, response: AuthorizationResponse, status_code: int) -> Response:
+    def _deliver(self, response: AuthorizationResponse, status_code: int, site: Site) -> Response:
         """A redirect, or for ``response_mode=form_post`` a page whose form posts the values
         to the redirect URI by itself (OAuth 2.0 Form Post Response Mode §2)."""
         if response.response_mode != "form_post":
-            return self._pages.redirect(response.url(), status_code)
+            return self._pages.redirect(site.issuer, response.url(), status_code)
         nonce = secrets.token_urlsafe(16)
         page = self._pages.render(
+            site.issuer,
             "form_post.html",
             redirect_uri=response.redirect_uri,
             values=sorted(response.values.items()),
@@ -100,7 +103,7 @@ class AuthorizePages:
         if kept:
             params["prompt"] = kept
         next_path = f"{site.url(self._path)}?{urlencode(params)}"
-        return self._pages.redirect(login_url(site, next_path, auth.login_hint))
+        return self._pages.redirect(site.issuer, login_url(site, next_path, auth.login_hint))
 
     async def authorize(self, request: Request) -> Response:
         """RFC 6749 §3.1: GET and POST (seed 003) take the same parameters."""
@@ -110,7 +113,7 @@ class AuthorizePages:
         except RedirectError as error:
             return self._redirect_error(error, site)
         except OAuthError as exc:
-            return self._invalid(exc)
+            return self._invalid(exc, site)
         found = await self._signed_in(request, site)
         now = self._services.minter.now()
         if found is None or auth.needs_login(found[0].created_at, now):
@@ -136,7 +139,7 @@ class AuthorizePages:
         approved = await self._endpoint.approve(
             auth, user.id, session.created_at, site.issuer, remember=False
         )
-        return self._deliver(approved, 302)
+        return self._deliver(approved, 302, site)
 
     def _not_a_member(
         self, request: Request, site: Site, auth: AuthorizationRequest, user: User
@@ -147,9 +150,10 @@ class AuthorizePages:
         assert space is not None
         if "none" in auth.prompt:
             reason = "the user is not a member of this space"
-            return self._deliver(self._endpoint.deny(auth, site.issuer, reason), 302)
+            return self._deliver(self._endpoint.deny(auth, site.issuer, reason), 302, site)
         back = self._endpoint.deny(auth, site.issuer, "the user is not a member of this space")
         return self._pages.render(
+            site.issuer,
             "not_member.html",
             403,
             space_name=space.name,
@@ -171,6 +175,7 @@ class AuthorizePages:
         catalog = self._services.settings.scope_catalog
         token = site.session_token(request)
         return self._pages.render(
+            site.issuer,
             "consent.html",
             app_name=auth.client.name,
             user_email=user.email,
@@ -190,7 +195,7 @@ class AuthorizePages:
         try:
             pairs = await read_pairs(request)
         except OAuthError as exc:
-            return self._invalid(exc)
+            return self._invalid(exc, site)
         fields = {k: v for k, v in pairs if k in _FORM_FIELDS}
         try:
             auth = await self._endpoint.validate(
@@ -199,7 +204,7 @@ class AuthorizePages:
         except RedirectError as error:
             return self._redirect_error(error, site)
         except OAuthError as exc:
-            return self._invalid(exc)
+            return self._invalid(exc, site)
         found = await self._signed_in(request, site)
         if found is None:
             return self._to_login(site, auth)
@@ -208,13 +213,16 @@ class AuthorizePages:
             site.session_token(request), "consent", fields.get("csrf_token")
         ):
             return self._pages.error(
-                "Please try again", "The consent form expired or did not come from this site.", 403
+                site.issuer,
+                "Please try again",
+                "The consent form expired or did not come from this site.",
+                403,
             )
         if not await self._endpoint.may_use(site.issuer, user.id):
             return self._not_a_member(request, site, auth, user)
         if fields.get("decision") != "allow":
-            return self._deliver(self._endpoint.deny(auth, site.issuer), 303)
+            return self._deliver(self._endpoint.deny(auth, site.issuer), 303, site)
         approved = await self._endpoint.approve(
             auth, user.id, session.created_at, site.issuer, remember=True
         )
-        return self._deliver(approved, 303)
+        return self._deliver(approved, 303, site)

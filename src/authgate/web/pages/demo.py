@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.demo import CALLBACK_PATH
+from authgate.web.issuers import issuer_of
 from authgate.web.pages.render import Pages
 
 __all__ = ["CALLBACK_PATH", "DemoCallback"]
@@ -52,6 +53,7 @@ class DemoCallback:
                 ]
             )
         return self._pages.render(
+            issuer_of(request.scope),
             "callback.html",
             code=code,
             curl=curl,

@@ -1,8 +1,9 @@
-"""The issuer a page is served for: its local URLs and its session cookie.
+"""The issuer a page is served for: its local URLs and its cookies.
 
-A space served under ``/spaces/{slug}`` on the root host has its own cookie name and
-path, so that its sign-in is separate from the root issuer's; on its own subdomain or
-domain the cookie is host-only and therefore separate anyway.
+A space served under ``/spaces/{slug}`` on the root host has its own cookie names and
+path, so that its sign-in (session and sign-in form binding) is separate from the root
+issuer's, cookie attributes included; on its own subdomain or domain the cookies are
+host-only and therefore separate anyway.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from starlette.responses import Response
 
 from authgate.protocol.context import Issuer
 from authgate.web.issuers import issuer_of
-from authgate.web.pages.cookies import SESSION
+from authgate.web.pages.cookies import (
+    PRESESSION,
+    SESSION,
+    CookieFlags,
+    delete_cookie,
+    presession,
+    set_cookie,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +40,16 @@ class Site:
 
     @property
     def cookie_name(self) -> str:
+        return self._own(SESSION)
+
+    @property
+    def presession_name(self) -> str:
+        """The sign-in form's CSRF binding cookie (web/pages/cookies.py)."""
+        return self._own(PRESESSION)
+
+    def _own(self, name: str) -> str:
         space = self.issuer.space
-        return SESSION if not self.issuer.prefix or space is None else f"{SESSION}_{space.slug}"
+        return name if not self.issuer.prefix or space is None else f"{name}_{space.slug}"
 
     @property
     def cookie_path(self) -> str:
@@ -42,21 +58,22 @@ class Site:
     def session_token(self, request: Request) -> str:
         return request.cookies.get(self.cookie_name, "")
 
-    def set_session(self, response: Response, token: str, *, secure: bool, max_age: int) -> None:
-        response.set_cookie(
-            self.cookie_name,
-            token,
-            max_age=max_age,
-            path=self.cookie_path,
-            httponly=True,
-            samesite="lax",
-            secure=secure,
+    def presession(self, request: Request) -> tuple[str, bool]:
+        """The pre-login CSRF binding and whether it must be (re)set."""
+        return presession(request, self.presession_name)
+
+    def set_presession(self, response: Response, value: str, flags: CookieFlags) -> None:
+        set_cookie(
+            response, self.presession_name, value, flags, max_age=3600, path=self.cookie_path
         )
 
-    def clear_session(self, response: Response, *, secure: bool) -> None:
-        response.delete_cookie(
-            self.cookie_name, path=self.cookie_path, secure=secure, httponly=True
-        )
+    def set_session(
+        self, response: Response, token: str, flags: CookieFlags, *, max_age: int
+    ) -> None:
+        set_cookie(response, self.cookie_name, token, flags, max_age=max_age, path=self.cookie_path)
+
+    def clear_session(self, response: Response, flags: CookieFlags) -> None:
+        delete_cookie(response, self.cookie_name, flags, path=self.cookie_path)
 
 
 def site_of(request: Request) -> Site:

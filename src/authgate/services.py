@@ -13,6 +13,7 @@ from typing import Any
 from authgate.crypto.csrf import CsrfSigner
 from authgate.crypto.passwords import PasswordVerifier
 from authgate.crypto.secretbox import SecretBox
+from authgate.crypto.tokens import CLIENT_ID_GENERATORS
 from authgate.invalidation import Invalidation
 from authgate.protocol.authorization import AuthorizePolicy
 from authgate.protocol.authorize import AuthorizeEndpoint
@@ -199,7 +200,13 @@ def build_services(
         tokens=tokens,
         minter=minter,
         registry=ClientRegistry(
-            clients, users, minter, box, settings.scopes, settings.admin_scopes
+            clients,
+            users,
+            minter,
+            box,
+            settings.scopes,
+            settings.admin_scopes,
+            client_ids=CLIENT_ID_GENERATORS[settings.client_id_format],
         ),
         token_endpoint=TokenEndpoint(
             authenticator,

@@ -121,6 +121,11 @@ class Settings(BaseSettings):
         description="scopes only a space's admins may use; clients get them only when "
         "registered with them",
     )
+    client_id_format: Literal["random", "integer"] = Field(
+        "random",
+        description="ids of new clients: random (22 URL-safe characters) or integer (9 or 10 "
+        "digits, random); clients with either kind of id keep working",
+    )
     token_endpoint: str = Field("/oauth/token", description="path of the token endpoint")
     token_endpoint_aliases: list[str] = Field(
         default_factory=list, description="more paths that serve the token endpoint"

@@ -188,8 +188,8 @@ def build_services(
     checker = AccessTokenChecker(tokens, clients, clock, permissions, formats=formats)
     grants: list[Grant] = [
         AuthorizationCodeGrant(minter, codes, tokens),
-        ClientCredentialsGrant(minter),
-        PasswordGrant(minter, grant_passwords, members),
+        ClientCredentialsGrant(minter, require_scope=settings.require_scope),
+        PasswordGrant(minter, grant_passwords, members, require_scope=settings.require_scope),
         RefreshTokenGrant(minter, tokens, members),
         TokenExchangeGrant(minter, checker, permissions, issuers),
     ]
@@ -229,6 +229,7 @@ def build_services(
                 redirect_uri_matching=settings.redirect_uri_matching,
                 allow_plain_pkce=settings.allow_plain_pkce,
                 code_lifetime=settings.authorization_code_lifetime,
+                require_scope=settings.require_scope,
             ),
             settings.scope_catalog,
             id_tokens,

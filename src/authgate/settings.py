@@ -143,6 +143,11 @@ class Settings(BaseSettings):
         description="exact string match, or same scheme, host and path (query may differ)",
     )
     allow_plain_pkce: bool = Field(False, description='accept code_challenge_method "plain"')
+    require_scope: bool = Field(
+        False,
+        description="requests for authorization (the authorization endpoint, the password and "
+        "client-credentials grants) must send scope: no default scope (RFC 6749 §3.3)",
+    )
     authorization_code_lifetime: int = Field(
         600, gt=0, le=600, description="seconds an authorization code lives (at most 600)"
     )

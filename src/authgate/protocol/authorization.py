@@ -122,6 +122,8 @@ class AuthorizePolicy:
     redirect_uri_matching: str = "exact"
     allow_plain_pkce: bool = False
     code_lifetime: int = 600
+    #: RFC 6749 §3.3 without a default scope: a request without ``scope`` is refused
+    require_scope: bool = False
 
 
 def build_redirect(redirect_uri: str, values: Mapping[str, str], *, fragment: bool) -> str:

@@ -20,7 +20,7 @@ from authgate.protocol.authorize import AuthorizeEndpoint
 from authgate.protocol.client_auth import ClientAuthenticator
 from authgate.protocol.endpoints.introspect import IntrospectionEndpoint
 from authgate.protocol.endpoints.revoke import RevocationEndpoint
-from authgate.protocol.endpoints.token import TokenEndpoint
+from authgate.protocol.endpoints.token import TokenEndpoint, TokenExtension
 from authgate.protocol.grants.authorization_code import AuthorizationCodeGrant
 from authgate.protocol.grants.base import Grant
 from authgate.protocol.grants.client_credentials import ClientCredentialsGrant
@@ -40,6 +40,7 @@ from authgate.protocol.registration import ClientRegistry
 from authgate.protocol.spaces import SpaceMembers
 from authgate.protocol.token_check import AccessTokenChecker
 from authgate.protocol.token_formats import AccessTokenFormats, JwtFormat, OpaqueFormat
+from authgate.protocol.token_username import UsernameExtension
 from authgate.ratelimit.failures import ThrottleFactory
 from authgate.ratelimit.limiter import RateLimiter
 from authgate.ratelimit.notation import parse_limit
@@ -186,6 +187,9 @@ def build_services(
     id_tokens = IdTokenMinter(keys, clock, lifetime=settings.id_token_lifetime)
     authenticator = ClientAuthenticator(clients)
     checker = AccessTokenChecker(tokens, clients, clock, permissions, formats=formats)
+    extensions: list[TokenExtension] = [IdTokenExtension(id_tokens, users, spaces)]
+    if settings.token_response_username:
+        extensions.append(UsernameExtension(users))
     grants: list[Grant] = [
         AuthorizationCodeGrant(minter, codes, tokens),
         ClientCredentialsGrant(minter, require_scope=settings.require_scope),
@@ -211,7 +215,7 @@ def build_services(
         token_endpoint=TokenEndpoint(
             authenticator,
             grants,
-            [IdTokenExtension(id_tokens, users, spaces)],
+            extensions,
             ClientTokenLimit(rate_limiter, parse_limit(settings.token_rate_limit))
             if settings.rate_limits_enabled
             else None,

@@ -126,6 +126,11 @@ class Settings(BaseSettings):
         description="ids of new clients: random (22 URL-safe characters) or integer (9 or 10 "
         "digits, random); clients with either kind of id keep working",
     )
+    token_response_username: bool = Field(
+        False,
+        description="token responses for a user carry username, the user's e-mail address "
+        "(seed 002)",
+    )
     token_endpoint: str = Field("/oauth/token", description="path of the token endpoint")
     token_endpoint_aliases: list[str] = Field(
         default_factory=list, description="more paths that serve the token endpoint"

@@ -219,10 +219,19 @@ def build_services(
             ClientTokenLimit(rate_limiter, parse_limit(settings.token_rate_limit))
             if settings.rate_limits_enabled
             else None,
+            token_type=settings.token_type_name,
         ),
         revocation=RevocationEndpoint(authenticator, tokens, minter, formats),
         checker=checker,
-        introspection=IntrospectionEndpoint(authenticator, checker, tokens, clients, users, clock),
+        introspection=IntrospectionEndpoint(
+            authenticator,
+            checker,
+            tokens,
+            clients,
+            users,
+            clock,
+            token_type=settings.token_type_name,
+        ),
         authorize=AuthorizeEndpoint(
             clients,
             codes,
@@ -234,6 +243,7 @@ def build_services(
                 allow_plain_pkce=settings.allow_plain_pkce,
                 code_lifetime=settings.authorization_code_lifetime,
                 require_scope=settings.require_scope,
+                token_type=settings.token_type_name,
             ),
             settings.scope_catalog,
             id_tokens,

@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from authgate import profiles
+from authgate.domain import TokenTypeName
 from authgate.files import write_private_file
 from authgate.ratelimit.notation import endpoint_key, parse_limit
 
@@ -130,6 +131,11 @@ class Settings(BaseSettings):
         False,
         description="token responses for a user carry username, the user's e-mail address "
         "(seed 002)",
+    )
+    token_type_name: TokenTypeName = Field(
+        "Bearer",
+        description="spelling of token_type in token and introspection responses (case "
+        "insensitive, RFC 6749 §5.1)",
     )
     token_endpoint: str = Field("/oauth/token", description="path of the token endpoint")
     token_endpoint_aliases: list[str] = Field(

@@ -293,7 +293,7 @@ class AuthorizeEndpoint:
             access_token = issued.access_token
             values.update(
                 access_token=access_token,
-                token_type="Bearer",
+                token_type=self._policy.token_type,
                 expires_in=issued.expires_in,
                 scope=scope,
             )

@@ -79,7 +79,7 @@ def demo_routes(
         ),
         Route(
             "/api/spaces/{slug}/members/me",
-            EndpointApp(bearer.requires("write")(resources.update_my_membership)),
+            EndpointApp(bearer.requires("write", user=True)(resources.update_my_membership)),
             methods=["PUT"],
         ),
     ]

@@ -69,7 +69,13 @@ def make_cli(env: dict[str, str]) -> Cli:
     runner = CliRunner()
 
     def run(*args: str, extra_env: dict[str, str | None] | None = None) -> Outcome:
-        full_env: dict[str, str | None] = {"AUTHGATE_CONFIG": None, **env, **(extra_env or {})}
+        # --config and --profile set these in the process: each run starts without them
+        full_env: dict[str, str | None] = {
+            "AUTHGATE_CONFIG": None,
+            "AUTHGATE_PROFILE": None,
+            **env,
+            **(extra_env or {}),
+        }
         result = runner.invoke(app, list(args), env=full_env, catch_exceptions=True)
         output = result.stdout + result.stderr
         assert "Traceback" not in output, output
@@ -540,6 +546,26 @@ def test_integer_client_ids_seed_002(cli: Cli) -> None:
     assert ok(cli("client", "show", cid, "--json"))["client_id"] == cid  # any format's CLI
     assert ok(cli("client", "update", cid, "--scope", "read", "--json"))["scope"] == "read"
     assert ok(cli("client", "delete", cid, "--json", extra_env=INTEGER))["deleted"] is True
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_client_create_under_the_cloudbot_profile_prints_an_integer_id(
+    cli: Cli, where: str
+) -> None:
+    """``authgate --profile cloudbot client create …`` (seed 002)."""
+    args = ["client", "create", "--name", "Bot", "--grant", "client_credentials"]
+    args = (
+        ["--profile", "cloudbot", *args] if where == "before" else [*args, "--profile", "cloudbot"]
+    )
+    out = cli(*args)
+    assert out.exit_code == 0, out.stderr
+    found = re.search(r"^client id\s+(\S+)$", out.stdout, re.MULTILINE)
+    assert found is not None, out.stdout
+    assert re.fullmatch(r"[1-9][0-9]{8,9}", found.group(1))
+    assert ok(cli(*args, "--json"))["client_id"].isdigit()
+    # without the profile: the default random ids again, on the same database
+    plain = ok(cli("client", "create", "--name", "App", "--grant", "client_credentials", "--json"))
+    assert not plain["client_id"].isdigit()
 
 
 def test_a_taken_client_id_is_drawn_again(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -47,6 +47,8 @@ def create_app(verifier: TokenVerifier, issuer: str) -> FastAPI:
         token_url=issuer + "/oauth/token",
         scopes=SCOPES,
     )
+    # for the resources of a user: client-credentials tokens get 403 insufficient_scope
+    users = bearer.for_users()
     notes = Notes()
     app = FastAPI(title="Notes API")
     bearer.install(app)
@@ -62,6 +64,13 @@ def create_app(verifier: TokenVerifier, issuer: str) -> FastAPI:
     ) -> dict[str, object]:
         """The notes of the token's user (or client)."""
         return {"owner": token.subject, "notes": notes.by_subject.get(token.subject, [])}
+
+    @app.get("/me")
+    async def me(
+        token: Annotated[VerifiedToken, Security(users, scopes=["read"])],
+    ) -> dict[str, object]:
+        """The user the token acts for; a client acting for itself has no one to show."""
+        return {"sub": token.subject, "username": token.username}
 
     @app.post("/notes", status_code=201)
     async def add_note(

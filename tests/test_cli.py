@@ -24,6 +24,7 @@ import typer
 from typer.testing import CliRunner
 
 from authgate.cli import app
+from authgate.crypto.tokens import CLIENT_ID_GENERATORS
 
 SECRET_KEY = "cli-test-secret-key"
 AUTHGATE = Path(sys.executable).with_name("authgate")
@@ -68,7 +69,13 @@ def make_cli(env: dict[str, str]) -> Cli:
     runner = CliRunner()
 
     def run(*args: str, extra_env: dict[str, str | None] | None = None) -> Outcome:
-        full_env: dict[str, str | None] = {"AUTHGATE_CONFIG": None, **env, **(extra_env or {})}
+        # --config and --profile set these in the process: each run starts without them
+        full_env: dict[str, str | None] = {
+            "AUTHGATE_CONFIG": None,
+            "AUTHGATE_PROFILE": None,
+            **env,
+            **(extra_env or {}),
+        }
         result = runner.invoke(app, list(args), env=full_env, catch_exceptions=True)
         output = result.stdout + result.stderr
         assert "Traceback" not in output, output
@@ -493,7 +500,7 @@ def test_rotate_secret_and_delete(cli: Cli) -> None:
 def test_client_ids_that_look_like_options(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     """Client ids are URL-safe base64: one in 64 starts with "-"."""
     ids = iter(["-abc", "--xyz"])
-    monkeypatch.setattr("authgate.protocol.registration.new_client_id", lambda: next(ids))
+    monkeypatch.setitem(CLIENT_ID_GENERATORS, "random", lambda: next(ids))
     for expected in ("-abc", "--xyz"):
         created = ok(
             cli("client", "create", "--name", "X", "--grant", "client_credentials", "--json")
@@ -505,6 +512,73 @@ def test_client_ids_that_look_like_options(cli: Cli, monkeypatch: pytest.MonkeyP
         assert ok(cli("client", "update", cid, "--scope", "read", "--json"))["scope"] == "read"
         assert ok(cli("client", "rotate-secret", cid, "--json"))["client_secret"]
         assert ok(cli("client", "delete", cid, "--json"))["deleted"] is True
+
+
+INTEGER = {"AUTHGATE_CLIENT_ID_FORMAT": "integer"}
+
+
+def test_integer_client_ids_seed_002(cli: Cli) -> None:
+    """Cloud BOT's ``client_id`` is an "integer": decimal digits without a leading zero,
+    drawn at random (not counted), within a signed 32-bit integer."""
+    ids = []
+    for _ in range(5):
+        created = ok(
+            cli(
+                "client",
+                "create",
+                "--name",
+                "Bot",
+                "--grant",
+                "client_credentials",
+                "--json",
+                extra_env=INTEGER,
+            )
+        )
+        ids.append(created["client_id"])
+    assert all(re.fullmatch(r"[1-9][0-9]{8,9}", i) and int(i) < 2**31 for i in ids), ids
+    assert len(set(ids)) == 5
+    text = cli(
+        "client", "create", "--name", "Bot", "--grant", "client_credentials", extra_env=INTEGER
+    )
+    assert text.exit_code == 0, text.stderr
+    assert re.search(r"client id\s+[1-9][0-9]{8,9}\n", text.stdout), text.stdout
+    cid = ids[0]
+    assert ok(cli("client", "show", cid, "--json"))["client_id"] == cid  # any format's CLI
+    assert ok(cli("client", "update", cid, "--scope", "read", "--json"))["scope"] == "read"
+    assert ok(cli("client", "delete", cid, "--json", extra_env=INTEGER))["deleted"] is True
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_client_create_under_the_cloudbot_profile_prints_an_integer_id(
+    cli: Cli, where: str
+) -> None:
+    """``authgate --profile cloudbot client create …`` (seed 002)."""
+    args = ["client", "create", "--name", "Bot", "--grant", "client_credentials"]
+    args = (
+        ["--profile", "cloudbot", *args] if where == "before" else [*args, "--profile", "cloudbot"]
+    )
+    out = cli(*args)
+    assert out.exit_code == 0, out.stderr
+    found = re.search(r"^client id\s+(\S+)$", out.stdout, re.MULTILINE)
+    assert found is not None, out.stdout
+    assert re.fullmatch(r"[1-9][0-9]{8,9}", found.group(1))
+    assert ok(cli(*args, "--json"))["client_id"].isdigit()
+    # without the profile: the default random ids again, on the same database
+    plain = ok(cli("client", "create", "--name", "App", "--grant", "client_credentials", "--json"))
+    assert not plain["client_id"].isdigit()
+
+
+def test_a_taken_client_id_is_drawn_again(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = iter(["123456789", "123456789", "123456789", "987654321"])
+    monkeypatch.setitem(CLIENT_ID_GENERATORS, "integer", lambda: next(ids))
+    args = ("client", "create", "--name", "Bot", "--grant", "client_credentials", "--json")
+    assert ok(cli(*args, extra_env=INTEGER))["client_id"] == "123456789"
+    assert ok(cli(*args, extra_env=INTEGER))["client_id"] == "987654321"
+    monkeypatch.setitem(CLIENT_ID_GENERATORS, "integer", lambda: "123456789")
+    out = cli(*args, extra_env=INTEGER)
+    assert out.exit_code == 1
+    assert out.error == "found no free client id in 8 tries"
+    assert len(ok(cli("client", "list", "--json"))["clients"]) == 2
 
 
 def test_public_client_has_no_secret_to_rotate(cli: Cli) -> None:
@@ -572,6 +646,34 @@ async def test_cli_changes_are_seen_by_the_server(
 
     await run("client", "delete", cid)
     assert (await http.get("/api/me", headers=bearer)).status_code == 401
+
+
+class TestSwitchingTheClientIdFormat:
+    """A server switched to integer client ids (seed 002) still serves the clients
+    registered with random ids before, and the other way round."""
+
+    @pytest.fixture(params=["random", "integer"])
+    def settings_overrides(self, request: pytest.FixtureRequest) -> dict[str, Any]:
+        return {"client_id_format": request.param}
+
+    async def test_clients_of_both_formats_get_tokens(
+        self, cli: Cli, http: httpx.AsyncClient
+    ) -> None:
+        for fmt in ("random", "integer"):
+            created = ok(
+                await asyncio.to_thread(
+                    cli,
+                    *("client", "create", "--name", "App", "--grant", "client_credentials"),
+                    "--json",
+                    extra_env={"AUTHGATE_CLIENT_ID_FORMAT": fmt},
+                )
+            )
+            cid, secret = created["client_id"], created["client_secret"]
+            assert cid.isdigit() == (fmt == "integer")
+            r = await http.post(
+                "/oauth/token", data={"grant_type": "client_credentials"}, auth=(cid, secret)
+            )
+            assert r.status_code == 200, r.text
 
 
 # ---------------------------------------------------------------------------- settings, db

@@ -38,6 +38,11 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = ("opaque", "jwt")
 #: ``Client.token_lifetime`` value for tokens that never expire (seed 000, Cobot).
 NEVER = 0
 
+#: RFC 6749 §7.1 / RFC 6750 §6.1.1: the ``token_type`` of an access token, as responses
+#: spell it. The value is case insensitive (§5.1); Cobot's pages show "bearer" (seed 000).
+TokenTypeName = Literal["Bearer", "bearer"]
+BEARER: TokenTypeName = "Bearer"
+
 
 @dataclass(frozen=True, slots=True)
 class User:
@@ -187,10 +192,15 @@ class IssuedTokens:
     refresh_token: str | None = None
     extra: dict[str, str | int] = field(default_factory=dict)
     facts: GrantFacts | None = field(default=None, repr=False, compare=False)
+    #: how the response spells the type (the token endpoint's ``token_type_name``)
+    token_type: TokenTypeName = BEARER
 
     def to_response(self) -> dict[str, str | int]:
         """RFC 6749 §5.1 successful response body."""
-        body: dict[str, str | int] = {"access_token": self.access_token, "token_type": "Bearer"}
+        body: dict[str, str | int] = {
+            "access_token": self.access_token,
+            "token_type": self.token_type,
+        }
         if self.expires_in is not None:
             body["expires_in"] = self.expires_in
         if self.refresh_token is not None:

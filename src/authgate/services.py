@@ -13,13 +13,14 @@ from typing import Any
 from authgate.crypto.csrf import CsrfSigner
 from authgate.crypto.passwords import PasswordVerifier
 from authgate.crypto.secretbox import SecretBox
+from authgate.crypto.tokens import CLIENT_ID_GENERATORS
 from authgate.invalidation import Invalidation
 from authgate.protocol.authorization import AuthorizePolicy
 from authgate.protocol.authorize import AuthorizeEndpoint
 from authgate.protocol.client_auth import ClientAuthenticator
 from authgate.protocol.endpoints.introspect import IntrospectionEndpoint
 from authgate.protocol.endpoints.revoke import RevocationEndpoint
-from authgate.protocol.endpoints.token import TokenEndpoint
+from authgate.protocol.endpoints.token import TokenEndpoint, TokenExtension
 from authgate.protocol.grants.authorization_code import AuthorizationCodeGrant
 from authgate.protocol.grants.base import Grant
 from authgate.protocol.grants.client_credentials import ClientCredentialsGrant
@@ -39,6 +40,7 @@ from authgate.protocol.registration import ClientRegistry
 from authgate.protocol.spaces import SpaceMembers
 from authgate.protocol.token_check import AccessTokenChecker
 from authgate.protocol.token_formats import AccessTokenFormats, JwtFormat, OpaqueFormat
+from authgate.protocol.token_username import UsernameExtension
 from authgate.ratelimit.failures import ThrottleFactory
 from authgate.ratelimit.limiter import RateLimiter
 from authgate.ratelimit.notation import parse_limit
@@ -185,12 +187,15 @@ def build_services(
     id_tokens = IdTokenMinter(keys, clock, lifetime=settings.id_token_lifetime)
     authenticator = ClientAuthenticator(clients)
     checker = AccessTokenChecker(tokens, clients, clock, permissions, formats=formats)
+    extensions: list[TokenExtension] = [IdTokenExtension(id_tokens, users, spaces)]
+    if settings.token_response_username:
+        extensions.append(UsernameExtension(users))
     grants: list[Grant] = [
         AuthorizationCodeGrant(
             minter, codes, tokens, require_redirect_uri=settings.require_redirect_uri
         ),
-        ClientCredentialsGrant(minter),
-        PasswordGrant(minter, grant_passwords, members),
+        ClientCredentialsGrant(minter, require_scope=settings.require_scope),
+        PasswordGrant(minter, grant_passwords, members, require_scope=settings.require_scope),
         RefreshTokenGrant(minter, tokens, members),
         TokenExchangeGrant(minter, checker, permissions, issuers),
     ]
@@ -201,19 +206,34 @@ def build_services(
         tokens=tokens,
         minter=minter,
         registry=ClientRegistry(
-            clients, users, minter, box, settings.scopes, settings.admin_scopes
+            clients,
+            users,
+            minter,
+            box,
+            settings.scopes,
+            settings.admin_scopes,
+            client_ids=CLIENT_ID_GENERATORS[settings.client_id_format],
         ),
         token_endpoint=TokenEndpoint(
             authenticator,
             grants,
-            [IdTokenExtension(id_tokens, users, spaces)],
+            extensions,
             ClientTokenLimit(rate_limiter, parse_limit(settings.token_rate_limit))
             if settings.rate_limits_enabled
             else None,
+            token_type=settings.token_type_name,
         ),
         revocation=RevocationEndpoint(authenticator, tokens, minter, formats),
         checker=checker,
-        introspection=IntrospectionEndpoint(authenticator, checker, tokens, clients, users, clock),
+        introspection=IntrospectionEndpoint(
+            authenticator,
+            checker,
+            tokens,
+            clients,
+            users,
+            clock,
+            token_type=settings.token_type_name,
+        ),
         authorize=AuthorizeEndpoint(
             clients,
             codes,
@@ -224,6 +244,8 @@ def build_services(
                 redirect_uri_matching=settings.redirect_uri_matching,
                 allow_plain_pkce=settings.allow_plain_pkce,
                 code_lifetime=settings.authorization_code_lifetime,
+                require_scope=settings.require_scope,
+                token_type=settings.token_type_name,
             ),
             settings.scope_catalog,
             id_tokens,

@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from authgate import profiles
+from authgate.domain import TokenTypeName
 from authgate.files import write_private_file
 from authgate.ratelimit.notation import endpoint_key, parse_limit
 
@@ -126,6 +127,21 @@ class Settings(BaseSettings):
         description="the catalog's scope each demo API role needs: read, write, admin "
         "(unset: a scope of the role's own name)",
     )
+    client_id_format: Literal["random", "integer"] = Field(
+        "random",
+        description="ids of new clients: random (22 URL-safe characters) or integer (9 or 10 "
+        "digits, random); clients with either kind of id keep working",
+    )
+    token_response_username: bool = Field(
+        False,
+        description="token responses for a user carry username, the user's e-mail address "
+        "(seed 002)",
+    )
+    token_type_name: TokenTypeName = Field(
+        "Bearer",
+        description="spelling of token_type in token and introspection responses (case "
+        "insensitive, RFC 6749 §5.1)",
+    )
     token_endpoint: str = Field("/oauth/token", description="path of the token endpoint")
     token_endpoint_aliases: list[str] = Field(
         default_factory=list, description="more paths that serve the token endpoint"
@@ -143,6 +159,11 @@ class Settings(BaseSettings):
         description="exact string match, or same scheme, host and path (query may differ)",
     )
     allow_plain_pkce: bool = Field(False, description='accept code_challenge_method "plain"')
+    require_scope: bool = Field(
+        False,
+        description="requests for authorization (the authorization endpoint, the password and "
+        "client-credentials grants) must send scope: no default scope (RFC 6749 §3.3)",
+    )
     authorization_code_lifetime: int = Field(
         600, gt=0, le=600, description="seconds an authorization code lives (at most 600)"
     )

@@ -11,6 +11,7 @@ from examples.notes_api import create_app
 from starlette.applications import Starlette
 
 from authgate.resource import IntrospectionVerifier, JwtVerifier
+from authgate.resource.bearer import NEEDS_USER
 from tests.conftest import Factory
 from tests.web.token_support import client_auth, password_tokens
 
@@ -102,6 +103,28 @@ async def test_missing_scope_is_403_insufficient_scope_rfc6750_3_1(
     assert 'error="insufficient_scope"' in challenge and 'scope="write"' in challenge
 
 
+async def test_a_users_resource_refuses_a_client_credentials_token_seed_004(
+    http: httpx.AsyncClient, make: Factory, notes: httpx.AsyncClient
+) -> None:
+    """``bearer.for_users()``: JetBrains Space's "Resources that require user
+    authorization cannot be accessed using the Client Credentials flow", as RFC 6750 §3.1's
+    403 insufficient_scope, through introspection (no ``username``: no user)."""
+    user = {"Authorization": f"Bearer {await user_token(http, make, 'read')}"}
+    r = await notes.get("/me", headers=user)
+    assert r.status_code == 200, r.text
+    assert r.json()["username"] == "alice@example.com"
+    bot = await make.client(scopes=["read"])
+    r = await http.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=client_auth(bot)
+    )
+    own = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert (await notes.get("/notes", headers=own)).status_code == 200
+    r = await notes.get("/me", headers=own)
+    assert r.status_code == 403
+    assert r.json() == {"error": "insufficient_scope", "error_description": NEEDS_USER}
+    assert 'error="insufficient_scope"' in r.headers["www-authenticate"]
+
+
 async def test_a_revoked_token_is_refused_at_once_without_a_cache(
     http: httpx.AsyncClient, make: Factory, notes: httpx.AsyncClient
 ) -> None:
@@ -160,6 +183,10 @@ async def test_the_openapi_document_names_the_oauth2_scopes(notes: httpx.AsyncCl
     assert flows["authorizationCode"]["tokenUrl"] == ISSUER + "/oauth/token"
     assert set(flows["clientCredentials"]["scopes"]) == {"read", "write"}
     assert document["paths"]["/notes"]["post"]["security"] == [{"oauth2": ["write"]}]
+    # a user's resource: the second scheme, without the client-credentials flow
+    assert document["paths"]["/me"]["get"]["security"] == [{"oauth2_user": ["read"]}]
+    user_flows = document["components"]["securitySchemes"]["oauth2_user"]["flows"]
+    assert list(user_flows) == ["authorizationCode"]
 
 
 async def test_jwt_access_tokens_are_checked_with_the_jwks_alone(

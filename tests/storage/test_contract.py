@@ -20,7 +20,7 @@ from authgate.domain import (
     UserId,
 )
 from authgate.services import Services
-from authgate.storage.base import EmailTaken
+from authgate.storage.base import ClientIdTaken, EmailTaken
 from authgate.storage.sql.stores import SqlSpaceStore
 
 NOW = 1_800_000_000
@@ -103,6 +103,15 @@ async def test_client_round_trip_update_and_delete(services: Services) -> None:
     assert await services.clients.delete("c1")
     assert not await services.clients.delete("c1")
     assert await services.clients.by_client_id("c1") is None
+
+
+async def test_a_taken_client_id_is_refused_and_nothing_is_stored(services: Services) -> None:
+    """The registry draws a new id on :class:`ClientIdTaken` (integer ids can collide)."""
+    first = await services.clients.create(_client("123456789"))
+    with pytest.raises(ClientIdTaken):
+        await services.clients.create(dataclasses.replace(_client("123456789"), name="Other"))
+    assert await services.clients.all() == [first]
+    assert (await services.clients.create(_client("987654321"))).pk != first.pk
 
 
 @pytest.mark.parametrize("key", ["a\x00b", "\x00", "\udcff", "caf\udce9", "\ud800x"])

@@ -11,9 +11,10 @@ import pytest
 
 from authgate.domain import Membership, Role, Space, SpaceId, User
 from authgate.protocol.registration import Registered
+from authgate.resource.bearer import NEEDS_USER
 from tests.conftest import Factory
 from tests.web.oidc_support import space_with_member
-from tests.web.token_support import password_tokens
+from tests.web.token_support import client_auth, password_tokens
 
 SCOPES = {"read": "Read", "write": "Write", "admin": "Administer your spaces"}
 
@@ -176,6 +177,41 @@ async def test_a_client_token_sees_no_users_spaces(
     assert r.status_code == 403
 
 
+@pytest.mark.parametrize("slug", ["acme", "nope"])
+async def test_a_client_token_cannot_write_a_members_profile_seed_004(
+    http: httpx.AsyncClient, make: Factory, alice: User, slug: str
+) -> None:
+    """``PUT …/members/me`` is a user's resource (``requires("write", user=True)``): a
+    client acting for itself gets 403 insufficient_scope (RFC 6750 §3.1) before anything
+    about the space is looked at, even with the scope."""
+    await space_with_member(make.services, alice.id, slug="acme")
+    reg = await make.client(scopes=["write"])
+    r = await http.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=client_auth(reg)
+    )
+    token = r.json()["access_token"]
+    r = await http.put(
+        f"/api/spaces/{slug}/members/me", json={"name": "Bot"}, headers=bearer(token)
+    )
+    assert r.status_code == 403, r.text
+    assert r.json() == {"error": "insufficient_scope", "error_description": NEEDS_USER}
+    assert 'scope="write"' in r.headers["www-authenticate"]
+
+
+async def test_me_still_describes_a_client_acting_for_itself(
+    http: httpx.AsyncClient, make: Factory
+) -> None:
+    """``GET /api/me`` is no user's resource: it answers for the client (seed 004's chat
+    bots ask who they are too)."""
+    reg = await make.client(scopes=["read"])
+    r = await http.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=client_auth(reg)
+    )
+    r = await http.get("/api/me", headers=bearer(r.json()["access_token"]))
+    assert r.status_code == 200, r.text
+    assert r.json()["type"] == "client"
+
+
 class TestTheWriteEndpoint:
     """Seed 001: "When you POST or PUT data to the API we expect either form-encoded data
     or JSON"; RFC 6750 §2.2: the token may come in the form body."""
@@ -273,6 +309,13 @@ async def test_the_openapi_document_is_generated_from_the_routes(http: httpx.Asy
     assert document["openapi"] == "3.1.0"
     paths = document["paths"]
     assert paths["/api/spaces/{slug}/members"]["get"]["security"] == [{"oauth2": ["admin"]}]
+    # a user's resource names the scheme without the client-credentials flow
+    write = paths["/api/spaces/{slug}/members/me"]["put"]
+    assert write["security"] == [{"oauth2_user": ["write"]}]
+    assert "acts for no user" in write["responses"]["403"]["description"]
+    schemes = document["components"]["securitySchemes"]
+    assert list(schemes["oauth2_user"]["flows"]) == ["authorizationCode"]
+    assert paths["/api/me"]["get"]["security"] == [{"oauth2": ["read"]}]
     assert paths["/api/ping"]["get"]["security"] == [{}, {"oauth2": []}]
     assert paths["/api/spaces/{slug}"]["get"]["parameters"][0]["name"] == "slug"
     assert "requestBody" in paths["/api/spaces/{slug}/members/me"]["put"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -11,9 +12,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from authgate.resource.bearer import BearerAuth, token_of
+from authgate.resource.bearer import (
+    NEEDS_USER,
+    BearerAuth,
+    required_scopes,
+    requires_user,
+    token_of,
+)
 from authgate.resource.local import LocalVerifier
 from tests.conftest import Clock, Factory
+from tests.web.token_support import password_tokens
 
 TOKEN = "/oauth/token"
 
@@ -191,3 +199,66 @@ async def test_only_the_canonical_token_form_is_accepted(
     r = await http.get("/api/me", headers={"Authorization": f"Bearer {other}"})
     assert r.status_code == 401
     assert 'error="invalid_token"' in r.headers["www-authenticate"]
+
+
+class TestResourcesOfAUser:
+    """``requires(…, user=True)``: seed 004, "Resources that require user authorization
+    cannot be accessed using the Client Credentials flow". RFC 6750 §3.1: the token is
+    valid but lacks a privilege, so ``403 insufficient_scope`` (not ``401 invalid_token``,
+    which would only make the client fetch another token of the same kind)."""
+
+    @pytest.fixture
+    async def api(self, make: Factory) -> AsyncIterator[httpx.AsyncClient]:
+        s = make.services
+        verifier = LocalVerifier(s.checker, s.users, s.spaces)
+        bearer = BearerAuth(verifier, realm="api", allow_query=False)
+
+        async def who(request: Request) -> Response:
+            return JSONResponse({"username": token_of(request).username})
+
+        self.endpoints = {
+            "/mine": bearer.requires(user=True)(who),
+            "/mine/notes": bearer.requires("read", user=True)(who),
+            "/anyone": bearer.requires("read")(who),
+        }
+        routes = [Route(path, endpoint) for path, endpoint in self.endpoints.items()]
+        transport = httpx.ASGITransport(app=Starlette(routes=routes))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield client
+
+    async def test_a_client_token_is_403_insufficient_scope_rfc6750_3_1(
+        self, http: httpx.AsyncClient, make: Factory, api: httpx.AsyncClient
+    ) -> None:
+        token = await _client_token(http, make, scopes=["read"])
+        auth = {"Authorization": f"Bearer {token}"}
+        r = await api.get("/mine", headers=auth)
+        assert r.status_code == 403
+        assert r.json() == {"error": "insufficient_scope", "error_description": NEEDS_USER}
+        assert r.headers["www-authenticate"] == (
+            'Bearer realm="api", error="insufficient_scope", '
+            f'error_description="{NEEDS_USER}"'  # no scope="": none is needed
+        )
+        r = await api.get("/mine/notes", headers=auth)
+        assert r.status_code == 403
+        assert r.headers["www-authenticate"].endswith(
+            f'error_description="{NEEDS_USER}", scope="read"'
+        )
+        assert (await api.get("/anyone", headers=auth)).status_code == 200
+
+    async def test_a_users_token_passes(
+        self, http: httpx.AsyncClient, make: Factory, api: httpx.AsyncClient
+    ) -> None:
+        await make.user()
+        reg = await make.client(grant_types=["password"], scopes=["read"])
+        token = (await password_tokens(http, reg))["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        for path in ("/mine", "/mine/notes", "/anyone"):
+            r = await api.get(path, headers=auth)
+            assert r.status_code == 200, r.text
+            assert r.json() == {"username": "alice@example.com"}
+
+    async def test_the_guard_is_readable_on_the_endpoint(self, api: httpx.AsyncClient) -> None:
+        """For OpenAPI documents (demo_api/openapi.py)."""
+        assert [requires_user(e) for e in self.endpoints.values()] == [True, True, False]
+        assert required_scopes(self.endpoints["/mine"]) == frozenset()
+        assert required_scopes(self.endpoints["/mine/notes"]) == {"read"}

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 
 SECRET_BYTES = 32  # 256 bits
 _ID_LIMIT = 2**63  # ids are int64 row ids
@@ -55,3 +56,26 @@ def parse_token(token: str) -> tuple[int, str] | None:
 def new_client_id() -> str:
     """A random, URL-safe client identifier (128 bits)."""
     return secrets.token_urlsafe(16)
+
+
+#: integer client ids lie in [10**8, 2**31): 9 or 10 digits, no leading zero, and within
+#: a signed 32-bit integer, so that an app that declares the id an ``integer`` (seed 002)
+#: never overflows one.
+INTEGER_CLIENT_IDS = range(10**8, 2**31)
+
+
+def new_integer_client_id() -> str:
+    """A random integer client identifier in decimal (seed 002: ``client_id`` "integer").
+
+    Random rather than sequential: client ids are not secret, but counting ones would tell
+    anyone how many apps there are. The space holds about 2·10⁹ ids, so the registry
+    retries on the rare collision.
+    """
+    return str(INTEGER_CLIENT_IDS.start + secrets.randbelow(len(INTEGER_CLIENT_IDS)))
+
+
+#: ``client_id_format`` → the generator of new client ids
+CLIENT_ID_GENERATORS: dict[str, Callable[[], str]] = {
+    "random": new_client_id,
+    "integer": new_integer_client_id,
+}

@@ -1,6 +1,10 @@
 """The demo API's OpenAPI 3.1 document, generated from its routes: paths and methods from
 the route table, summaries from the handlers' docstrings, the OAuth 2.0 scopes from what
-:meth:`~authgate.resource.bearer.BearerAuth.requires` put on each handler."""
+:meth:`~authgate.resource.bearer.BearerAuth.requires` put on each handler.
+
+Two OAuth 2.0 schemes: ``oauth2`` (tokens of the authorization-code or client-credentials
+flow) and ``oauth2_user`` (the authorization-code flow only), which the endpoints that need
+a token acting for a user (``requires(…, user=True)``) name instead."""
 
 from __future__ import annotations
 
@@ -14,10 +18,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from authgate.resource.bearer import required_scopes
+from authgate.resource.bearer import required_scopes, requires_user
 from authgate.resource.responses import JsonResponse
 
 OPENAPI_PATH = "/openapi.json"
+#: the security scheme of endpoints that refuse client-credentials tokens
+USER_SCHEME = "oauth2_user"
 _PARAM = re.compile(r"{([a-z_]+)}")
 
 
@@ -58,9 +64,13 @@ def _operation(route: Route, method: str) -> dict[str, Any]:
     if scopes is None:
         operation["security"] = [{}, {"oauth2": []}]
     else:
-        operation["security"] = [{"oauth2": sorted(scopes)}]
+        for_user = requires_user(route.endpoint)
+        operation["security"] = [{USER_SCHEME if for_user else "oauth2": sorted(scopes)}]
         operation["responses"]["401"] = _error("No token, or a token that is not active")
-        operation["responses"]["403"] = _error("The token lacks the scope in this space")
+        operation["responses"]["403"] = _error(
+            "The token lacks the scope in this space"
+            + (", or acts for no user (a client-credentials token)" if for_user else "")
+        )
         operation["responses"]["429"] = _error("Over the rate limit; see Retry-After")
     if method in {"PUT", "POST", "PATCH"}:
         schema = {"type": "object", "additionalProperties": {"type": ["string", "null"]}}
@@ -102,7 +112,19 @@ def openapi_document(
                             "scopes": security.scopes,
                         },
                     },
-                }
+                },
+                USER_SCHEME: {
+                    "type": "oauth2",
+                    "description": "A token acting for a user; a client's own token (client "
+                    "credentials) gets 403 insufficient_scope",
+                    "flows": {
+                        "authorizationCode": {
+                            "authorizationUrl": security.authorization_url,
+                            "tokenUrl": security.token_url,
+                            "scopes": security.scopes,
+                        },
+                    },
+                },
             },
             "schemas": {
                 "Error": {

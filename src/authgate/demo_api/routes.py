@@ -81,7 +81,7 @@ def demo_routes(
         ),
         Route(
             "/api/spaces/{slug}/members/me",
-            EndpointApp(bearer.requires(scopes.write)(resources.update_my_membership)),
+            EndpointApp(bearer.requires(scopes.write, user=True)(resources.update_my_membership)),
             methods=["PUT"],
         ),
     ]

@@ -145,13 +145,13 @@ class SpaceResources:
 
     async def update_my_membership(self, request: Request) -> Response:
         """Seed 001's writes: form-encoded or JSON. Changes the name, picture and phone
-        number the member's id tokens carry in this space (scope ``write``)."""
+        number the member's id tokens carry in this space (scope ``write``, a user's token).
+
+        Routed behind ``requires("write", user=True)``: a client acting for itself is no
+        member, and never gets here."""
         try:
             space, token = await self._space_for(request, self._needs.write)
-            if token.user_id is None:  # a client acting for itself is no member
-                raise InsufficientScope(
-                    "this request needs a token acting for a user", self._needs.write
-                )
+            assert token.user_id is not None  # requires(write, user=True) made sure
             member = await self._spaces.membership(space.id, token.user_id)
             if member is None:
                 raise InsufficientScope("only members may change their profile", self._needs.write)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from authgate.domain import Client
+from authgate.domain import BEARER, Client, TokenTypeName
 from authgate.errors import (
     InvalidRequest,
     OAuthError,
@@ -122,6 +122,10 @@ class AuthorizePolicy:
     redirect_uri_matching: str = "exact"
     allow_plain_pkce: bool = False
     code_lifetime: int = 600
+    #: RFC 6749 §3.3 without a default scope: a request without ``scope`` is refused
+    require_scope: bool = False
+    #: §4.2.2 ``token_type`` of implicit responses, as the server spells it (§7.1)
+    token_type: TokenTypeName = BEARER
 
 
 def build_redirect(redirect_uri: str, values: Mapping[str, str], *, fragment: bool) -> str:

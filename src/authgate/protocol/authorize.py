@@ -43,7 +43,7 @@ from authgate.protocol.oidc.claims import OPENID
 from authgate.protocol.oidc.id_token import IdTokenMinter, IdTokenRequest
 from authgate.protocol.redirect_uris import redirect_uri_matches, validate_redirect_uri
 from authgate.protocol.requests import Params, check_values, collect, safe_description
-from authgate.protocol.scopes import OIDC_SCOPE_NAMES, format_scope, narrow, parse_scope
+from authgate.protocol.scopes import OIDC_SCOPE_NAMES, format_scope, narrow, requested_scope
 from authgate.protocol.spaces import SpaceMembers
 from authgate.storage.base import ClientStore, CodeStore, ConsentStore, SpaceStore, UserStore
 
@@ -141,7 +141,8 @@ class AuthorizeEndpoint:
                 )
             raise fail(InvalidRequest(f"response_mode {requested_mode[:40]!r} is not supported"))
         try:
-            scopes = narrow(parse_scope(params.get("scope")), client.scopes, also=OIDC_SCOPE_NAMES)
+            requested = requested_scope(params.get("scope"), required=self._policy.require_scope)
+            scopes = narrow(requested, client.scopes, also=OIDC_SCOPE_NAMES)
             scopes = narrow(scopes, self._catalog, what="this server")
             method = pkce.check_challenge(
                 params.get("code_challenge"),
@@ -292,7 +293,7 @@ class AuthorizeEndpoint:
             access_token = issued.access_token
             values.update(
                 access_token=access_token,
-                token_type="Bearer",
+                token_type=self._policy.token_type,
                 expires_in=issued.expires_in,
                 scope=scope,
             )

@@ -27,7 +27,12 @@ AUTH_FAILED = "client authentication failed"
 
 
 def plausible_client_id(value: str) -> bool:
-    """Worth a look-up: not over-long and without NUL (which PostgreSQL text refuses)."""
+    """Worth a look-up: not over-long and without NUL (which PostgreSQL text refuses).
+
+    It checks no shape beyond that, on purpose: random ids (``token_urlsafe``) and integer
+    ids (``client_id_format = "integer"``) are both accepted whatever the setting says, so
+    that switching the format for new clients never locks out the registered ones.
+    """
     return len(value) <= MAX_CLIENT_ID_LENGTH and "\x00" not in value
 
 

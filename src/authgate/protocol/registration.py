@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from authgate.errors import InvalidRequest
 from authgate.protocol.minting import TokenMinter
 from authgate.protocol.redirect_uris import validate_redirect_uri
 from authgate.protocol.scopes import format_scope
-from authgate.storage.base import ClientStore, UserStore
+from authgate.storage.base import ClientIdTaken, ClientStore, UserStore
 from authgate.text import storable
 
 #: Grants that come with refresh tokens: choosing one enables ``refresh_token`` (seed 004).
@@ -32,6 +33,10 @@ _REDIRECTING = frozenset({"authorization_code", "implicit"})
 DEFAULT_FORMAT = "default"
 _FORMATS: dict[str, TokenFormat] = {name: name for name in TOKEN_FORMATS}
 
+
+#: how many new ids ``register`` tries before giving up: a collision is rare (one in
+#: millions for integer ids, never seen for random ones), so do several in a row
+ID_ATTEMPTS = 8
 
 #: the longest access-token lifetime a client may have: ten years (``clients.token_lifetime``
 #: is a 32-bit integer on PostgreSQL)
@@ -90,8 +95,11 @@ class ClientRegistry:
         box: SecretBox,
         scope_catalog: Mapping[str, str],
         admin_scopes: Iterable[str] = (),
+        client_ids: Callable[[], str] = new_client_id,
     ) -> None:
         self._clients = clients
+        #: makes the ids of new clients (``client_id_format``, chosen at the composition root)
+        self._new_id = client_ids
         self._users = users
         self._minter = minter
         self._box = box
@@ -179,9 +187,9 @@ class ClientRegistry:
             if owner is None:
                 raise RegistrationError(f"no user with e-mail {owner_email!r}; create it first")
         secret = None if public else new_secret()
-        client = await self._clients.create(
-            NewClient(
-                client_id=new_client_id(),
+        client = await self._create(
+            functools.partial(
+                NewClient,
                 name=name,
                 secret_digest=None if secret is None else digest(secret),
                 is_public=public,
@@ -200,6 +208,16 @@ class ClientRegistry:
         if owner is not None:
             client, test_token = await self._new_test_token(client)
         return Registered(client, secret, test_token)
+
+    async def _create(self, new: Callable[..., NewClient]) -> Client:
+        """Store the client ``new(client_id=…)`` under a fresh id, drawing another while the
+        id is taken (integer ids are drawn from a space small enough to collide)."""
+        for _ in range(ID_ATTEMPTS):
+            try:
+                return await self._clients.create(new(client_id=self._new_id()))
+            except ClientIdTaken:
+                continue
+        raise RegistrationError(f"found no free client id in {ID_ATTEMPTS} tries")
 
     async def _new_test_token(self, client: Client) -> tuple[Client, str]:
         """Seed 000: a token for the owner with all the client's scopes, shown again later.

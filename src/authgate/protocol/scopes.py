@@ -26,6 +26,20 @@ def parse_scope(value: str | None) -> frozenset[str] | None:
     return scopes
 
 
+def requested_scope(value: str | None, *, required: bool) -> frozenset[str] | None:
+    """The ``scope`` of a request for authorization, parsed (:func:`parse_scope`).
+
+    RFC 6749 §3.3: "If the client omits the scope parameter when requesting authorization,
+    the authorization server MUST either process the request using a pre-defined default
+    value or fail the request indicating an invalid scope." With ``required`` (the setting
+    ``require_scope``) there is no default: an absent or empty scope is ``invalid_scope``.
+    """
+    scopes = parse_scope(value)
+    if scopes is None and required:
+        raise InvalidScope("the request must name the scope it asks for")
+    return scopes
+
+
 def format_scope(scopes: Iterable[str]) -> str:
     return " ".join(sorted(scopes))
 

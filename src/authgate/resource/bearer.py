@@ -27,6 +27,11 @@ from authgate.resource.token import TokenVerifier, VerifiedToken
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
+#: the 403's description for a token that acts for no user (client credentials) on a
+#: resource that is a user's (seed 004: "Resources that require user authorization cannot be
+#: accessed using the Client Credentials flow")
+NEEDS_USER = "this resource needs a token acting for a user"
+
 
 class MissingToken(OAuthError):
     """RFC 6750 §3.1: a request with no authentication gets no error code, only a challenge."""
@@ -108,7 +113,16 @@ class BearerAuth:
         token = await self.find_token(request)
         return None if token is None else await self._verifier.verify(token)
 
-    async def authenticate(self, request: Request, scopes: frozenset[str]) -> VerifiedToken:
+    async def authenticate(
+        self, request: Request, scopes: frozenset[str], *, user: bool = False
+    ) -> VerifiedToken:
+        """The checked token, when it has ``scopes`` and, with ``user``, acts for a user.
+
+        RFC 6750 §3.1: a token without the scope is ``insufficient_scope`` (403). So is a
+        client's own token (client credentials) where ``user`` is asked for: it is valid
+        (not ``invalid_token``, which would send the client to fetch another one of the
+        same kind), but it lacks a privilege that only a user's authorization gives.
+        """
         token = await self.find_token(request)
         if token is None:
             raise MissingToken("an access token is required")
@@ -119,6 +133,8 @@ class BearerAuth:
                 f"this request needs the scope {' '.join(sorted(scopes))!r}",
                 " ".join(sorted(scopes)),
             )
+        if user and not info.for_user:
+            raise InsufficientScope(NEEDS_USER, " ".join(sorted(scopes)))
         return info
 
     def challenge(self, exc: OAuthError) -> str:
@@ -128,7 +144,7 @@ class BearerAuth:
             parts.append(f"error={_quote(exc.error)}")
             if exc.description:
                 parts.append(f"error_description={_quote(safe_description(exc.description))}")
-        if isinstance(exc, InsufficientScope):
+        if isinstance(exc, InsufficientScope) and exc.scope:
             parts.append(f"scope={_quote(exc.scope)}")
         return "Bearer " + ", ".join(parts)
 
@@ -137,15 +153,20 @@ class BearerAuth:
             exc, {"WWW-Authenticate": self.challenge(exc), "Cache-Control": "no-store"}
         )
 
-    def requires(self, *scopes: str) -> Callable[[Endpoint], Endpoint]:
-        """Decorate a Starlette endpoint; the checked token is in ``request.state.token``."""
+    def requires(self, *scopes: str, user: bool = False) -> Callable[[Endpoint], Endpoint]:
+        """Decorate a Starlette endpoint; the checked token is in ``request.state.token``.
+
+        ``user=True``: the endpoint is a user's resource, and a token that acts for no user
+        (client credentials) gets ``403 insufficient_scope`` (:data:`NEEDS_USER`).
+        """
         needed = frozenset(scopes)
 
         def decorate(endpoint: Endpoint) -> Endpoint:
             @functools.wraps(endpoint)
             async def guarded(request: Request) -> Response:
                 try:
-                    request.state.token = info = await self.authenticate(request, needed)
+                    info = await self.authenticate(request, needed, user=user)
+                    request.state.token = info
                 except OAuthError as exc:
                     return self.error_response(exc)
                 if self.rate_limits is not None:  # the rate-limit hook
@@ -153,6 +174,7 @@ class BearerAuth:
                 return await endpoint(request)
 
             guarded.required_scopes = needed  # type: ignore[attr-defined]
+            guarded.requires_user = user  # type: ignore[attr-defined]
             return guarded
 
         return decorate
@@ -162,6 +184,11 @@ def required_scopes(endpoint: Any) -> frozenset[str] | None:
     """The scopes :meth:`BearerAuth.requires` put on ``endpoint``; ``None`` if public."""
     scopes = getattr(endpoint, "required_scopes", None)
     return scopes if isinstance(scopes, frozenset) else None
+
+
+def requires_user(endpoint: Any) -> bool:
+    """Whether :meth:`BearerAuth.requires` refuses tokens acting for no user on ``endpoint``."""
+    return getattr(endpoint, "requires_user", False) is True
 
 
 def token_of(request: Request) -> VerifiedToken:

@@ -10,6 +10,14 @@ and shows up in the app's OpenAPI document as an OAuth 2.0 scheme.
 
 Errors are RFC 6750's (``WWW-Authenticate`` challenge, JSON body), not FastAPI's
 ``{"detail": …}``.
+
+For endpoints that are a user's resources, ``users = bearer.for_users()`` is the same check
+that also refuses tokens acting for no user (client credentials) with ``403
+insufficient_scope``; it appears in the OpenAPI document as a second scheme
+(``oauth2_user``) with the authorization-code flow only:
+
+    @app.get("/me")
+    async def me(token: VerifiedToken = Security(users, scopes=["read"])): ...
 """
 
 from fastapi import FastAPI, Request
@@ -45,21 +53,50 @@ class FastApiBearer(SecurityBase):
         token_url: str,
         scopes: dict[str, str],
         scheme_name: str = "oauth2",
+        user: bool = False,
     ) -> None:
         self.bearer = bearer
         self.scheme_name = scheme_name
-        self.model = OAuth2(
-            flows=OAuthFlows(
-                authorizationCode=OAuthFlowAuthorizationCode(
-                    authorizationUrl=authorization_url, tokenUrl=token_url, scopes=scopes
-                ),
-                clientCredentials=OAuthFlowClientCredentials(tokenUrl=token_url, scopes=scopes),
+        #: refuse tokens that act for no user (:meth:`for_users`)
+        self.user = user
+        self._urls = (authorization_url, token_url)
+        self._scopes = scopes
+        code = OAuthFlowAuthorizationCode(
+            authorizationUrl=authorization_url, tokenUrl=token_url, scopes=scopes
+        )
+        if user:
+            self.model = OAuth2(
+                flows=OAuthFlows(authorizationCode=code),
+                description="A token acting for a user; a client's own token (client "
+                "credentials) gets 403 insufficient_scope",
             )
+        else:
+            self.model = OAuth2(
+                flows=OAuthFlows(
+                    authorizationCode=code,
+                    clientCredentials=OAuthFlowClientCredentials(tokenUrl=token_url, scopes=scopes),
+                )
+            )
+
+    def for_users(self, scheme_name: str | None = None) -> "FastApiBearer":
+        """The same check for endpoints that need a token acting for a user (seed 004:
+        resources "that require user authorization cannot be accessed using the Client
+        Credentials flow"); its scheme is ``{scheme_name}_user`` unless named."""
+        authorization_url, token_url = self._urls
+        return FastApiBearer(
+            self.bearer,
+            authorization_url=authorization_url,
+            token_url=token_url,
+            scopes=self._scopes,
+            scheme_name=scheme_name or f"{self.scheme_name}_user",
+            user=True,
         )
 
     async def __call__(self, request: Request, security_scopes: SecurityScopes) -> VerifiedToken:
         try:
-            return await self.bearer.authenticate(request, frozenset(security_scopes.scopes))
+            return await self.bearer.authenticate(
+                request, frozenset(security_scopes.scopes), user=self.user
+            )
         except OAuthError as exc:
             raise BearerRefused(exc) from None
 

@@ -26,8 +26,12 @@ NEGATIVE_SECONDS = 5.0
 
 def _verified(body: dict[str, Any]) -> VerifiedToken | None:
     """§2.2's members as a :class:`VerifiedToken`; ``None`` unless active and a bearer
-    access token with the members authgate always sends."""
-    if body.get("active") is not True or body.get("token_type") != "Bearer":
+    access token with the members authgate always sends (``token_type`` compared without
+    case, RFC 6749 §5.1: "bearer" is Cobot's spelling)."""
+    token_type = body.get("token_type")
+    if body.get("active") is not True or not isinstance(token_type, str):
+        return None
+    if token_type.lower() != "bearer":
         return None
     client_id, subject, scope = body.get("client_id"), body.get("sub"), body.get("scope", "")
     if not (isinstance(client_id, str) and isinstance(subject, str) and isinstance(scope, str)):

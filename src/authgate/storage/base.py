@@ -36,6 +36,10 @@ class EmailTaken(Exception):
     """A user with this e-mail address already exists."""
 
 
+class ClientIdTaken(Exception):
+    """A client with this client_id already exists."""
+
+
 class SlugTaken(Exception):
     """A space with this slug or one of these domains already exists."""
 
@@ -51,7 +55,10 @@ class UserStore(Protocol):
 
 
 class ClientStore(Protocol):
-    async def create(self, new: NewClient) -> Client: ...
+    async def create(self, new: NewClient) -> Client:
+        """Raises :class:`ClientIdTaken` when ``new.client_id`` is in use."""
+        ...
+
     async def by_client_id(self, client_id: str) -> Client | None: ...
     async def by_pk(self, pk: ClientPk) -> Client | None: ...
     async def all(self) -> list[Client]: ...

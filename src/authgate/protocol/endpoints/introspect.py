@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from authgate.crypto.tokens import matches, parse_token
-from authgate.domain import Client, TokenId, UserId
+from authgate.domain import BEARER, Client, TokenId, TokenTypeName, UserId
 from authgate.errors import InvalidRequest, InvalidToken
 from authgate.protocol.client_auth import ClientAuthenticator
 from authgate.protocol.context import RequestContext
@@ -34,8 +34,12 @@ class IntrospectionEndpoint:
         clients: ClientStore,
         users: UserStore,
         clock: Callable[[], float],
+        *,
+        token_type: TokenTypeName = BEARER,
     ) -> None:
         self._authenticator = authenticator
+        #: §2.2 ``token_type`` of access tokens, spelled as in the token responses
+        self._token_type = token_type
         self._checker = checker
         self._tokens = tokens
         self._clients = clients
@@ -85,7 +89,7 @@ class IntrospectionEndpoint:
             info.scopes,
             token.issued_at,
             token.expires_at,
-            "Bearer",
+            self._token_type,
             token.space_id,
         )
 

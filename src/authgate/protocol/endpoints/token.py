@@ -8,7 +8,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from authgate.domain import Client, IssuedTokens
+from authgate.domain import BEARER, Client, IssuedTokens, TokenTypeName
 from authgate.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 from authgate.protocol.client_auth import ClientAuthenticator
 from authgate.protocol.context import RequestContext
@@ -36,11 +36,15 @@ class TokenEndpoint:
         grants: Iterable[Grant],
         extensions: Sequence[TokenExtension] = (),
         rate_limit: ClientRateLimit | None = None,
+        *,
+        token_type: TokenTypeName = BEARER,
     ) -> None:
         self._authenticator = authenticator
         self._grants = {grant.grant_type: grant for grant in grants}
         self._extensions = tuple(extensions)
         self._rate_limit = rate_limit
+        #: §5.1 ``token_type``, as this server spells it (case insensitive, §7.1)
+        self._token_type = token_type
 
     @property
     def grant_types(self) -> list[str]:
@@ -65,4 +69,8 @@ class TokenEndpoint:
         extra: dict[str, str | int] = {}
         for extension in self._extensions:
             extra.update(await extension.extend(issued, context))
-        return dataclasses.replace(issued, extra={**issued.extra, **extra}) if extra else issued
+        if not extra and issued.token_type == self._token_type:
+            return issued
+        return dataclasses.replace(
+            issued, extra={**issued.extra, **extra}, token_type=self._token_type
+        )

@@ -21,7 +21,7 @@ from authgate.protocol.password_check import (
     WrongCredentials,
 )
 from authgate.protocol.requests import Params
-from authgate.protocol.scopes import OIDC_SCOPE_NAMES, format_scope, narrow, parse_scope
+from authgate.protocol.scopes import OIDC_SCOPE_NAMES, format_scope, narrow, requested_scope
 from authgate.protocol.spaces import NOT_A_MEMBER, SpaceMembers
 
 WRONG_CREDENTIALS = "the e-mail address or password is not correct"
@@ -36,16 +36,24 @@ class PasswordGrant:
     grant_type: ClassVar[str] = "password"
 
     def __init__(
-        self, minter: TokenMinter, passwords: PasswordCheck, members: SpaceMembers
+        self,
+        minter: TokenMinter,
+        passwords: PasswordCheck,
+        members: SpaceMembers,
+        *,
+        require_scope: bool = False,
     ) -> None:
         self._minter = minter
         self._passwords = passwords
         self._members = members
+        #: §4.3.2's scope is OPTIONAL; the setting ``require_scope`` removes the default (§3.3)
+        self._require_scope = require_scope
 
     async def issue(self, client: Client, params: Params, context: RequestContext) -> IssuedTokens:
         username = require(params, "username")
         password = require(params, "password")
-        scopes = narrow(parse_scope(params.get("scope")), client.scopes, also=OIDC_SCOPE_NAMES)
+        requested = requested_scope(params.get("scope"), required=self._require_scope)
+        scopes = narrow(requested, client.scopes, also=OIDC_SCOPE_NAMES)
         try:
             user = await self._passwords.check(
                 username, password, address=context.client_address, client=client.client_id

@@ -30,7 +30,7 @@ from authgate.domain import (
     User,
     UserId,
 )
-from authgate.storage.base import EmailTaken, SlugTaken
+from authgate.storage.base import ClientIdTaken, EmailTaken, SlugTaken
 from authgate.storage.sql.driver import Database, Executor, Row
 from authgate.text import storable
 
@@ -143,7 +143,7 @@ class SqlClientStore:
             "grant_types, scopes, token_lifetime, refresh_policy, owner_id, created_at, "
             "is_resource_server, access_token_format) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-            f"RETURNING {_CLIENT_COLUMNS}",
+            f"ON CONFLICT (client_id) DO NOTHING RETURNING {_CLIENT_COLUMNS}",
             new.client_id,
             new.name,
             new.secret_digest,
@@ -158,7 +158,8 @@ class SqlClientStore:
             new.resource_server,
             new.access_token_format,
         )
-        assert row is not None
+        if row is None:  # the id is taken: nothing was inserted
+            raise ClientIdTaken(new.client_id)
         return _client(row)
 
     async def by_client_id(self, client_id: str) -> Client | None:

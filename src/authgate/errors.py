@@ -7,7 +7,8 @@ error JSON by hand.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import ClassVar, Literal
 
 
 class OAuthError(Exception):
@@ -109,11 +110,38 @@ class SlowDown(RateLimitExceeded):
     error = "slow_down"
 
 
+#: Why an access token was refused (RFC 6750 §3.1 ``invalid_token``). The reason is what
+#: the checks know; the words a client reads are chosen apart from them, per deployment
+#: (``bearer_error_descriptions``), from :data:`TOKEN_DESCRIPTIONS` by default.
+TokenReason = Literal[
+    "invalid", "expired", "revoked", "not_a_member", "other_issuer", "other_space"
+]
+
+#: The neutral ``error_description`` of each reason.
+TOKEN_DESCRIPTIONS: Mapping[TokenReason, str] = {
+    "invalid": "The access token is invalid",
+    "expired": "The access token has expired",
+    "revoked": "The access token was revoked",
+    "not_a_member": "The access token's user is no longer a member of its space",
+    "other_issuer": "The access token was issued by another issuer",
+    "other_space": "The access token is bound to another space",
+}
+
+
 class InvalidToken(OAuthError):
-    """RFC 6750 §3.1: the access token is expired, revoked, malformed or invalid."""
+    """RFC 6750 §3.1: the access token is expired, revoked, malformed or invalid.
+
+    Raised with a :data:`TokenReason`; its description is the reason's neutral text
+    until the resource kit words it with the deployment's table."""
 
     error = "invalid_token"
     status_code = 401
+
+    def __init__(
+        self, reason: TokenReason = "invalid", *, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(TOKEN_DESCRIPTIONS[reason], headers=headers)
+        self.reason: TokenReason = reason
 
 
 class InsufficientScope(OAuthError):

@@ -22,7 +22,9 @@ from pydantic_settings import (
 )
 
 from authgate import profiles
+from authgate.errors import TokenReason
 from authgate.files import write_private_file
+from authgate.protocol.requests import DESCRIPTION_CHARS
 from authgate.ratelimit.notation import endpoint_key, parse_limit
 
 DEFAULT_SCOPES = {
@@ -93,6 +95,11 @@ class Settings(BaseSettings):
         None, description="key for encrypting stored test tokens and signing sessions"
     )
     realm: str = Field("authgate", description='realm in WWW-Authenticate: Bearer realm="…"')
+    bearer_error_descriptions: dict[TokenReason, str] = Field(
+        default_factory=dict,
+        description="error_description of refused access tokens, by reason (expired, "
+        "invalid, revoked, not_a_member, other_issuer, other_space), over neutral texts",
+    )
     access_token_lifetime: int = Field(
         3600, gt=0, le=TEN_YEARS, description="default access-token seconds (at most 10 years)"
     )
@@ -319,6 +326,17 @@ class Settings(BaseSettings):
         for name in value:
             if not name or any(not (0x21 <= ord(c) <= 0x7E) or c in '"\\' for c in name):
                 raise ValueError(f"scope name {name!r} is not a valid RFC 6749 §3.3 scope token")
+        return value
+
+    @field_validator("bearer_error_descriptions")
+    @classmethod
+    def _descriptions(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            if not text or any(c not in DESCRIPTION_CHARS for c in text):
+                raise ValueError(
+                    f"the text for {key!r} must be one or more printable ASCII characters "
+                    'other than " and \\ (error_description, RFC 6749 §5.2, RFC 6750 §3)'
+                )
         return value
 
     @field_validator("api_rate_limit", "token_rate_limit")

@@ -103,7 +103,7 @@ def content_length_exceeds(length: str | None, limit: int = MAX_BODY_BYTES) -> b
 
 
 #: RFC 6749 §5.2 and RFC 6750 §3: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E )
-_DESCRIPTION_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
+DESCRIPTION_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
 
 
 def safe_description(text: str) -> str:
@@ -113,7 +113,7 @@ def safe_description(text: str) -> str:
     every character outside the allowed set becomes ``?``.
     """
     text = text.replace("\u00a7", "section ")
-    return "".join(c if c in _DESCRIPTION_CHARS else "?" for c in text)
+    return "".join(c if c in DESCRIPTION_CHARS else "?" for c in text)
 
 
 def is_form_content_type(content_type: str | None) -> bool:

@@ -59,6 +59,7 @@ def create_app(
         realm=settings.realm,
         allow_query=settings.allow_access_token_query,
         rate_limits=api_limits,
+        descriptions=settings.bearer_error_descriptions,
     )
     # The OAuth form endpoints answer everything themselves: the edge calls them directly
     # (web/oauth.py). Every method reaches them, so that anything but POST gets an RFC 6749

@@ -28,6 +28,11 @@ class OAuthError(Exception):
             body["error_description"] = self.description
         return body
 
+    def worded(self, texts: Mapping[str, str]) -> str:
+        """The description to send: the deployment's fixed text for this error code
+        (``error_descriptions``), else this error's own."""
+        return texts.get(self.error, self.description)
+
 
 class InvalidRequest(OAuthError):
     error = "invalid_request"
@@ -108,6 +113,29 @@ class SlowDown(RateLimitExceeded):
     a ``429`` and ``Retry-After``."""
 
     error = "slow_down"
+
+
+#: The error codes the authorization endpoint (RFC 6749 §4.1.2.1, §4.2.2.1; OpenID Connect
+#: Core §3.1.2.6) and the token, revocation and introspection endpoints (RFC 6749 §5.2,
+#: RFC 7009 §2.2.1, RFC 8693 §2.2.2, RFC 8628 §3.5) answer with: the codes whose
+#: descriptions a deployment may fix (``error_descriptions``). The resource side's
+#: ``invalid_token`` is worded per reason instead (:data:`TOKEN_DESCRIPTIONS`).
+EndpointError = Literal[
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "invalid_target",
+    "access_denied",
+    "unsupported_response_type",
+    "server_error",
+    "temporarily_unavailable",
+    "slow_down",
+    "login_required",
+    "consent_required",
+]
 
 
 #: Why an access token was refused (RFC 6750 §3.1 ``invalid_token``). The reason is what

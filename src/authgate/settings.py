@@ -22,7 +22,7 @@ from pydantic_settings import (
 )
 
 from authgate import profiles
-from authgate.errors import TokenReason
+from authgate.errors import EndpointError, TokenReason
 from authgate.files import write_private_file
 from authgate.protocol.requests import DESCRIPTION_CHARS
 from authgate.ratelimit.notation import endpoint_key, parse_limit
@@ -99,6 +99,11 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="error_description of refused access tokens, by reason (expired, "
         "invalid, revoked, not_a_member, other_issuer, other_space), over neutral texts",
+    )
+    error_descriptions: dict[EndpointError, str] = Field(
+        default_factory=dict,
+        description="fixed error_description per error code at the authorization, token, "
+        "revocation and introspection endpoints; unset codes keep the specific text",
     )
     access_token_lifetime: int = Field(
         3600, gt=0, le=TEN_YEARS, description="default access-token seconds (at most 10 years)"
@@ -328,7 +333,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"scope name {name!r} is not a valid RFC 6749 §3.3 scope token")
         return value
 
-    @field_validator("bearer_error_descriptions")
+    @field_validator("bearer_error_descriptions", "error_descriptions")
     @classmethod
     def _descriptions(cls, value: dict[str, str]) -> dict[str, str]:
         for key, text in value.items():

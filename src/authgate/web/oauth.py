@@ -10,6 +10,7 @@ Starlette's middleware and router on the hottest requests (web/edge.py)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,6 +107,9 @@ class FormEndpoint:
 
     #: how error messages name the endpoint
     name = ""
+    #: fixed error_description texts by error code (``error_descriptions``); none: the
+    #: errors' own
+    descriptions: Mapping[str, str] | None = None
 
     async def answer(self, form: FormRequest) -> Response:
         raise NotImplementedError
@@ -114,7 +118,7 @@ class FormEndpoint:
         try:
             response = await self.answer(await read_form_request(scope, receive, self.name))
         except OAuthError as exc:
-            response = oauth_error_json(exc)
+            response = oauth_error_json(exc, self.descriptions)
         except ClientDisconnect:
             # The client left before its body was read: nothing to log, and the 400 goes
             # nowhere (an ASGI app must still answer, or uvicorn logs an error).
@@ -122,15 +126,18 @@ class FormEndpoint:
         except Exception:
             # The path only: a query string may hold a token or a code.
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-            response = server_error_json()
+            response = server_error_json(self.descriptions)
         await response(scope, receive, send)
 
 
 class TokenHandler(FormEndpoint):
     name = "token"
 
-    def __init__(self, endpoint: TokenEndpoint) -> None:
+    def __init__(
+        self, endpoint: TokenEndpoint, *, descriptions: Mapping[str, str] | None = None
+    ) -> None:
         self._endpoint = endpoint
+        self.descriptions = descriptions
 
     async def answer(self, form: FormRequest) -> Response:
         issued = await self._endpoint.handle(form.params, form.authorization, form.context)
@@ -142,8 +149,11 @@ class RevocationHandler(FormEndpoint):
 
     name = "revocation"
 
-    def __init__(self, endpoint: RevocationEndpoint) -> None:
+    def __init__(
+        self, endpoint: RevocationEndpoint, *, descriptions: Mapping[str, str] | None = None
+    ) -> None:
         self._endpoint = endpoint
+        self.descriptions = descriptions
 
     async def answer(self, form: FormRequest) -> Response:
         await self._endpoint.handle(form.params, form.authorization, form.context)
@@ -155,8 +165,11 @@ class IntrospectionHandler(FormEndpoint):
 
     name = "introspection"
 
-    def __init__(self, endpoint: IntrospectionEndpoint) -> None:
+    def __init__(
+        self, endpoint: IntrospectionEndpoint, *, descriptions: Mapping[str, str] | None = None
+    ) -> None:
         self._endpoint = endpoint
+        self.descriptions = descriptions
 
     async def answer(self, form: FormRequest) -> Response:
         body: dict[str, Any] = await self._endpoint.handle(

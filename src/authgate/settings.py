@@ -137,6 +137,11 @@ class Settings(BaseSettings):
     token_endpoint_aliases: list[str] = Field(
         default_factory=list, description="more paths that serve the token endpoint"
     )
+    token_params_in_query: bool = Field(
+        False,
+        description="also take token-request parameters from the URL's query string "
+        "(credentials in URLs reach logs; RFC 6749 §2.3.1 forbids it; off by default)",
+    )
     authorize_endpoint: str = Field("/oauth/authorize", description="authorization endpoint path")
     authorize_endpoint_aliases: list[str] = Field(
         default_factory=list,

@@ -65,7 +65,11 @@ def create_app(
     # (web/oauth.py). Every method reaches them, so that anything but POST gets an RFC 6749
     # error rather than a bare 405.
     wording = services.error_descriptions
-    token = TokenHandler(services.token_endpoint, descriptions=wording)
+    token = TokenHandler(
+        services.token_endpoint,
+        descriptions=wording,
+        params_in_query=settings.token_params_in_query,
+    )
     direct: dict[str, ASGIApp] = {path: token for path in settings.token_paths}
     direct[REVOCATION_PATH] = RevocationHandler(services.revocation, descriptions=wording)
     direct[INTROSPECTION_PATH] = IntrospectionHandler(services.introspection, descriptions=wording)

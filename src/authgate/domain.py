@@ -35,7 +35,7 @@ RefreshPolicy = Literal["rotate", "none"]
 TokenFormat = Literal["opaque", "jwt"]
 TOKEN_FORMATS: tuple[TokenFormat, ...] = ("opaque", "jwt")
 
-#: ``Client.token_lifetime`` value for tokens that never expire (seed 000, Cobot).
+#: ``Client.token_lifetime`` value for tokens that never expire (seed 000).
 NEVER = 0
 
 

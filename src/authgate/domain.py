@@ -35,7 +35,7 @@ RefreshPolicy = Literal["rotate", "none"]
 TokenFormat = Literal["opaque", "jwt"]
 TOKEN_FORMATS: tuple[TokenFormat, ...] = ("opaque", "jwt")
 
-#: ``Client.token_lifetime`` value for tokens that never expire (seed 000, Cobot).
+#: ``Client.token_lifetime`` value for tokens that never expire (seed 000).
 NEVER = 0
 
 #: RFC 6749 §7.1 / RFC 6750 §6.1.1: the ``token_type`` of an access token, as responses

@@ -7,7 +7,8 @@ error JSON by hand.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import ClassVar, Literal
 
 
 class OAuthError(Exception):
@@ -26,6 +27,11 @@ class OAuthError(Exception):
         if self.description:
             body["error_description"] = self.description
         return body
+
+    def worded(self, texts: Mapping[str, str]) -> str:
+        """The description to send: the deployment's fixed text for this error code
+        (``error_descriptions``), else this error's own."""
+        return texts.get(self.error, self.description)
 
 
 class InvalidRequest(OAuthError):
@@ -109,11 +115,61 @@ class SlowDown(RateLimitExceeded):
     error = "slow_down"
 
 
+#: The error codes the authorization endpoint (RFC 6749 §4.1.2.1, §4.2.2.1; OpenID Connect
+#: Core §3.1.2.6) and the token, revocation and introspection endpoints (RFC 6749 §5.2,
+#: RFC 7009 §2.2.1, RFC 8693 §2.2.2, RFC 8628 §3.5) answer with: the codes whose
+#: descriptions a deployment may fix (``error_descriptions``). The resource side's
+#: ``invalid_token`` is worded per reason instead (:data:`TOKEN_DESCRIPTIONS`).
+EndpointError = Literal[
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "invalid_target",
+    "access_denied",
+    "unsupported_response_type",
+    "server_error",
+    "temporarily_unavailable",
+    "slow_down",
+    "login_required",
+    "consent_required",
+]
+
+
+#: Why an access token was refused (RFC 6750 §3.1 ``invalid_token``). The reason is what
+#: the checks know; the words a client reads are chosen apart from them, per deployment
+#: (``bearer_error_descriptions``), from :data:`TOKEN_DESCRIPTIONS` by default.
+TokenReason = Literal[
+    "invalid", "expired", "revoked", "not_a_member", "other_issuer", "other_space"
+]
+
+#: The neutral ``error_description`` of each reason.
+TOKEN_DESCRIPTIONS: Mapping[TokenReason, str] = {
+    "invalid": "The access token is invalid",
+    "expired": "The access token has expired",
+    "revoked": "The access token was revoked",
+    "not_a_member": "The access token's user is no longer a member of its space",
+    "other_issuer": "The access token was issued by another issuer",
+    "other_space": "The access token is bound to another space",
+}
+
+
 class InvalidToken(OAuthError):
-    """RFC 6750 §3.1: the access token is expired, revoked, malformed or invalid."""
+    """RFC 6750 §3.1: the access token is expired, revoked, malformed or invalid.
+
+    Raised with a :data:`TokenReason`; its description is the reason's neutral text
+    until the resource kit words it with the deployment's table."""
 
     error = "invalid_token"
     status_code = 401
+
+    def __init__(
+        self, reason: TokenReason = "invalid", *, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(TOKEN_DESCRIPTIONS[reason], headers=headers)
+        self.reason: TokenReason = reason
 
 
 class InsufficientScope(OAuthError):

@@ -6,7 +6,7 @@ Everything is built here, explicitly, from settings and one database: no registr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +100,9 @@ class Services:
     invalidation: Invalidation
     #: request rate limits (the API's and the token endpoint's), memory or Redis
     rate_limiter: RateLimiter
+    #: fixed error_description texts by error code (``error_descriptions``), for the
+    #: authorization endpoint and the token, revocation and introspection endpoints
+    error_descriptions: Mapping[str, str]
 
     async def close(self) -> None:
         """Give back what the services hold besides the database (threads, Redis pool)."""
@@ -190,6 +193,7 @@ def build_services(
     extensions: list[TokenExtension] = [IdTokenExtension(id_tokens, users, spaces)]
     if settings.token_response_username:
         extensions.append(UsernameExtension(users))
+    error_descriptions = {str(code): text for code, text in settings.error_descriptions.items()}
     grants: list[Grant] = [
         AuthorizationCodeGrant(
             minter, codes, tokens, require_redirect_uri=settings.require_redirect_uri
@@ -252,6 +256,7 @@ def build_services(
             users,
             spaces,
             members,
+            descriptions=error_descriptions,
         ),
         sessions=SessionManager(
             SqlSessionStore(db), passwords, lifetime=settings.session_lifetime, clock=clock
@@ -269,4 +274,5 @@ def build_services(
         redis=redis,
         invalidation=invalidation,
         rate_limiter=rate_limiter,
+        error_descriptions=error_descriptions,
     )

@@ -23,7 +23,9 @@ from pydantic_settings import (
 
 from authgate import profiles
 from authgate.domain import TokenTypeName
+from authgate.errors import EndpointError, TokenReason
 from authgate.files import write_private_file
+from authgate.protocol.requests import DESCRIPTION_CHARS
 from authgate.ratelimit.notation import endpoint_key, parse_limit
 
 DEFAULT_SCOPES = {
@@ -94,6 +96,16 @@ class Settings(BaseSettings):
         None, description="key for encrypting stored test tokens and signing sessions"
     )
     realm: str = Field("authgate", description='realm in WWW-Authenticate: Bearer realm="…"')
+    bearer_error_descriptions: dict[TokenReason, str] = Field(
+        default_factory=dict,
+        description="error_description of refused access tokens, by reason (expired, "
+        "invalid, revoked, not_a_member, other_issuer, other_space), over neutral texts",
+    )
+    error_descriptions: dict[EndpointError, str] = Field(
+        default_factory=dict,
+        description="fixed error_description per error code at the authorization, token, "
+        "revocation and introspection endpoints; unset codes keep the specific text",
+    )
     access_token_lifetime: int = Field(
         3600, gt=0, le=TEN_YEARS, description="default access-token seconds (at most 10 years)"
     )
@@ -145,6 +157,11 @@ class Settings(BaseSettings):
     token_endpoint: str = Field("/oauth/token", description="path of the token endpoint")
     token_endpoint_aliases: list[str] = Field(
         default_factory=list, description="more paths that serve the token endpoint"
+    )
+    token_params_in_query: bool = Field(
+        False,
+        description="also take token-request parameters from the URL's query string "
+        "(credentials in URLs reach logs; RFC 6749 §2.3.1 forbids it; off by default)",
     )
     authorize_endpoint: str = Field("/oauth/authorize", description="authorization endpoint path")
     authorize_endpoint_aliases: list[str] = Field(
@@ -350,6 +367,17 @@ class Settings(BaseSettings):
         for name in value:
             if not name or any(not (0x21 <= ord(c) <= 0x7E) or c in '"\\' for c in name):
                 raise ValueError(f"scope name {name!r} is not a valid RFC 6749 §3.3 scope token")
+        return value
+
+    @field_validator("bearer_error_descriptions", "error_descriptions")
+    @classmethod
+    def _descriptions(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            if not text or any(c not in DESCRIPTION_CHARS for c in text):
+                raise ValueError(
+                    f"the text for {key!r} must be one or more printable ASCII characters "
+                    'other than " and \\ (error_description, RFC 6749 §5.2, RFC 6750 §3)'
+                )
         return value
 
     @field_validator("api_rate_limit", "token_rate_limit")

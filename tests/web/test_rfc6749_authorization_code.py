@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -244,6 +245,48 @@ class TestAliasesAndHostAndPath:
             **_params(app_client, redirect_uri="https://app.example.com/other")
         )
         assert r.status_code == 400
+
+
+class TestRedboothProfile:
+    """Seed 003: "Direct your user to [the endpoint] through either a POST or a GET
+    request"; "For POST, include the parameters in the POST body"."""
+
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"profile": "redbooth"}
+
+    @pytest.mark.parametrize("method", ["GET", "POST"])
+    async def test_get_or_post_at_the_profiles_paths_seed003(
+        self, http: httpx.AsyncClient, app_client: Registered, method: str
+    ) -> None:
+        browser = Browser(http, "/oauth2/authorize")
+        r = await browser.authorize(method, **_params(app_client, scope="read"))
+        assert r.status_code == 303
+        # Through sign-in the request goes on as a GET to the profile's path.
+        assert r.headers["location"].startswith("/login?next=%2Foauth2%2Fauthorize%3F")
+        code = await browser.code_for(method=method, **_params(app_client, scope="read"))
+        assert app_client.client_secret
+        token = await http.post(
+            "/oauth2/token",
+            data={"grant_type": "authorization_code", "code": code, "redirect_uri": CB},
+            auth=(app_client.client.client_id, app_client.client_secret),
+        )
+        assert token.status_code == 200, token.text
+        assert token.json()["expires_in"] == 7200
+
+    async def test_a_post_takes_its_parameters_from_the_body_only(
+        self, http: httpx.AsyncClient, app_client: Registered
+    ) -> None:
+        """Parameters in a POST's URL are not read: without a body's client_id the request
+        names no client (an error page, never a redirect)."""
+        query = urlencode(_params(app_client))
+        r = await http.post(
+            "/oauth2/authorize?" + query,
+            content=b"",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert r.status_code == 400
+        assert "no client_id" in r.text
 
 
 async def test_loopback_redirect_matches_any_port_rfc8252_7_3(

@@ -20,6 +20,7 @@ from authgate.resource.bearer import (
     token_of,
 )
 from authgate.resource.local import LocalVerifier
+from authgate.settings import SettingsError, load_settings
 from tests.conftest import Clock, Factory
 from tests.web.token_support import password_tokens
 
@@ -102,7 +103,7 @@ async def test_invalid_token_rfc6750_3_1(http: httpx.AsyncClient, make: Factory)
     )
 
 
-async def test_expired_token_seed003_exact_challenge(
+async def test_expired_token_rfc6750_3_1(
     http: httpx.AsyncClient, make: Factory, clock: Clock
 ) -> None:
     token = await _client_token(http, make, token_lifetime=7200)
@@ -111,9 +112,12 @@ async def test_expired_token_seed003_exact_challenge(
     assert r.status_code == 401
     assert r.headers["www-authenticate"] == (
         'Bearer realm="authgate", error="invalid_token", '
-        'error_description="The access token expired"'
+        'error_description="The access token has expired"'
     )
-    assert r.json()["error"] == "invalid_token"
+    assert r.json() == {
+        "error": "invalid_token",
+        "error_description": "The access token has expired",
+    }
 
 
 async def test_missing_scope_is_403_insufficient_scope_rfc6750_3_1(
@@ -262,3 +266,105 @@ class TestResourcesOfAUser:
         assert [requires_user(e) for e in self.endpoints.values()] == [True, True, False]
         assert required_scopes(self.endpoints["/mine"]) == frozenset()
         assert required_scopes(self.endpoints["/mine/notes"]) == {"read"}
+
+
+class TestRedboothProfile:
+    """Seed 003's answer to an expired token, word for word, from the redbooth profile."""
+
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"profile": "redbooth"}
+
+    async def test_an_expired_token_gets_the_pages_exact_challenge_seed003(
+        self, http: httpx.AsyncClient, make: Factory, clock: Clock
+    ) -> None:
+        token = await _client_token(http, make)
+        clock.advance(7200)  # the profile's two-hour tokens
+        r = await http.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401
+        assert r.headers["www-authenticate"] == (
+            'Bearer realm="Doorkeeper", error="invalid_token", '
+            'error_description="The access token expired"'
+        )
+        assert r.json() == {
+            "error": "invalid_token",
+            "error_description": "The access token expired",
+        }
+
+    async def test_other_refusals_keep_the_neutral_wording(
+        self, http: httpx.AsyncClient, make: Factory
+    ) -> None:
+        token = await _client_token(http, make)
+        row, _, _ = token.partition(".")
+        r = await http.get("/api/me", headers={"Authorization": f"Bearer {row}.forged"})
+        assert r.headers["www-authenticate"] == (
+            'Bearer realm="Doorkeeper", error="invalid_token", '
+            'error_description="The access token is invalid"'
+        )
+
+
+class TestBearerErrorDescriptions:
+    """``bearer_error_descriptions`` words each reason a token is refused for (RFC 6750
+    §3: error_description), in the challenge and the body alike, on the API and on the
+    UserInfo endpoint; reasons it does not name keep the neutral text."""
+
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {
+            "bearer_error_descriptions": {
+                "revoked": "Token withdrawn",
+                "invalid": "Unknown token",
+            }
+        }
+
+    async def test_a_revoked_token_is_described_as_configured(
+        self, http: httpx.AsyncClient, make: Factory
+    ) -> None:
+        reg = await make.client()
+        assert reg.client_secret
+        auth = (reg.client.client_id, reg.client_secret)
+        r = await http.post(TOKEN, data={"grant_type": "client_credentials"}, auth=auth)
+        token = r.json()["access_token"]
+        r = await http.post("/oauth/revoke", data={"token": token}, auth=auth)
+        assert r.status_code == 200
+        for path in ("/api/me", "/oauth/userinfo"):
+            r = await http.get(path, headers={"Authorization": f"Bearer {token}"})
+            assert r.status_code == 401, path
+            assert r.headers["www-authenticate"] == (
+                'Bearer realm="authgate", error="invalid_token", '
+                'error_description="Token withdrawn"'
+            )
+            assert r.json() == {"error": "invalid_token", "error_description": "Token withdrawn"}
+
+    async def test_an_unknown_token_and_an_expired_one(
+        self, http: httpx.AsyncClient, make: Factory, clock: Clock
+    ) -> None:
+        token = await _client_token(http, make)
+        row, _, _ = token.partition(".")
+        r = await http.get("/api/me", headers={"Authorization": f"Bearer {row}.forged"})
+        assert r.json()["error_description"] == "Unknown token"
+        clock.advance(3600)
+        r = await http.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+        assert r.json()["error_description"] == "The access token has expired"
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"gone": "x"}, "Input should be 'invalid', 'expired'"),
+        ({"expired": 'The "token" expired'}, "printable ASCII characters other than"),
+        ({"expired": "back\\slash"}, "printable ASCII characters other than"),
+        ({"expired": "line\nbreak"}, "printable ASCII characters other than"),
+        ({"expired": "Le jeton a expir\u00e9"}, "printable ASCII characters other than"),
+        ({"expired": ""}, "one or more"),
+    ],
+)
+def test_bearer_error_descriptions_must_be_known_reasons_and_header_safe_rfc6750_3(
+    table: dict[str, str], message: str
+) -> None:
+    """A text that could not go into ``WWW-Authenticate`` as it is is a settings error at
+    start, not a header mangled at run time."""
+    with pytest.raises(SettingsError) as caught:
+        load_settings(bearer_error_descriptions=table)
+    assert "bearer_error_descriptions" in str(caught.value)
+    assert message in str(caught.value)

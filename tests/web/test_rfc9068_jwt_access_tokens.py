@@ -277,7 +277,7 @@ async def test_an_expired_jwt_is_refused(
     clock.advance(3600)
     r = await _me(http, token)
     assert r.status_code == 401
-    assert 'error_description="The access token expired"' in r.headers["www-authenticate"]
+    assert 'error_description="The access token has expired"' in r.headers["www-authenticate"]
     assert await _introspect(http, jwt_client, token) == {"active": False}
 
 

@@ -13,7 +13,6 @@ from authgate.demo_api.spaces import SpaceResources
 from authgate.errors import InvalidToken
 from authgate.protocol.permissions import Permissions
 from authgate.protocol.scopes import format_scope
-from authgate.protocol.token_check import REVOKED
 from authgate.resource.asgi import EndpointApp
 from authgate.resource.bearer import BearerAuth, token_of
 from authgate.resource.responses import JsonResponse
@@ -51,7 +50,7 @@ def demo_routes(
             )
         user = info.user  # read and checked by the local verifier
         if user is None:
-            return bearer.error_response(InvalidToken(REVOKED))
+            return bearer.error_response(InvalidToken("revoked"))
         body: dict[str, object] = {
             "type": "user",
             "id": user.id,

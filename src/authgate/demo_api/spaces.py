@@ -27,8 +27,6 @@ from authgate.resource.responses import JsonResponse
 from authgate.resource.token import VerifiedToken
 from authgate.storage.base import SpaceStore, UserStore
 
-OTHER_SPACE = "The access token is bound to another space"
-
 
 def not_found(what: str) -> Response:
     return JsonResponse({"error": "not_found", "error_description": what}, status_code=404)
@@ -53,7 +51,7 @@ class SpaceResources:
         """What ``token`` may do in ``space`` now (:meth:`Permissions.scopes_in`); ``None``:
         nothing. A token bound to another space is refused outright."""
         if token.space is not None and token.space != space.slug:
-            raise InvalidToken(OTHER_SPACE)
+            raise InvalidToken("other_space")
         assert token.local is not None, "the demo API checks tokens locally"
         return await self._rights.scopes_in(token.local, space.id)
 

@@ -61,6 +61,8 @@ class AuthorizeEndpoint:
         users: UserStore,
         spaces: SpaceStore,
         members: SpaceMembers,
+        *,
+        descriptions: Mapping[str, str] | None = None,
     ) -> None:
         self._clients = clients
         self._codes = codes
@@ -72,6 +74,8 @@ class AuthorizeEndpoint:
         self._users = users
         self._spaces = spaces
         self._members = members
+        #: fixed error_description texts by error code (``error_descriptions``)
+        self._descriptions: Mapping[str, str] = descriptions or {}
 
     async def _client_and_redirect(self, params: Params, repeated: set[str]) -> tuple[Client, str]:
         if {"client_id", "redirect_uri"} & repeated:
@@ -211,11 +215,12 @@ class AuthorizeEndpoint:
         return not request.scopes <= granted
 
     def error_redirect(self, error: RedirectError, issuer: Issuer) -> AuthorizationResponse:
-        """§4.1.2.1: ``error_description`` keeps to the characters the RFC allows; ``iss``
-        names the issuer (RFC 9207)."""
+        """§4.1.2.1: ``error_description`` keeps to the characters the RFC allows (and is
+        the deployment's fixed text for the code, if it has one); ``iss`` names the issuer
+        (RFC 9207)."""
         values: dict[str, str | int | None] = {
             "error": error.error.error,
-            "error_description": safe_description(error.error.description) or None,
+            "error_description": safe_description(error.error.worded(self._descriptions)) or None,
             "state": error.state,
             "iss": issuer.url,
         }

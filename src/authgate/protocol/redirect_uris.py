@@ -72,7 +72,7 @@ def redirect_uri_matches(requested: str, registered: str, rule: str) -> bool:
     """Does ``requested`` match one registered URI?
 
     - ``exact`` (RFC 9700 §4.1.3): simple string comparison,
-    - ``host_and_path`` (seed 003, Redbooth): same scheme, host, port and path; the query
+    - ``host_and_path`` (seed 003): same scheme, host, port and path; the query
       may differ,
     - loopback IP redirects (RFC 8252 §7.3) under either rule: only the port may differ;
       scheme, host, path (and under ``exact`` the query) are compared exactly.

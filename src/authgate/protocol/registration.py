@@ -222,7 +222,7 @@ class ClientRegistry:
     async def _new_test_token(self, client: Client) -> tuple[Client, str]:
         """Seed 000: a token for the owner with all the client's scopes, shown again later.
 
-        It never expires (like Cobot's tokens); it is kept sealed with the secret key so
+        It never expires (like seed 000's tokens); it is kept sealed with the secret key so
         that it can be shown again, and looked up like any token by its digest.
         """
         assert client.owner_id is not None

@@ -59,19 +59,24 @@ def parse_form(body: bytes, *, keep_empty: bool = False) -> Params:
     """Parse an ``application/x-www-form-urlencoded`` body (UTF-8 after percent-decoding)."""
     if len(body) > MAX_BODY_BYTES:
         raise InvalidRequest("request body is too large")
+    return parse_pairs(form_pairs(body, "request body"), keep_empty=keep_empty)
+
+
+def form_pairs(raw: bytes, what: str) -> list[tuple[str, str]]:
+    """The name-value pairs of URL-encoded ``raw`` (a form body or a query string, named
+    ``what`` in errors), every one kept (empty and repeated ones too) for
+    :func:`parse_pairs`."""
     try:
-        text = body.decode("ascii")
+        text = raw.decode("ascii")
         if "%" in text or "+" in text:
-            pairs = parse_qsl(
+            return parse_qsl(
                 text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
             )
-        else:
-            pairs = _split_plain(text)
+        return _split_plain(text)
     except UnicodeDecodeError:
-        raise InvalidRequest("request body is not valid URL-encoded UTF-8") from None
+        raise InvalidRequest(f"{what} is not valid URL-encoded UTF-8") from None
     except ValueError:
         raise InvalidRequest("too many parameters") from None
-    return parse_pairs(pairs, keep_empty=keep_empty)
 
 
 def _split_plain(text: str) -> list[tuple[str, str]]:
@@ -103,7 +108,7 @@ def content_length_exceeds(length: str | None, limit: int = MAX_BODY_BYTES) -> b
 
 
 #: RFC 6749 §5.2 and RFC 6750 §3: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E )
-_DESCRIPTION_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
+DESCRIPTION_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
 
 
 def safe_description(text: str) -> str:
@@ -113,7 +118,7 @@ def safe_description(text: str) -> str:
     every character outside the allowed set becomes ``?``.
     """
     text = text.replace("\u00a7", "section ")
-    return "".join(c if c in _DESCRIPTION_CHARS else "?" for c in text)
+    return "".join(c if c in DESCRIPTION_CHARS else "?" for c in text)
 
 
 def is_form_content_type(content_type: str | None) -> bool:

@@ -16,11 +16,6 @@ from authgate.protocol.scopes import OIDC_SCOPE_NAMES
 from authgate.protocol.token_formats import AccessTokenFormat
 from authgate.storage.base import ClientStore, TokenStore
 
-EXPIRED = "The access token expired"  # exactly as seed 003 documents it
-INVALID = "The access token is invalid"
-REVOKED = "The access token was revoked"
-NOT_A_MEMBER = "The access token's user is no longer a member of its space"
-
 
 @dataclass(frozen=True, slots=True)
 class TokenInfo:
@@ -60,17 +55,17 @@ class AccessTokenChecker:
     async def check(self, presented: str) -> TokenInfo:
         parsed = await self._formats.parse(presented)
         if parsed is None:
-            raise InvalidToken(INVALID)
+            raise InvalidToken("invalid")
         token = await self._tokens.access(parsed.token_id)
         if token is None or not parsed.proves(token):
-            raise InvalidToken(INVALID)
+            raise InvalidToken("invalid")
         if token.revoked_at is not None:
-            raise InvalidToken(REVOKED)
+            raise InvalidToken("revoked")
         if token.expires_at is not None and token.expires_at <= self._clock():
-            raise InvalidToken(EXPIRED)
+            raise InvalidToken("expired")
         client = await self._clients.by_pk(token.client_pk)
         if client is None:
-            raise InvalidToken(REVOKED)
+            raise InvalidToken("revoked")
         # Seed 000: changing a client's scopes never adds scopes to tokens issued before;
         # and a scope the client has lost is lost by its tokens too (OpenID Connect's scopes
         # are every client's).
@@ -87,5 +82,5 @@ class AccessTokenChecker:
             return info
         scopes = await self._permissions.effective(info.space_id, info.user_id, info.scopes)
         if scopes is None:
-            raise InvalidToken(NOT_A_MEMBER)
+            raise InvalidToken("not_a_member")
         return info if scopes == info.scopes else replace(info, scopes=scopes)

@@ -6,13 +6,20 @@ Platforms import this kit to protect their own API; authgate's demo API is built
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.errors import InsufficientScope, InvalidRequest, OAuthError
+from authgate.errors import (
+    TOKEN_DESCRIPTIONS,
+    InsufficientScope,
+    InvalidRequest,
+    InvalidToken,
+    OAuthError,
+    TokenReason,
+)
 from authgate.protocol.requests import (
     Params,
     content_length_exceeds,
@@ -66,10 +73,14 @@ class BearerAuth:
         realm: str,
         allow_query: bool,
         rate_limits: ApiRateLimits | None = None,
+        descriptions: Mapping[TokenReason, str] | None = None,
     ) -> None:
         self._verifier = verifier
         self.realm = realm
         self.allow_query = allow_query
+        #: the ``error_description`` of each reason a token is refused for: the neutral
+        #: texts, with ``descriptions`` over them (a deployment's own wording)
+        self.descriptions: dict[TokenReason, str] = {**TOKEN_DESCRIPTIONS, **(descriptions or {})}
         #: counts every authenticated request of ``requires`` endpoints (resource/ratelimit.py)
         self.rate_limits = rate_limits
 
@@ -137,20 +148,30 @@ class BearerAuth:
             raise InsufficientScope(NEEDS_USER, " ".join(sorted(scopes)))
         return info
 
+    def describe(self, exc: OAuthError) -> str:
+        """The ``error_description`` for ``exc``: for a refused token, this kit's text of
+        its reason; otherwise the error's own."""
+        if isinstance(exc, InvalidToken):
+            return self.descriptions[exc.reason]
+        return exc.description
+
     def challenge(self, exc: OAuthError) -> str:
         """The ``WWW-Authenticate`` value for ``exc`` (RFC 6750 §3)."""
         parts = [f"realm={_quote(self.realm)}"]
         if exc.error:
             parts.append(f"error={_quote(exc.error)}")
-            if exc.description:
-                parts.append(f"error_description={_quote(safe_description(exc.description))}")
+            description = self.describe(exc)
+            if description:
+                parts.append(f"error_description={_quote(safe_description(description))}")
         if isinstance(exc, InsufficientScope) and exc.scope:
             parts.append(f"scope={_quote(exc.scope)}")
         return "Bearer " + ", ".join(parts)
 
     def error_response(self, exc: OAuthError) -> Response:
         return error_json(
-            exc, {"WWW-Authenticate": self.challenge(exc), "Cache-Control": "no-store"}
+            exc,
+            {"WWW-Authenticate": self.challenge(exc), "Cache-Control": "no-store"},
+            description=self.describe(exc),
         )
 
     def requires(self, *scopes: str, user: bool = False) -> Callable[[Endpoint], Endpoint]:

@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 
 from authgate.errors import InvalidToken
-from authgate.protocol.token_check import EXPIRED, INVALID
 from authgate.resource.remote import (
     Clock,
     VerdictCache,
@@ -76,7 +75,7 @@ class IntrospectionVerifier:
 
     async def verify(self, presented: str) -> VerifiedToken:
         if not plausible_token(presented):
-            raise InvalidToken(INVALID)
+            raise InvalidToken("invalid")
         key = token_key(presented)
         found, verdict = self._cache.get(key)
         if not found:
@@ -97,9 +96,9 @@ class IntrospectionVerifier:
                     until = min(until, verdict.expires_at)
                 self._cache.put(key, verdict, until)
         if verdict is None:
-            raise InvalidToken(INVALID)
+            raise InvalidToken("invalid")
         if verdict.expires_at is not None and verdict.expires_at <= self._clock():
-            raise InvalidToken(EXPIRED)
+            raise InvalidToken("expired")
         return verdict
 
     def forget(self) -> None:

@@ -19,7 +19,6 @@ from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
 from authgate.errors import InvalidToken
-from authgate.protocol.token_check import EXPIRED, INVALID
 from authgate.resource.remote import (
     Clock,
     default_http,
@@ -37,7 +36,7 @@ ALGORITHMS = ("RS256", "ES256", "EdDSA")
 def _claim_str(claims: dict[str, Any], name: str) -> str:
     value = claims.get(name)
     if not isinstance(value, str) or not value:
-        raise InvalidToken(INVALID)
+        raise InvalidToken("invalid")
     return value
 
 
@@ -80,13 +79,13 @@ class JwtVerifier:
             )
             uri = metadata.get("jwks_uri") if isinstance(metadata, dict) else None
             if not isinstance(uri, str):
-                raise InvalidToken(INVALID)
+                raise InvalidToken("invalid")
             self._jwks_uri = uri
         document = await fetch_json(self._http, "GET", self._jwks_uri)
         try:
             return KeySet.import_key_set(document)
         except (JoseError, ValueError, TypeError, KeyError) as exc:
-            raise InvalidToken(INVALID) from exc
+            raise InvalidToken("invalid") from exc
 
     async def _key_set(self, *, stale: bool) -> KeySet:
         """The cached keys; fetched again when ``stale`` (an unknown kid) and the last
@@ -105,37 +104,37 @@ class JwtVerifier:
         except InvalidKeyIdError:
             return None
         except (JoseError, ValueError, TypeError, KeyError) as exc:
-            raise InvalidToken(INVALID) from exc
+            raise InvalidToken("invalid") from exc
 
     async def verify(self, presented: str) -> VerifiedToken:
         if not plausible_token(presented) or presented.count(".") != 2:
-            raise InvalidToken(INVALID)
+            raise InvalidToken("invalid")
         token = self._decode(presented, await self._key_set(stale=False))
         if token is None:
             token = self._decode(presented, await self._key_set(stale=True))
         if token is None:
-            raise InvalidToken(INVALID)
+            raise InvalidToken("invalid")
         if str(token.header.get("typ", "")).lower() not in ACCESS_TOKEN_TYPES:
-            raise InvalidToken(INVALID)
+            raise InvalidToken("invalid")
         return self._validated(token.claims)
 
     def _validated(self, claims: dict[str, Any]) -> VerifiedToken:
         """RFC 9068 §4: iss, aud, exp; then the token's facts."""
         if claims.get("iss") not in self._issuers:
-            raise InvalidToken(INVALID)
+            raise InvalidToken("invalid")
         audience = claims.get("aud")
         audiences = [audience] if isinstance(audience, str) else audience
         if not isinstance(audiences, list) or self._audience not in audiences:
-            raise InvalidToken(INVALID)
+            raise InvalidToken("invalid")
         now = self._clock()
         exp, iat = claims.get("exp"), claims.get("iat")
         if not isinstance(exp, int) or isinstance(exp, bool):
-            raise InvalidToken(INVALID)
+            raise InvalidToken("invalid")
         if exp + self._leeway <= now:
-            raise InvalidToken(EXPIRED)
+            raise InvalidToken("expired")
         nbf = claims.get("nbf")
         if isinstance(nbf, int) and nbf - self._leeway > now:
-            raise InvalidToken(INVALID)
+            raise InvalidToken("invalid")
         client_id, subject = _claim_str(claims, "client_id"), _claim_str(claims, "sub")
         scope = claims.get("scope", "")
         space = claims.get("space")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from authgate.domain import SpaceId
 from authgate.errors import InvalidToken
-from authgate.protocol.token_check import REVOKED, AccessTokenChecker
+from authgate.protocol.token_check import AccessTokenChecker
 from authgate.resource.token import VerifiedToken
 from authgate.storage.base import SpaceStore, UserStore
 from authgate.storage.cache import TtlCache
@@ -33,7 +33,7 @@ class LocalVerifier:
             return slug
         space = await self._spaces.by_id(space_id)
         if space is None:
-            raise InvalidToken(REVOKED)
+            raise InvalidToken("revoked")
         self._slugs.put(space_id, space.slug)
         return space.slug
 
@@ -44,7 +44,7 @@ class LocalVerifier:
         if token.user_id is not None:
             user = await self._users.by_id(token.user_id)
             if user is None or not user.is_active:
-                raise InvalidToken(REVOKED)
+                raise InvalidToken("revoked")
             subject, username = user.subject, user.email
         return VerifiedToken(
             client_id=info.client.client_id,

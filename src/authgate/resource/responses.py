@@ -21,10 +21,15 @@ class JsonResponse(JSONResponse):
         return orjson.dumps(content)
 
 
-def error_json(exc: OAuthError, headers: Mapping[str, str]) -> JsonResponse:
+def error_json(
+    exc: OAuthError, headers: Mapping[str, str], *, description: str | None = None
+) -> JsonResponse:
     """RFC 6749 §5.2's error body (its description reduced to the characters §5.2
-    allows; never a stack trace) with ``exc``'s status and the caller's ``headers``."""
+    allows; never a stack trace) with ``exc``'s status and the caller's ``headers``;
+    ``description``, when given, is said instead of ``exc``'s own."""
     body = exc.to_dict()
+    if description:
+        body["error_description"] = description
     if "error_description" in body:
         body["error_description"] = safe_description(body["error_description"])
     return JsonResponse(body, status_code=exc.status_code, headers=dict(headers))

@@ -13,7 +13,9 @@ from urllib.parse import unquote_plus
 
 from uvicorn.config import LOGGING_CONFIG
 
-#: Query parameters whose values are credentials (RFC 6749, 6750, 7521, 7636, 8693, OIDC).
+#: Query parameters whose values are credentials (RFC 6749, 6750, 7521, 7636, 8693, OIDC),
+#: and the password grant's ``username`` (RFC 6749 §4.3.2), which names the account the
+#: password beside it opens (a token URL may carry both: ``token_params_in_query``).
 SECRET_PARAMETERS = frozenset(
     {
         "access_token",
@@ -23,6 +25,7 @@ SECRET_PARAMETERS = frozenset(
         "code",
         "client_secret",
         "password",
+        "username",
         "code_verifier",
         "csrf_token",
         "assertion",

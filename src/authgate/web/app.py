@@ -61,14 +61,20 @@ def create_app(
         realm=settings.realm,
         allow_query=settings.allow_access_token_query,
         rate_limits=api_limits,
+        descriptions=settings.bearer_error_descriptions,
     )
     # The OAuth form endpoints answer everything themselves: the edge calls them directly
     # (web/oauth.py). Every method reaches them, so that anything but POST gets an RFC 6749
     # error rather than a bare 405.
-    token = TokenHandler(services.token_endpoint)
+    wording = services.error_descriptions
+    token = TokenHandler(
+        services.token_endpoint,
+        descriptions=wording,
+        params_in_query=settings.token_params_in_query,
+    )
     direct: dict[str, ASGIApp] = {path: token for path in settings.token_paths}
-    direct[REVOCATION_PATH] = RevocationHandler(services.revocation)
-    direct[INTROSPECTION_PATH] = IntrospectionHandler(services.introspection)
+    direct[REVOCATION_PATH] = RevocationHandler(services.revocation, descriptions=wording)
+    direct[INTROSPECTION_PATH] = IntrospectionHandler(services.introspection, descriptions=wording)
     routes: list[BaseRoute] = []
     api_routes = demo_routes(
         bearer,

@@ -10,6 +10,7 @@ Starlette's middleware and router on the hottest requests (web/edge.py)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +27,10 @@ from authgate.protocol.requests import (
     MAX_BODY_BYTES,
     Params,
     content_length_exceeds,
+    form_pairs,
     is_form_content_type,
     parse_form,
+    parse_pairs,
 )
 from authgate.web.context import context_of
 from authgate.web.responses import NO_STORE, oauth_error_json, server_error_json, token_json
@@ -85,20 +88,40 @@ def _headers(scope: Scope) -> dict[bytes, str]:
     return found
 
 
-async def read_form_request(scope: Scope, receive: Receive, endpoint: str) -> FormRequest:
+async def read_form_request(
+    scope: Scope, receive: Receive, endpoint: str, *, params_in_query: bool = False
+) -> FormRequest:
     """A POST to a form endpoint (RFC 6749 §3.2, RFC 7009 §2.1): an
-    ``application/x-www-form-urlencoded`` body, nothing in the URL."""
+    ``application/x-www-form-urlencoded`` body, nothing in the URL.
+
+    ``params_in_query`` (``token_params_in_query``) also takes the query string's
+    parameters, as one request with the body's: a name sent twice, in either or in both,
+    is refused as RFC 6749 §3.1 says ("MUST NOT be included more than once"). A POST
+    whose parameters are all in the URL may then come without a body and its
+    ``Content-Type`` (``curl -X POST URL``)."""
     if scope["method"] != "POST":
         raise InvalidRequest(f"the {endpoint} endpoint accepts only POST (RFC 6749 §3.2)")
     headers = _headers(scope)
-    if not is_form_content_type(headers.get(b"content-type")):
+    query: bytes = scope.get("query_string", b"")
+    if query and not params_in_query:
+        raise InvalidRequest("send parameters in the request body, not the URL (RFC 6749 §2.3.1)")
+    content_type = headers.get(b"content-type")
+    bodiless = bool(query) and content_type is None
+    if not bodiless and not is_form_content_type(content_type):
         raise InvalidRequest(
             "send parameters as application/x-www-form-urlencoded (RFC 6749 §4.1.3)"
         )
-    if scope.get("query_string"):
-        raise InvalidRequest("send parameters in the request body, not the URL (RFC 6749 §2.3.1)")
     body = await read_limited_body(receive, headers.get(b"content-length"))
-    return FormRequest(parse_form(body), headers.get(b"authorization"), context_of(scope))
+    if bodiless and body:
+        raise InvalidRequest(
+            "send parameters as application/x-www-form-urlencoded (RFC 6749 §4.1.3)"
+        )
+    if query:
+        pairs = form_pairs(query, "query string") + form_pairs(body, "request body")
+        params = parse_pairs(pairs)
+    else:
+        params = parse_form(body)
+    return FormRequest(params, headers.get(b"authorization"), context_of(scope))
 
 
 class FormEndpoint:
@@ -106,15 +129,23 @@ class FormEndpoint:
 
     #: how error messages name the endpoint
     name = ""
+    #: fixed error_description texts by error code (``error_descriptions``); none: the
+    #: errors' own
+    descriptions: Mapping[str, str] | None = None
+    #: take parameters from the query string too (``token_params_in_query``)
+    params_in_query = False
 
     async def answer(self, form: FormRequest) -> Response:
         raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            response = await self.answer(await read_form_request(scope, receive, self.name))
+            form = await read_form_request(
+                scope, receive, self.name, params_in_query=self.params_in_query
+            )
+            response = await self.answer(form)
         except OAuthError as exc:
-            response = oauth_error_json(exc)
+            response = oauth_error_json(exc, self.descriptions)
         except ClientDisconnect:
             # The client left before its body was read: nothing to log, and the 400 goes
             # nowhere (an ASGI app must still answer, or uvicorn logs an error).
@@ -122,15 +153,23 @@ class FormEndpoint:
         except Exception:
             # The path only: a query string may hold a token or a code.
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-            response = server_error_json()
+            response = server_error_json(self.descriptions)
         await response(scope, receive, send)
 
 
 class TokenHandler(FormEndpoint):
     name = "token"
 
-    def __init__(self, endpoint: TokenEndpoint) -> None:
+    def __init__(
+        self,
+        endpoint: TokenEndpoint,
+        *,
+        descriptions: Mapping[str, str] | None = None,
+        params_in_query: bool = False,
+    ) -> None:
         self._endpoint = endpoint
+        self.descriptions = descriptions
+        self.params_in_query = params_in_query
 
     async def answer(self, form: FormRequest) -> Response:
         issued = await self._endpoint.handle(form.params, form.authorization, form.context)
@@ -142,8 +181,11 @@ class RevocationHandler(FormEndpoint):
 
     name = "revocation"
 
-    def __init__(self, endpoint: RevocationEndpoint) -> None:
+    def __init__(
+        self, endpoint: RevocationEndpoint, *, descriptions: Mapping[str, str] | None = None
+    ) -> None:
         self._endpoint = endpoint
+        self.descriptions = descriptions
 
     async def answer(self, form: FormRequest) -> Response:
         await self._endpoint.handle(form.params, form.authorization, form.context)
@@ -155,8 +197,11 @@ class IntrospectionHandler(FormEndpoint):
 
     name = "introspection"
 
-    def __init__(self, endpoint: IntrospectionEndpoint) -> None:
+    def __init__(
+        self, endpoint: IntrospectionEndpoint, *, descriptions: Mapping[str, str] | None = None
+    ) -> None:
         self._endpoint = endpoint
+        self.descriptions = descriptions
 
     async def answer(self, form: FormRequest) -> Response:
         body: dict[str, Any] = await self._endpoint.handle(

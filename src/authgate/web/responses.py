@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -38,10 +39,12 @@ def token_json(body: dict[str, Any]) -> Response:
     return NoStoreJson(body)
 
 
-def oauth_error_json(exc: OAuthError) -> JsonResponse:
-    """RFC 6749 §5.2 error body; never a stack trace."""
-    return error_json(exc, {**NO_STORE, **exc.headers})
+def oauth_error_json(exc: OAuthError, texts: Mapping[str, str] | None = None) -> JsonResponse:
+    """RFC 6749 §5.2 error body; never a stack trace. ``texts``: fixed descriptions by
+    error code (``error_descriptions``), said instead of the error's own."""
+    description = exc.worded(texts) if texts else None
+    return error_json(exc, {**NO_STORE, **exc.headers}, description=description)
 
 
-def server_error_json() -> JsonResponse:
-    return oauth_error_json(ServerError("the server could not complete the request"))
+def server_error_json(texts: Mapping[str, str] | None = None) -> JsonResponse:
+    return oauth_error_json(ServerError("the server could not complete the request"), texts)

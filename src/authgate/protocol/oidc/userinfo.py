@@ -8,10 +8,8 @@ from typing import Any
 from authgate.errors import InsufficientScope, InvalidToken
 from authgate.protocol.context import Issuer
 from authgate.protocol.oidc.claims import OPENID, user_claims
-from authgate.protocol.token_check import REVOKED, TokenInfo
+from authgate.protocol.token_check import TokenInfo
 from authgate.storage.base import SpaceStore, UserStore
-
-OTHER_ISSUER = "The access token was issued by another issuer"
 
 
 class UserInfo:
@@ -24,13 +22,13 @@ class UserInfo:
         if OPENID not in info.scopes or info.user_id is None:
             raise InsufficientScope("the UserInfo endpoint needs the scope 'openid'", OPENID)
         if info.token.space_id != issuer.space_id:
-            raise InvalidToken(OTHER_ISSUER)
+            raise InvalidToken("other_issuer")
         user = await self._users.by_id(info.user_id)
         if user is None or not user.is_active:
-            raise InvalidToken(REVOKED)
+            raise InvalidToken("revoked")
         membership = None
         if issuer.space is not None:
             membership = await self._spaces.membership(issuer.space.id, user.id)
             if membership is None:
-                raise InvalidToken(REVOKED)
+                raise InvalidToken("not_a_member")
         return user_claims(user, membership, info.scopes)

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -94,7 +94,10 @@ class Settings(BaseSettings):
     )
     realm: str = Field("authgate", description='realm in WWW-Authenticate: Bearer realm="…"')
     access_token_lifetime: int = Field(
-        3600, gt=0, le=TEN_YEARS, description="default access-token seconds (at most 10 years)"
+        3600,
+        ge=0,
+        le=TEN_YEARS,
+        description="default access-token seconds (at most 10 years); 0 means they never expire",
     )
     access_token_format: Literal["opaque", "jwt"] = Field(
         "opaque",
@@ -267,6 +270,17 @@ class Settings(BaseSettings):
     def _known_profile(cls, value: str) -> str:
         if value not in profiles.names():
             raise ValueError(str(profiles.UnknownProfile(value)))
+        return value
+
+    @field_validator("access_token_format")
+    @classmethod
+    def _jwt_tokens_expire(cls, value: str, info: ValidationInfo) -> str:
+        # RFC 9068 §2.2: exp is REQUIRED in a JWT access token.
+        if value == "jwt" and info.data.get("access_token_lifetime") == 0:
+            raise ValueError(
+                "JWT access tokens must expire (RFC 9068 §2.2): set access_token_lifetime to "
+                "seconds, or keep opaque tokens with access_token_lifetime = 0 (never)"
+            )
         return value
 
     @field_validator("database_url")

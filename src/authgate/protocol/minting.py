@@ -48,7 +48,8 @@ class TokenMinter:
         self._formats = formats
         #: the issuer of tokens minted without a request (the CLI's test tokens)
         self._root = root
-        self._access_lifetime = access_lifetime
+        #: ``access_token_lifetime``: seconds, or ``None`` for never (it is 0, seed 000)
+        self.default_access_lifetime = None if access_lifetime == NEVER else access_lifetime
         self._refresh_lifetime = refresh_lifetime
         self.clock = clock
 
@@ -56,9 +57,11 @@ class TokenMinter:
         return int(self.clock())
 
     def access_lifetime(self, client: Client) -> int | None:
-        """Seconds an access token for ``client`` lives; ``None`` for never (seed 000)."""
+        """Seconds an access token for ``client`` lives: its own lifetime, else the
+        server's; ``None`` for never (seed 000). RFC 6749 §5.1 makes ``expires_in``
+        RECOMMENDED only: a token that never expires is answered without one."""
         if client.token_lifetime is None:
-            return self._access_lifetime
+            return self.default_access_lifetime
         return None if client.token_lifetime == NEVER else client.token_lifetime
 
     async def _write(

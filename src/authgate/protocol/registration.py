@@ -125,19 +125,21 @@ class ClientRegistry:
             )
         return chosen
 
-    @staticmethod
-    def _format(value: str | None, lifetime: int | None) -> TokenFormat | None:
-        """A client's access-token format (``None``: the server's setting)."""
+    def _format(self, value: str | None, lifetime: int | None) -> TokenFormat | None:
+        """A client's access-token format (``None``: the server's setting), checked against
+        its lifetime (``None``: the server's ``access_token_lifetime``)."""
         chosen = None if value is None else _FORMATS.get(value)
         if value is not None and chosen is None:
             raise RegistrationError(
                 f"access-token format {value[:20]!r} must be one of {', '.join(TOKEN_FORMATS)}"
             )
-        if chosen == "jwt" and lifetime == NEVER:
+        server_never = lifetime is None and self._minter.default_access_lifetime is None
+        if chosen == "jwt" and (lifetime == NEVER or server_never):
             # RFC 9068 §2.2: exp is REQUIRED; and a JWT that never expires could never be
             # revoked where it is only verified against the JWKS.
+            why = " (the server's access_token_lifetime is 0: never)" if server_never else ""
             raise RegistrationError(
-                "JWT access tokens must expire: give the client a --token-lifetime in "
+                f"JWT access tokens must expire{why}: give the client a --token-lifetime in "
                 "seconds, or keep opaque tokens"
             )
         return chosen
@@ -275,10 +277,13 @@ class ClientRegistry:
         token_format: str | None = client.access_token_format
         if access_token_format is not None:
             token_format = None if access_token_format == DEFAULT_FORMAT else access_token_format
-        lifetime = changes.get("token_lifetime", client.token_lifetime)
-        checked_format = self._format(token_format, lifetime)
-        if access_token_format is not None:
-            changes["access_token_format"] = checked_format
+        if access_token_format is not None or token_lifetime is not None:
+            # Checked when either changes: a jwt client the server's lifetime setting has
+            # since made never-expiring (its tokens are opaque then) can still be renamed.
+            lifetime = changes.get("token_lifetime", client.token_lifetime)
+            checked_format = self._format(token_format, lifetime)
+            if access_token_format is not None:
+                changes["access_token_format"] = checked_format
         updated = await self._clients.update(client_id, **changes)
         if updated is None:
             raise RegistrationError(f"no client with id {client_id!r}")

@@ -1,5 +1,6 @@
-"""The settings of lifetimes (``access_token_lifetime = 0``), and what ``authgate client
-create``/``update`` make of them."""
+"""The settings of refresh policies and lifetimes (``default_refresh_policy``,
+``access_token_lifetime = 0``), and what ``authgate client create``/``update`` make of
+them."""
 
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ def cli(database_url: str) -> Cli:
     ("env", "message"),
     [
         pytest.param(
+            {"AUTHGATE_DEFAULT_REFRESH_POLICY": "sometimes"},
+            "default_refresh_policy (TOML key 'default_refresh_policy' or "
+            "AUTHGATE_DEFAULT_REFRESH_POLICY): Input should be 'rotate' or 'none'",
+            id="refresh-policy",
+        ),
+        pytest.param(
             {"AUTHGATE_ACCESS_TOKEN_LIFETIME": "0", "AUTHGATE_ACCESS_TOKEN_FORMAT": "jwt"},
             "access_token_format (TOML key 'access_token_format' or "
             "AUTHGATE_ACCESS_TOKEN_FORMAT): Value error, JWT access tokens must expire "
@@ -32,7 +39,7 @@ def cli(database_url: str) -> Cli:
         ),
     ],
 )
-def test_bad_lifetime_settings_are_one_clear_error(
+def test_bad_refresh_and_lifetime_settings_are_one_clear_error(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
 ) -> None:
     for name, value in env.items():
@@ -46,6 +53,51 @@ def test_access_token_lifetime_zero_means_never() -> None:
     assert Settings(access_token_lifetime=0).access_token_lifetime == 0
     with pytest.raises(ValueError, match="greater than or equal to 0"):
         Settings(access_token_lifetime=-1)
+
+
+# ---------------------------------------------------------------------------- refresh policy
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "policy", "grants"),
+    [
+        pytest.param(
+            (), {"AUTHGATE_DEFAULT_REFRESH_POLICY": "none"}, "none", ["password"], id="setting"
+        ),
+        pytest.param(
+            ("--refresh-policy", "rotate"),
+            {"AUTHGATE_DEFAULT_REFRESH_POLICY": "none"},
+            "rotate",
+            ["password", "refresh_token"],
+            id="option-wins",
+        ),
+        pytest.param(("--refresh-policy", "none"), {}, "none", ["password"], id="option"),
+    ],
+)
+def test_create_takes_the_default_refresh_policy_setting(
+    cli: Cli, args: tuple[str, ...], env: dict[str, str], policy: str, grants: list[str]
+) -> None:
+    data = ok(
+        cli(
+            "client", "create", "--name", "P", "--grant", "password", *args, "--json", extra_env=env
+        )
+    )
+    assert (data["refresh_policy"], data["grant_types"]) == (policy, grants)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--refresh-policy", "sometimes"), "--refresh-policy must be 'rotate' or 'none'"),
+        (("--no-refresh", "--refresh-policy", "rotate"), "--no-refresh contradicts"),
+    ],
+)
+def test_create_refresh_policy_mistakes_are_clear(
+    cli: Cli, args: tuple[str, ...], message: str
+) -> None:
+    out = cli("client", "create", "--name", "P", "--grant", "password", *args)
+    assert out.exit_code != 0
+    assert message in out.error
 
 
 # ---------------------------------------------------------------------------- lifetimes

@@ -199,7 +199,13 @@ def build_services(
         tokens=tokens,
         minter=minter,
         registry=ClientRegistry(
-            clients, users, minter, box, settings.scopes, settings.admin_scopes
+            clients,
+            users,
+            minter,
+            box,
+            settings.scopes,
+            settings.admin_scopes,
+            default_refresh_policy=settings.default_refresh_policy,
         ),
         token_endpoint=TokenEndpoint(
             authenticator,

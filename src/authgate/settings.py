@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from authgate import profiles
+from authgate.domain import RefreshPolicy
 from authgate.files import write_private_file
 from authgate.ratelimit.notation import endpoint_key, parse_limit
 
@@ -115,6 +116,11 @@ class Settings(BaseSettings):
         ge=0,
         le=TEN_YEARS,
         description="refresh-token seconds; 0 means no expiry (at most 10 years)",
+    )
+    default_refresh_policy: RefreshPolicy = Field(
+        "rotate",
+        description="refresh policy of clients created without one: rotate, or none (no "
+        "refresh tokens)",
     )
     scopes: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_SCOPES), description="scope catalog: name → text"

@@ -90,6 +90,8 @@ class ClientRegistry:
         box: SecretBox,
         scope_catalog: Mapping[str, str],
         admin_scopes: Iterable[str] = (),
+        *,
+        default_refresh_policy: RefreshPolicy = "rotate",
     ) -> None:
         self._clients = clients
         self._users = users
@@ -99,6 +101,8 @@ class ClientRegistry:
         #: what a client gets without ``scopes``: the catalog less the admin scopes, which
         #: a client must be registered with explicitly
         self._default_scopes = frozenset(scope_catalog) - frozenset(admin_scopes)
+        #: the refresh policy of a client registered without one (``default_refresh_policy``)
+        self.default_refresh_policy: RefreshPolicy = default_refresh_policy
 
     def _grants(self, grant_types: Iterable[str], refresh_policy: RefreshPolicy) -> frozenset[str]:
         grants = {GRANT_ALIASES.get(g, g) for g in grant_types}
@@ -162,13 +166,15 @@ class ClientRegistry:
         scopes: Iterable[str] | None = None,
         public: bool = False,
         token_lifetime: int | None = None,
-        refresh_policy: RefreshPolicy = "rotate",
+        refresh_policy: RefreshPolicy | None = None,
         owner_email: str | None = None,
         resource_server: bool = False,
         access_token_format: str | None = None,
     ) -> Registered:
+        """Register a client; without ``refresh_policy``, the server's default one."""
         name = _client_name(name)
         token_lifetime = _lifetime(token_lifetime)
+        refresh_policy = refresh_policy or self.default_refresh_policy
         grants = self._grants(grant_types, refresh_policy)
         if public and "client_credentials" in grants:
             raise RegistrationError("a public client cannot use client_credentials")

@@ -20,6 +20,7 @@ from authgate.protocol.client_auth import ClientAuthenticator
 from authgate.protocol.endpoints.introspect import IntrospectionEndpoint
 from authgate.protocol.endpoints.revoke import RevocationEndpoint
 from authgate.protocol.endpoints.token import TokenEndpoint
+from authgate.protocol.grant_policy import GrantPolicy
 from authgate.protocol.grants.authorization_code import AuthorizationCodeGrant
 from authgate.protocol.grants.base import Grant
 from authgate.protocol.grants.client_credentials import ClientCredentialsGrant
@@ -98,6 +99,9 @@ class Services:
     invalidation: Invalidation
     #: request rate limits (the API's and the token endpoint's), memory or Redis
     rate_limiter: RateLimiter
+    #: the grants the server offers and those every client has (``grant_types``,
+    #: ``client_base_grants``)
+    grants: GrantPolicy
 
     async def close(self) -> None:
         """Give back what the services hold besides the database (threads, Redis pool)."""
@@ -173,6 +177,7 @@ def build_services(
         JwtFormat(keys, issuers, users, spaces, audience=settings.access_token_audience),
         default=settings.access_token_format,
     )
+    policy = GrantPolicy(frozenset(settings.grant_types), frozenset(settings.client_base_grants))
     minter = TokenMinter(
         tokens,
         codes,
@@ -181,10 +186,12 @@ def build_services(
         clock=clock,
         formats=formats,
         root=issuers.root,
+        grants=policy,
     )
     id_tokens = IdTokenMinter(keys, clock, lifetime=settings.id_token_lifetime)
     authenticator = ClientAuthenticator(clients)
     checker = AccessTokenChecker(tokens, clients, clock, permissions, formats=formats)
+    # Every grant authgate has; the token endpoint keeps those the settings offer.
     grants: list[Grant] = [
         AuthorizationCodeGrant(minter, codes, tokens),
         ClientCredentialsGrant(minter),
@@ -205,6 +212,7 @@ def build_services(
             box,
             settings.scopes,
             settings.admin_scopes,
+            grants=policy,
             default_refresh_policy=settings.default_refresh_policy,
         ),
         token_endpoint=TokenEndpoint(
@@ -214,6 +222,7 @@ def build_services(
             ClientTokenLimit(rate_limiter, parse_limit(settings.token_rate_limit))
             if settings.rate_limits_enabled
             else None,
+            policy,
         ),
         revocation=RevocationEndpoint(authenticator, tokens, minter, formats),
         checker=checker,
@@ -234,6 +243,7 @@ def build_services(
             users,
             spaces,
             members,
+            policy,
         ),
         sessions=SessionManager(
             SqlSessionStore(db), passwords, lifetime=settings.session_lifetime, clock=clock
@@ -251,4 +261,5 @@ def build_services(
         redis=redis,
         invalidation=invalidation,
         rate_limiter=rate_limiter,
+        grants=policy,
     )

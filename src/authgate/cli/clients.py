@@ -34,6 +34,8 @@ def client_dict(client: Client, services: Services) -> dict[str, Any]:
         "type": "public" if client.is_public else "confidential",
         "redirect_uris": list(client.redirect_uris),
         "grant_types": sorted(client.grant_types),
+        # what it may use now: its grants the server offers, and the base grants
+        "usable_grants": sorted(services.grants.grants_of(client)),
         "scope": " ".join(sorted(client.scopes)),
         "token_lifetime": "never" if lifetime is None else lifetime,
         # what new tokens will be: the client's choice, else the server's setting
@@ -105,7 +107,8 @@ GrantOption = Annotated[
         "--grant",
         metavar="GRANT",
         help="Grant type (repeatable): authorization_code, client_credentials, password, "
-        "refresh_token, implicit, token-exchange (RFC 8693).",
+        "refresh_token, implicit, token-exchange (RFC 8693); those the server offers "
+        "(setting grant_types).",
     ),
 ]
 ScopeOption = Annotated[

@@ -19,14 +19,13 @@ from authgate.domain import (
     TokenFormat,
 )
 from authgate.errors import InvalidRequest
+from authgate.protocol.grant_policy import REFRESHING, GrantPolicy, grant_names
 from authgate.protocol.minting import TokenMinter
 from authgate.protocol.redirect_uris import validate_redirect_uri
 from authgate.protocol.scopes import format_scope
 from authgate.storage.base import ClientStore, UserStore
 from authgate.text import storable
 
-#: Grants that come with refresh tokens: choosing one enables ``refresh_token`` (seed 004).
-_REFRESHING = frozenset({"authorization_code", "password"})
 _REDIRECTING = frozenset({"authorization_code", "implicit"})
 #: ``update(access_token_format=DEFAULT_FORMAT)``: follow the server's setting again
 DEFAULT_FORMAT = "default"
@@ -91,6 +90,7 @@ class ClientRegistry:
         scope_catalog: Mapping[str, str],
         admin_scopes: Iterable[str] = (),
         *,
+        grants: GrantPolicy | None = None,
         default_refresh_policy: RefreshPolicy = "rotate",
     ) -> None:
         self._clients = clients
@@ -101,19 +101,31 @@ class ClientRegistry:
         #: what a client gets without ``scopes``: the catalog less the admin scopes, which
         #: a client must be registered with explicitly
         self._default_scopes = frozenset(scope_catalog) - frozenset(admin_scopes)
+        self._policy = grants or GrantPolicy()
         #: the refresh policy of a client registered without one (``default_refresh_policy``)
         self.default_refresh_policy: RefreshPolicy = default_refresh_policy
 
-    def _grants(self, grant_types: Iterable[str], refresh_policy: RefreshPolicy) -> frozenset[str]:
+    def _grants(
+        self, grant_types: Iterable[str], refresh_policy: RefreshPolicy, *, chosen: bool = True
+    ) -> frozenset[str]:
+        """The grants to store. ``chosen`` ones (given to register or update) must be
+        offered by the server; a client's stored ones (``chosen=False``) may include
+        grants the server stopped offering, which it simply cannot use."""
         grants = {GRANT_ALIASES.get(g, g) for g in grant_types}
         unknown = grants - set(GRANT_TYPES)
         if unknown:
-            short = {urn: alias for alias, urn in GRANT_ALIASES.items()}
-            names = [short.get(g, g) for g in GRANT_TYPES]
             raise RegistrationError(
-                f"unknown grant type {sorted(unknown)[0][:80]!r}; choose from {', '.join(names)}"
+                f"unknown grant type {sorted(unknown)[0][:80]!r}; choose from "
+                f"{grant_names(GRANT_TYPES)}"
             )
-        if grants & _REFRESHING and refresh_policy != "none":
+        offered = self._policy.offered
+        if chosen and grants - offered:
+            refused = grant_names(grants - offered).split(", ")[0]
+            raise RegistrationError(
+                f"this server does not offer the {refused} grant; it offers "
+                f"{grant_names(offered)} (setting grant_types)"
+            )
+        if grants & REFRESHING and refresh_policy != "none" and "refresh_token" in offered:
             grants.add("refresh_token")
         if not grants:
             raise RegistrationError("a client needs at least one grant type")
@@ -271,7 +283,7 @@ class ClientRegistry:
             changes["refresh_policy"] = refresh_policy
             # "none" takes the refresh grant away; "rotate" gives it to refreshing grants.
             base = grants - {"refresh_token"} if refresh_policy == "none" else grants
-            grants = changes["grant_types"] = self._grants(base, refresh_policy)
+            grants = changes["grant_types"] = self._grants(base, refresh_policy, chosen=False)
         uris = client.redirect_uris if redirect_uris is None else redirect_uris
         checked = self._redirects(uris, grants)
         if redirect_uris is not None:

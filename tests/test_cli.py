@@ -553,7 +553,7 @@ def test_client_create_under_the_cloudbot_profile_prints_an_integer_id(
     cli: Cli, where: str
 ) -> None:
     """``authgate --profile cloudbot client create …`` (seed 002)."""
-    args = ["client", "create", "--name", "Bot", "--grant", "client_credentials"]
+    args = ["client", "create", "--name", "Bot", "--redirect-uri", "https://bot.example/cb"]
     args = (
         ["--profile", "cloudbot", *args] if where == "before" else [*args, "--profile", "cloudbot"]
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from authgate.cli import run_with
-from authgate.demo import DEMO_EMAIL, DemoData, ensure_demo
+from authgate.demo import DEMO_EMAIL, DEMO_GRANTS, DemoData, describe, ensure_demo
 from authgate.services import Services
 from authgate.settings import Settings
 from authgate.storage.sql import migrate
@@ -97,3 +97,23 @@ def test_a_demo_user_whose_password_is_unknown_gets_a_new_one(
     assert works(settings, again)
     assert not works(settings, replace(again, password=first.password))
     assert demo(settings).password == again.password  # and it is kept from now on
+
+
+@pytest.mark.parametrize("profile", ["cobot", "cloudbot", "redbooth"])
+def test_the_demo_client_has_the_grants_the_profile_offers(tmp_path: Path, profile: str) -> None:
+    """Under a profile that offers fewer grants, the demo client is registered with those
+    of its grants that are offered, and only the flows it can use are printed."""
+    url = f"sqlite:///{tmp_path}/authgate.db"
+    migrate.upgrade(url)
+    settings = Settings(database_url=url, secret_key="demo-test-key", demo=True, profile=profile)
+    data = demo(settings)
+    assert works(settings, data)
+
+    async def grants(services: Services) -> frozenset[str]:
+        return (await services.registry.get(data.client_id)).grant_types
+
+    offered = set(settings.grant_types)
+    assert run_with(settings, grants) == offered & set(DEMO_GRANTS)
+    text = describe(data, settings)
+    assert ("grant_type=password" in text) == ("password" in offered)
+    assert ("grant_type=client_credentials" in text) == ("client_credentials" in offered)

@@ -22,6 +22,8 @@ from authgate.services import Services
 from authgate.settings import Settings
 
 CALLBACK_PATH = "/demo/callback"
+#: the demo client's grants, those of them the server offers (setting ``grant_types``)
+DEMO_GRANTS = ("authorization_code", "client_credentials", "password", "refresh_token")
 
 DEMO_EMAIL = "demo@example.com"
 
@@ -83,7 +85,7 @@ async def _demo_client(services: Services, saved: dict[str, str]) -> tuple[str, 
         registered = await services.registry.register(
             "Demo App",
             redirect_uris=[callback],
-            grant_types=["authorization_code", "client_credentials", "password", "refresh_token"],
+            grant_types=[g for g in DEMO_GRANTS if g in services.settings.grant_types],
             owner_email=DEMO_EMAIL,
         )
         assert registered.client_secret and registered.test_access_token
@@ -143,24 +145,35 @@ def describe(data: DemoData, settings: Settings) -> str:
     issuer = settings.issuer
     token_url = issuer + settings.token_endpoint
     verb = "Created" if data.created else "Using"
-    return "\n".join(
-        [
-            f"{verb} demo data (kept in the demo-credentials.json file beside the database):",
-            f"  demo user        {data.email}  password: {data.password}",
-            f"  demo client      client_id: {data.client_id}",
-            f"                   client_secret: {data.client_secret}",
-            f"  test token       {data.test_access_token}",
-            "",
+    offered = set(settings.grant_types)
+    lines = [
+        f"{verb} demo data (kept in the demo-credentials.json file beside the database):",
+        f"  demo user        {data.email}  password: {data.password}",
+        f"  demo client      client_id: {data.client_id}",
+        f"                   client_secret: {data.client_secret}",
+        f"  test token       {data.test_access_token}",
+        "",
+    ]
+    if "authorization_code" in offered:
+        lines += [
             "Sign in through the browser (authorization code flow): open",
             f"  {authorize_url(data, settings)}",
             "",
+        ]
+    if "client_credentials" in offered:
+        lines += [
             "Get a token (client credentials):",
             f"  curl -s -u '{data.client_id}:{data.client_secret}' "
             f"-d grant_type=client_credentials {token_url}",
+        ]
+    if "password" in offered:
+        lines += [
             "Get a token for the demo user (password grant):",
             f"  curl -s -u '{data.client_id}:{data.client_secret}' -d grant_type=password "
             f"-d username={data.email} -d 'password={data.password}' {token_url}",
-            "Call the API with the test token:",
-            f"  curl -s -H 'Authorization: Bearer {data.test_access_token}' {issuer}/api/me",
         ]
-    )
+    lines += [
+        "Call the API with the test token:",
+        f"  curl -s -H 'Authorization: Bearer {data.test_access_token}' {issuer}/api/me",
+    ]
+    return "\n".join(lines)

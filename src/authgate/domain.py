@@ -81,6 +81,8 @@ class Client:
     access_token_format: TokenFormat | None = None
 
     def allows_grant(self, grant_type: str) -> bool:
+        """Registered with ``grant_type``. Whether the client may use it now is
+        ``GrantPolicy.allows`` (the grants the server offers, and every client's)."""
         return grant_type in self.grant_types
 
 

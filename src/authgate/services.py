@@ -21,6 +21,7 @@ from authgate.protocol.client_auth import ClientAuthenticator
 from authgate.protocol.endpoints.introspect import IntrospectionEndpoint
 from authgate.protocol.endpoints.revoke import RevocationEndpoint
 from authgate.protocol.endpoints.token import TokenEndpoint, TokenExtension
+from authgate.protocol.grant_policy import GrantPolicy
 from authgate.protocol.grants.authorization_code import AuthorizationCodeGrant
 from authgate.protocol.grants.base import Grant
 from authgate.protocol.grants.client_credentials import ClientCredentialsGrant
@@ -103,6 +104,9 @@ class Services:
     #: fixed error_description texts by error code (``error_descriptions``), for the
     #: authorization endpoint and the token, revocation and introspection endpoints
     error_descriptions: Mapping[str, str]
+    #: the grants the server offers and those every client has (``grant_types``,
+    #: ``client_base_grants``)
+    grants: GrantPolicy
 
     async def close(self) -> None:
         """Give back what the services hold besides the database (threads, Redis pool)."""
@@ -178,6 +182,7 @@ def build_services(
         JwtFormat(keys, issuers, users, spaces, audience=settings.access_token_audience),
         default=settings.access_token_format,
     )
+    policy = GrantPolicy(frozenset(settings.grant_types), frozenset(settings.client_base_grants))
     minter = TokenMinter(
         tokens,
         codes,
@@ -186,6 +191,7 @@ def build_services(
         clock=clock,
         formats=formats,
         root=issuers.root,
+        grants=policy,
     )
     id_tokens = IdTokenMinter(keys, clock, lifetime=settings.id_token_lifetime)
     authenticator = ClientAuthenticator(clients)
@@ -194,6 +200,7 @@ def build_services(
     if settings.token_response_username:
         extensions.append(UsernameExtension(users))
     error_descriptions = {str(code): text for code, text in settings.error_descriptions.items()}
+    # Every grant authgate has; the token endpoint keeps those the settings offer.
     grants: list[Grant] = [
         AuthorizationCodeGrant(
             minter, codes, tokens, require_redirect_uri=settings.require_redirect_uri
@@ -217,6 +224,8 @@ def build_services(
             settings.scopes,
             settings.admin_scopes,
             client_ids=CLIENT_ID_GENERATORS[settings.client_id_format],
+            grants=policy,
+            default_refresh_policy=settings.default_refresh_policy,
         ),
         token_endpoint=TokenEndpoint(
             authenticator,
@@ -226,6 +235,7 @@ def build_services(
             if settings.rate_limits_enabled
             else None,
             token_type=settings.token_type_name,
+            policy=policy,
         ),
         revocation=RevocationEndpoint(authenticator, tokens, minter, formats),
         checker=checker,
@@ -257,6 +267,7 @@ def build_services(
             spaces,
             members,
             descriptions=error_descriptions,
+            grants=policy,
         ),
         sessions=SessionManager(
             SqlSessionStore(db), passwords, lifetime=settings.session_lifetime, clock=clock
@@ -275,4 +286,5 @@ def build_services(
         invalidation=invalidation,
         rate_limiter=rate_limiter,
         error_descriptions=error_descriptions,
+        grants=policy,
     )

@@ -13,7 +13,14 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,9 +29,10 @@ from pydantic_settings import (
 )
 
 from authgate import profiles
-from authgate.domain import TokenTypeName
+from authgate.domain import GRANT_ALIASES, GRANT_TYPES, GrantType, RefreshPolicy, TokenTypeName
 from authgate.errors import EndpointError, TokenReason
 from authgate.files import write_private_file
+from authgate.protocol.grant_policy import grant_names
 from authgate.protocol.requests import DESCRIPTION_CHARS
 from authgate.ratelimit.notation import endpoint_key, parse_limit
 
@@ -107,7 +115,10 @@ class Settings(BaseSettings):
         "revocation and introspection endpoints; unset codes keep the specific text",
     )
     access_token_lifetime: int = Field(
-        3600, gt=0, le=TEN_YEARS, description="default access-token seconds (at most 10 years)"
+        3600,
+        ge=0,
+        le=TEN_YEARS,
+        description="default access-token seconds (at most 10 years); 0 means they never expire",
     )
     access_token_format: Literal["opaque", "jwt"] = Field(
         "opaque",
@@ -125,6 +136,21 @@ class Settings(BaseSettings):
         ge=0,
         le=TEN_YEARS,
         description="refresh-token seconds; 0 means no expiry (at most 10 years)",
+    )
+    grant_types: list[GrantType] = Field(
+        default_factory=lambda: list(GRANT_TYPES),
+        description="the grants this server offers at all (token-exchange for RFC 8693's "
+        "URN); default: every grant authgate has",
+    )
+    client_base_grants: list[GrantType] = Field(
+        default_factory=list,
+        description="grants every client may use without being registered with them "
+        "(password, client_credentials, token-exchange)",
+    )
+    default_refresh_policy: RefreshPolicy = Field(
+        "rotate",
+        description="refresh policy of clients created without one: rotate, or none (no "
+        "refresh tokens)",
     )
     scopes: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_SCOPES), description="scope catalog: name → text"
@@ -315,6 +341,62 @@ class Settings(BaseSettings):
     def _known_profile(cls, value: str) -> str:
         if value not in profiles.names():
             raise ValueError(str(profiles.UnknownProfile(value)))
+        return value
+
+    @field_validator("access_token_format")
+    @classmethod
+    def _jwt_tokens_expire(cls, value: str, info: ValidationInfo) -> str:
+        # RFC 9068 §2.2: exp is REQUIRED in a JWT access token.
+        if value == "jwt" and info.data.get("access_token_lifetime") == 0:
+            raise ValueError(
+                "JWT access tokens must expire (RFC 9068 §2.2): set access_token_lifetime to "
+                "seconds, or keep opaque tokens with access_token_lifetime = 0 (never)"
+            )
+        return value
+
+    @field_validator("grant_types", "client_base_grants", mode="before")
+    @classmethod
+    def _grant_names(cls, value: Any) -> Any:
+        """The CLI's short names (``token-exchange``) too; each grant once."""
+        if not isinstance(value, list | tuple):
+            return value
+        named = [GRANT_ALIASES.get(g, g) if isinstance(g, str) else g for g in value]
+        for grant in named:
+            if grant not in GRANT_TYPES:
+                shown = str(grant)[:60]
+                raise ValueError(
+                    f"unknown grant type {shown!r}; choose from {grant_names(GRANT_TYPES)}"
+                )
+        return list(dict.fromkeys(named))
+
+    @field_validator("grant_types")
+    @classmethod
+    def _offers_a_grant(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("the server must offer at least one grant")
+        return value
+
+    @field_validator("client_base_grants")
+    @classmethod
+    def _base_grants(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        for grant in value:
+            if grant in {"authorization_code", "implicit"}:
+                raise ValueError(
+                    f"{grant} cannot be a base grant: it needs the redirect URIs a client is "
+                    "registered with"
+                )
+            if grant == "refresh_token":
+                raise ValueError(
+                    "refresh_token cannot be a base grant: clients have it with "
+                    "authorization_code or password, unless their refresh policy is none"
+                )
+        offered = info.data.get("grant_types")
+        missing = [g for g in value if offered is not None and g not in offered]
+        if missing:
+            raise ValueError(
+                f"{grant_names(missing)} is not offered: add it to grant_types "
+                f"(now {grant_names(offered or [])})"
+            )
         return value
 
     @field_validator("database_url")

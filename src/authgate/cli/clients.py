@@ -34,6 +34,8 @@ def client_dict(client: Client, services: Services) -> dict[str, Any]:
         "type": "public" if client.is_public else "confidential",
         "redirect_uris": list(client.redirect_uris),
         "grant_types": sorted(client.grant_types),
+        # what it may use now: its grants the server offers, and the base grants
+        "usable_grants": sorted(services.grants.grants_of(client)),
         "scope": " ".join(sorted(client.scopes)),
         "token_lifetime": "never" if lifetime is None else lifetime,
         # what new tokens will be: the client's choice, else the server's setting
@@ -85,6 +87,12 @@ def format_option(value: str | None, *, allow_default: bool) -> str | None:
     return value
 
 
+def refresh_policy_option(value: str | None) -> RefreshPolicy | None:
+    if value not in {None, "rotate", "none"}:
+        fail("--refresh-policy must be 'rotate' or 'none'")
+    return None if value is None else "none" if value == "none" else "rotate"
+
+
 #: Client ids are URL-safe base64 and may start with "-": take such an argument as the id
 #: instead of failing with "no such option".
 TAKES_CLIENT_ID = {"ignore_unknown_options": True}
@@ -99,7 +107,8 @@ GrantOption = Annotated[
         "--grant",
         metavar="GRANT",
         help="Grant type (repeatable): authorization_code, client_credentials, password, "
-        "refresh_token, implicit, token-exchange (RFC 8693).",
+        "refresh_token, implicit, token-exchange (RFC 8693); those the server offers "
+        "(setting grant_types).",
     ),
 ]
 ScopeOption = Annotated[
@@ -130,6 +139,14 @@ UpdateFormatOption = Annotated[
         "setting). Tokens issued before keep their format.",
     ),
 ]
+RefreshPolicyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--refresh-policy",
+        metavar="POLICY",
+        help="rotate: refresh tokens rotate on every use; none: no refresh tokens.",
+    ),
+]
 #: Named in the usage line only (``client show [OPTIONS] CLIENT_ID``): Typer would list it
 #: with a type label, ``CLIENT_ID <str>``.
 ClientIdArgument = Annotated[str, typer.Argument(metavar="CLIENT_ID", hidden=True)]
@@ -143,8 +160,18 @@ def client_create(
     scope: ScopeOption = None,
     public: Annotated[bool, typer.Option("--public", help="A public client (no secret).")] = False,
     token_lifetime: LifetimeOption = None,
+    refresh_policy: Annotated[
+        str | None,
+        typer.Option(
+            "--refresh-policy",
+            metavar="POLICY",
+            help="rotate: refresh tokens rotate on every use; none: no refresh tokens. "
+            "Default: the server's default_refresh_policy setting.",
+        ),
+    ] = None,
     no_refresh: Annotated[
-        bool, typer.Option("--no-refresh", help="Never issue refresh tokens.")
+        bool,
+        typer.Option("--no-refresh", help="Never issue refresh tokens (--refresh-policy none)."),
     ] = False,
     owner: Annotated[
         str | None,
@@ -162,6 +189,10 @@ def client_create(
     profile: ProfileOption = None,
 ) -> None:
     """Register a client. Its secret is shown once."""
+    policy = refresh_policy_option(refresh_policy)
+    if no_refresh and policy == "rotate":
+        fail("--no-refresh contradicts --refresh-policy rotate")
+    policy = "none" if no_refresh else policy
     settings = settings_from(config, profile)
     lifetime = lifetime_option(token_lifetime)
     token_format = format_option(access_token_format, allow_default=False)
@@ -174,7 +205,7 @@ def client_create(
             scopes=None if scope is None else scope.split(),
             public=public,
             token_lifetime=lifetime,
-            refresh_policy="none" if no_refresh else "rotate",
+            refresh_policy=policy,
             owner_email=owner,
             resource_server=resource_server,
             access_token_format=token_format,
@@ -249,25 +280,14 @@ def client_update(
     grant: GrantOption = None,
     scope: ScopeOption = None,
     token_lifetime: LifetimeOption = None,
-    refresh_policy: Annotated[
-        str | None,
-        typer.Option(
-            "--refresh-policy",
-            metavar="POLICY",
-            help="rotate: refresh tokens rotate on every use; none: no refresh tokens.",
-        ),
-    ] = None,
+    refresh_policy: RefreshPolicyOption = None,
     access_token_format: UpdateFormatOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
     profile: ProfileOption = None,
 ) -> None:
     """Change a client. Lists given replace the old ones; tokens keep their scopes."""
-    if refresh_policy not in {None, "rotate", "none"}:
-        fail("--refresh-policy must be 'rotate' or 'none'")
-    policy: RefreshPolicy | None = None
-    if refresh_policy is not None:
-        policy = "none" if refresh_policy == "none" else "rotate"
+    policy = refresh_policy_option(refresh_policy)
     settings = settings_from(config, profile)
     lifetime = lifetime_option(token_lifetime)
     token_format = format_option(access_token_format, allow_default=True)

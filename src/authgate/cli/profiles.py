@@ -54,10 +54,10 @@ def profile_list(as_json: JsonOption = False) -> None:
 
 @profile_app.command("show")
 def profile_show(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="A profile's name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", hidden=True)],
     as_json: JsonOption = False,
 ) -> None:
-    """Print what a profile sets, beside the default it replaces."""
+    """Print what profile NAME sets, beside the default it replaces."""
     try:
         profile = profiles.load(name)
     except profiles.UnknownProfile as exc:

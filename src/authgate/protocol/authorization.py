@@ -6,7 +6,7 @@ The endpoint that validates and answers them is :mod:`authgate.protocol.authoriz
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -53,6 +53,12 @@ def grants_for(response_type: str) -> tuple[str, ...]:
     if "token" in parts or "id_token" in parts:
         needed.append("implicit")
     return tuple(needed)
+
+
+def response_types_for(offered: Collection[str]) -> list[str]:
+    """The response types whose grants are all ``offered``, shortest first (discovery)."""
+    usable = (t for t in RESPONSE_TYPES if set(grants_for(t)) <= set(offered))
+    return sorted(usable, key=lambda t: (len(t), t))
 
 
 class AuthorizePageError(OAuthError):

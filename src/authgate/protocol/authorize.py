@@ -38,6 +38,7 @@ from authgate.protocol.authorization import (
 )
 from authgate.protocol.client_auth import plausible_client_id
 from authgate.protocol.context import Issuer
+from authgate.protocol.grant_policy import GrantPolicy
 from authgate.protocol.minting import TokenMinter
 from authgate.protocol.oidc.claims import OPENID
 from authgate.protocol.oidc.id_token import IdTokenMinter, IdTokenRequest
@@ -63,6 +64,7 @@ class AuthorizeEndpoint:
         members: SpaceMembers,
         *,
         descriptions: Mapping[str, str] | None = None,
+        grants: GrantPolicy | None = None,
     ) -> None:
         self._clients = clients
         self._codes = codes
@@ -76,6 +78,7 @@ class AuthorizeEndpoint:
         self._members = members
         #: fixed error_description texts by error code (``error_descriptions``)
         self._descriptions: Mapping[str, str] = descriptions or {}
+        self._grants = grants or GrantPolicy()
 
     async def _client_and_redirect(self, params: Params, repeated: set[str]) -> tuple[Client, str]:
         if {"client_id", "redirect_uri"} & repeated:
@@ -136,7 +139,13 @@ class AuthorizeEndpoint:
             raise fail(
                 UnsupportedResponseType(f"response_type {response_type[:40]!r} is not supported")
             )
-        if not all(client.allows_grant(g) for g in grants_for(response_type)):
+        needed = grants_for(response_type)
+        if not self._grants.offered.issuperset(needed):
+            # §4.1.2.1: the server "does not support obtaining" it (setting grant_types).
+            raise fail(
+                UnsupportedResponseType(f"this server does not offer response_type={response_type}")
+            )
+        if not all(self._grants.allows(client, g) for g in needed):
             raise fail(UnauthorizedClient(f"this client may not use response_type={response_type}"))
         if requested_mode is not None and requested_mode != mode:
             if requested_mode in RESPONSE_MODES:

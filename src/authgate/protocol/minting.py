@@ -27,6 +27,7 @@ from authgate.domain import (
     UserId,
 )
 from authgate.protocol.context import Issuer
+from authgate.protocol.grant_policy import GrantPolicy
 from authgate.protocol.token_formats import AccessTokenFormat, MintedAccessToken, TokenDraft
 from authgate.storage.base import CodeStore, TokenStore
 
@@ -42,23 +43,28 @@ class TokenMinter:
         clock: Callable[[], float],
         formats: AccessTokenFormat,
         root: Issuer,
+        grants: GrantPolicy | None = None,
     ) -> None:
         self._tokens = tokens
         self._codes = codes
         self._formats = formats
         #: the issuer of tokens minted without a request (the CLI's test tokens)
         self._root = root
-        self._access_lifetime = access_lifetime
+        #: ``access_token_lifetime``: seconds, or ``None`` for never (it is 0, seed 000)
+        self.default_access_lifetime = None if access_lifetime == NEVER else access_lifetime
         self._refresh_lifetime = refresh_lifetime
+        self._grants = grants or GrantPolicy()
         self.clock = clock
 
     def now(self) -> int:
         return int(self.clock())
 
     def access_lifetime(self, client: Client) -> int | None:
-        """Seconds an access token for ``client`` lives; ``None`` for never (seed 000)."""
+        """Seconds an access token for ``client`` lives: its own lifetime, else the
+        server's; ``None`` for never (seed 000). RFC 6749 §5.1 makes ``expires_in``
+        RECOMMENDED only: a token that never expires is answered without one."""
         if client.token_lifetime is None:
-            return self._access_lifetime
+            return self.default_access_lifetime
         return None if client.token_lifetime == NEVER else client.token_lifetime
 
     async def _write(
@@ -75,7 +81,8 @@ class TokenMinter:
         )
 
     def gives_refresh_tokens(self, client: Client) -> bool:
-        return client.refresh_policy != "none" and client.allows_grant("refresh_token")
+        """Only to a client that may use the refresh grant now (it may be off)."""
+        return client.refresh_policy != "none" and self._grants.allows(client, "refresh_token")
 
     def _new_access(
         self,

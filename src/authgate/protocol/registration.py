@@ -20,14 +20,13 @@ from authgate.domain import (
     TokenFormat,
 )
 from authgate.errors import InvalidRequest
+from authgate.protocol.grant_policy import REFRESHING, GrantPolicy, grant_names
 from authgate.protocol.minting import TokenMinter
 from authgate.protocol.redirect_uris import validate_redirect_uri
 from authgate.protocol.scopes import format_scope
 from authgate.storage.base import ClientIdTaken, ClientStore, UserStore
 from authgate.text import storable
 
-#: Grants that come with refresh tokens: choosing one enables ``refresh_token`` (seed 004).
-_REFRESHING = frozenset({"authorization_code", "password"})
 _REDIRECTING = frozenset({"authorization_code", "implicit"})
 #: ``update(access_token_format=DEFAULT_FORMAT)``: follow the server's setting again
 DEFAULT_FORMAT = "default"
@@ -96,6 +95,9 @@ class ClientRegistry:
         scope_catalog: Mapping[str, str],
         admin_scopes: Iterable[str] = (),
         client_ids: Callable[[], str] = new_client_id,
+        *,
+        grants: GrantPolicy | None = None,
+        default_refresh_policy: RefreshPolicy = "rotate",
     ) -> None:
         self._clients = clients
         #: makes the ids of new clients (``client_id_format``, chosen at the composition root)
@@ -107,17 +109,31 @@ class ClientRegistry:
         #: what a client gets without ``scopes``: the catalog less the admin scopes, which
         #: a client must be registered with explicitly
         self._default_scopes = frozenset(scope_catalog) - frozenset(admin_scopes)
+        self._policy = grants or GrantPolicy()
+        #: the refresh policy of a client registered without one (``default_refresh_policy``)
+        self.default_refresh_policy: RefreshPolicy = default_refresh_policy
 
-    def _grants(self, grant_types: Iterable[str], refresh_policy: RefreshPolicy) -> frozenset[str]:
+    def _grants(
+        self, grant_types: Iterable[str], refresh_policy: RefreshPolicy, *, chosen: bool = True
+    ) -> frozenset[str]:
+        """The grants to store. ``chosen`` ones (given to register or update) must be
+        offered by the server; a client's stored ones (``chosen=False``) may include
+        grants the server stopped offering, which it simply cannot use."""
         grants = {GRANT_ALIASES.get(g, g) for g in grant_types}
         unknown = grants - set(GRANT_TYPES)
         if unknown:
-            short = {urn: alias for alias, urn in GRANT_ALIASES.items()}
-            names = [short.get(g, g) for g in GRANT_TYPES]
             raise RegistrationError(
-                f"unknown grant type {sorted(unknown)[0][:80]!r}; choose from {', '.join(names)}"
+                f"unknown grant type {sorted(unknown)[0][:80]!r}; choose from "
+                f"{grant_names(GRANT_TYPES)}"
             )
-        if grants & _REFRESHING and refresh_policy != "none":
+        offered = self._policy.offered
+        if chosen and grants - offered:
+            refused = grant_names(grants - offered).split(", ")[0]
+            raise RegistrationError(
+                f"this server does not offer the {refused} grant; it offers "
+                f"{grant_names(offered)} (setting grant_types)"
+            )
+        if grants & REFRESHING and refresh_policy != "none" and "refresh_token" in offered:
             grants.add("refresh_token")
         if not grants:
             raise RegistrationError("a client needs at least one grant type")
@@ -133,19 +149,21 @@ class ClientRegistry:
             )
         return chosen
 
-    @staticmethod
-    def _format(value: str | None, lifetime: int | None) -> TokenFormat | None:
-        """A client's access-token format (``None``: the server's setting)."""
+    def _format(self, value: str | None, lifetime: int | None) -> TokenFormat | None:
+        """A client's access-token format (``None``: the server's setting), checked against
+        its lifetime (``None``: the server's ``access_token_lifetime``)."""
         chosen = None if value is None else _FORMATS.get(value)
         if value is not None and chosen is None:
             raise RegistrationError(
                 f"access-token format {value[:20]!r} must be one of {', '.join(TOKEN_FORMATS)}"
             )
-        if chosen == "jwt" and lifetime == NEVER:
+        server_never = lifetime is None and self._minter.default_access_lifetime is None
+        if chosen == "jwt" and (lifetime == NEVER or server_never):
             # RFC 9068 §2.2: exp is REQUIRED; and a JWT that never expires could never be
             # revoked where it is only verified against the JWKS.
+            why = " (the server's access_token_lifetime is 0: never)" if server_never else ""
             raise RegistrationError(
-                "JWT access tokens must expire: give the client a --token-lifetime in "
+                f"JWT access tokens must expire{why}: give the client a --token-lifetime in "
                 "seconds, or keep opaque tokens"
             )
         return chosen
@@ -168,13 +186,15 @@ class ClientRegistry:
         scopes: Iterable[str] | None = None,
         public: bool = False,
         token_lifetime: int | None = None,
-        refresh_policy: RefreshPolicy = "rotate",
+        refresh_policy: RefreshPolicy | None = None,
         owner_email: str | None = None,
         resource_server: bool = False,
         access_token_format: str | None = None,
     ) -> Registered:
+        """Register a client; without ``refresh_policy``, the server's default one."""
         name = _client_name(name)
         token_lifetime = _lifetime(token_lifetime)
+        refresh_policy = refresh_policy or self.default_refresh_policy
         grants = self._grants(grant_types, refresh_policy)
         if public and "client_credentials" in grants:
             raise RegistrationError("a public client cannot use client_credentials")
@@ -281,7 +301,7 @@ class ClientRegistry:
             changes["refresh_policy"] = refresh_policy
             # "none" takes the refresh grant away; "rotate" gives it to refreshing grants.
             base = grants - {"refresh_token"} if refresh_policy == "none" else grants
-            grants = changes["grant_types"] = self._grants(base, refresh_policy)
+            grants = changes["grant_types"] = self._grants(base, refresh_policy, chosen=False)
         uris = client.redirect_uris if redirect_uris is None else redirect_uris
         checked = self._redirects(uris, grants)
         if redirect_uris is not None:
@@ -293,10 +313,13 @@ class ClientRegistry:
         token_format: str | None = client.access_token_format
         if access_token_format is not None:
             token_format = None if access_token_format == DEFAULT_FORMAT else access_token_format
-        lifetime = changes.get("token_lifetime", client.token_lifetime)
-        checked_format = self._format(token_format, lifetime)
-        if access_token_format is not None:
-            changes["access_token_format"] = checked_format
+        if access_token_format is not None or token_lifetime is not None:
+            # Checked when either changes: a jwt client the server's lifetime setting has
+            # since made never-expiring (its tokens are opaque then) can still be renamed.
+            lifetime = changes.get("token_lifetime", client.token_lifetime)
+            checked_format = self._format(token_format, lifetime)
+            if access_token_format is not None:
+                changes["access_token_format"] = checked_format
         updated = await self._clients.update(client_id, **changes)
         if updated is None:
             raise RegistrationError(f"no client with id {client_id!r}")

@@ -102,7 +102,7 @@ def create_app(
             introspection_path=INTROSPECTION_PATH,
             jwks_path=JWKS_PATH,
             scopes=settings.scope_catalog,
-            grant_types=services.token_endpoint.grant_types,
+            grant_types=services.grants.offered,
             allow_plain_pkce=settings.allow_plain_pkce,
         ),
     )

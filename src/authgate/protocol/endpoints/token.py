@@ -12,6 +12,7 @@ from authgate.domain import BEARER, Client, IssuedTokens, TokenTypeName
 from authgate.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 from authgate.protocol.client_auth import ClientAuthenticator
 from authgate.protocol.context import RequestContext
+from authgate.protocol.grant_policy import GrantPolicy
 from authgate.protocol.grants.base import Grant
 from authgate.protocol.requests import Params
 
@@ -38,9 +39,12 @@ class TokenEndpoint:
         rate_limit: ClientRateLimit | None = None,
         *,
         token_type: TokenTypeName = BEARER,
+        policy: GrantPolicy | None = None,
     ) -> None:
         self._authenticator = authenticator
-        self._grants = {grant.grant_type: grant for grant in grants}
+        self._policy = policy or GrantPolicy()
+        #: RFC 6749 §5.2: a grant the server does not offer is ``unsupported_grant_type``
+        self._grants = {g.grant_type: g for g in grants if g.grant_type in self._policy.offered}
         self._extensions = tuple(extensions)
         self._rate_limit = rate_limit
         #: §5.1 ``token_type``, as this server spells it (case insensitive, §7.1)
@@ -63,7 +67,7 @@ class TokenEndpoint:
         if self._rate_limit is not None:
             # Counted before the grant does any work: over the limit, nothing is checked.
             await self._rate_limit.check(client)
-        if not client.allows_grant(grant_type):
+        if not self._policy.allows(client, grant_type):
             raise UnauthorizedClient(f"this client is not allowed to use the {grant_type} grant")
         issued = await grant.issue(client, params, context)
         extra: dict[str, str | int] = {}

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from authgate.protocol.authorization import RESPONSE_TYPES
+from authgate.protocol.authorization import response_types_for
 from authgate.protocol.oidc.claims import CLAIMS_SUPPORTED
 
 OPENID_CONFIGURATION = "/.well-known/openid-configuration"
@@ -26,6 +26,7 @@ class ServerFeatures:
     introspection_path: str
     jwks_path: str
     scopes: Collection[str]
+    #: the grants the server offers (setting ``grant_types``), the implicit one included
     grant_types: Collection[str]
     allow_plain_pkce: bool
 
@@ -43,9 +44,10 @@ def provider_metadata(
         "jwks_uri": issuer_url + features.jwks_path,
         "revocation_endpoint": issuer_url + features.revocation_path,
         "scopes_supported": sorted(features.scopes),
-        "response_types_supported": sorted(RESPONSE_TYPES, key=lambda t: (len(t), t)),
+        # RFC 8414 §2: only what is offered (a response type needs its grants).
+        "response_types_supported": response_types_for(features.grant_types),
         "response_modes_supported": ["query", "fragment", "form_post"],
-        "grant_types_supported": sorted({*features.grant_types, "implicit"}),
+        "grant_types_supported": sorted(features.grant_types),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": sorted(signing_algs),
         "token_endpoint_auth_methods_supported": AUTH_METHODS,

@@ -32,10 +32,11 @@ class ProfileServer:
     profile: str
     cwd: Path
     env: dict[str, str]
+    port: int = 0
     server: Server = field(init=False)
 
     def __post_init__(self) -> None:
-        self.server = Server(self.cwd, self.env, "--profile", self.profile)
+        self.server = Server(self.cwd, self.env, "--profile", self.profile, port=self.port)
 
     @property
     def url(self) -> str:
@@ -71,13 +72,15 @@ class ProfileServer:
 def serve_profile(
     profile: str, tmp_path_factory: pytest.TempPathFactory, **settings: str
 ) -> Iterator[ProfileServer]:
-    """A module fixture's body: the server of ``profile`` for the whole module."""
+    """A module fixture's body: the server of ``profile`` for the whole module. In a
+    setting's value, ``{port}`` is the port the server will listen on."""
     cwd = tmp_path_factory.mktemp(f"profile-{profile}")
+    port = free_port()
     env = clean_env(
         AUTHGATE_DATABASE_URL=f"sqlite:///{cwd}/data/authgate.db",
-        **{f"AUTHGATE_{k.upper()}": v for k, v in settings.items()},
+        **{f"AUTHGATE_{k.upper()}": v.format(port=port) for k, v in settings.items()},
     )
-    found = ProfileServer(profile, cwd, env)
+    found = ProfileServer(profile, cwd, env, port)
     try:
         yield found
     finally:
@@ -113,12 +116,32 @@ def page_form(html: str) -> dict[str, Any]:
     return forms[0]
 
 
+class LoopbackTransport(httpx.HTTPTransport):
+    """Every host is this machine: a space's subdomain or custom domain reaches the test
+    server, with its own name in ``Host`` (and its own cookies in the client's jar)."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        # A copy: the response keeps the request as sent, with its real URL.
+        local = httpx.Request(
+            request.method,
+            request.url.copy_with(host="127.0.0.1"),
+            headers=request.headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
+        return super().handle_request(local)
+
+
+def loopback_client() -> httpx.Client:
+    return httpx.Client(transport=LoopbackTransport(), follow_redirects=False, timeout=30)
+
+
 class Browser:
     """A person at a browser: follows redirects on the server, signs in, decides."""
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.http = httpx.Client(follow_redirects=False, timeout=30)
+        self.http = loopback_client()
         self.sign_ins = 0
 
     def close(self) -> None:
@@ -143,7 +166,7 @@ class Browser:
                 location = urljoin(str(r.url), r.headers["location"])
                 if location.startswith(redirect_uri):
                     return location
-                assert urlsplit(location).netloc == urlsplit(self.base).netloc, location
+                assert urlsplit(location).port == urlsplit(self.base).port, location
                 r = self.http.get(location)
                 continue
             assert r.status_code == 200, f"{r.status_code} {r.text[:500]}"
@@ -166,3 +189,9 @@ def query_of(location: str) -> dict[str, str]:
 
 def fragment_of(location: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
+
+
+def redirect_params(location: str) -> dict[str, str]:
+    """The parameters of a redirect to the client, from its query or its fragment (an
+    error answering response_type=token comes in the fragment, RFC 6749 §4.2.2.1)."""
+    return {**query_of(location), **fragment_of(location)}

@@ -37,8 +37,8 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 class Server:
-    def __init__(self, cwd: Path, env: dict[str, str], *args: str) -> None:
-        self.port = free_port()
+    def __init__(self, cwd: Path, env: dict[str, str], *args: str, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [AUTHGATE, "serve", "--port", str(self.port), "--no-access-log", *args],

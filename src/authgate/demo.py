@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from authgate.crypto.passwords import hash_password
 from authgate.crypto.tokens import matches
+from authgate.demo_api.scopes import ApiScopes
 from authgate.domain import User
 from authgate.files import write_private_file
 from authgate.services import Services
@@ -134,7 +135,7 @@ def authorize_url(data: DemoData, settings: Settings) -> str:
             "response_type": "code",
             "client_id": data.client_id,
             "redirect_uri": settings.issuer + CALLBACK_PATH,
-            "scope": "openid profile read",
+            "scope": f"openid profile {ApiScopes.named(settings.demo_api_scopes).read}",
             "state": "demo-state",
         }
     )

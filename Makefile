@@ -8,10 +8,11 @@ RP     := tests/e2e/rp
 
 .PHONY: serve test lint browser rp wrk bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e './clients/python[test]'
 	@touch $(STAMP)
 
 serve: $(STAMP)
@@ -42,8 +43,8 @@ $(RP)/node_modules/.installed: $(RP)/package.json $(RP)/package-lock.json
 	@touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check src tests bench examples clients/python
+	$(BIN)/ruff format --check src tests bench examples clients/python
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

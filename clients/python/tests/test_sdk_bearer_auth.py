@@ -17,7 +17,7 @@ import pytest
 from tests.e2e.profile_support import ProfileServer, serve_profile
 
 from authgate_client import AsyncClient, Client, InvalidGrant, RetryPolicy, Token
-from sdk_support import MEMBER, PASSWORD, register
+from sdk_support import MEMBER, PASSWORD, register, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -142,10 +142,12 @@ def test_redbooth_expired_token_is_refreshed_once_on_401_and_retried(
     """Seed 003: a call with an expired access token gets ``401`` and ``WWW-Authenticate:
     Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token
     expired"``; the app refreshes and stores the new pair. Concurrent calls refresh once."""
-    app = register(redbooth, "password", token_lifetime="1")
+    app = register(redbooth, "authorization_code", token_lifetime="1")
     store = Store()
     with client_for(redbooth, app) as client:
-        token = client.password(MEMBER, PASSWORD, "read")
+        request = client.authorization_url(app["redirect_uri"], "read")
+        callback = sign_in(redbooth, request.url, app["redirect_uri"])
+        token = client.exchange_code(request, callback)
         time.sleep(1.5)
         # The app believes the token is good for an hour (clocks differ, lifetimes change).
         believed = dataclasses.replace(token, expires_at=time.time() + 3600)

@@ -273,7 +273,10 @@ class TestRedboothProfile:
 
     @pytest.fixture
     def settings_overrides(self) -> dict[str, Any]:
-        return {"profile": "redbooth"}
+        # client_credentials too, for the quickest token to check (the profile's wording
+        # is what is tested, whatever the grant)
+        grants = ["authorization_code", "refresh_token", "implicit", "client_credentials"]
+        return {"profile": "redbooth", "grant_types": grants}
 
     async def test_an_expired_token_gets_the_pages_exact_challenge_seed003(
         self, http: httpx.AsyncClient, make: Factory, clock: Clock

@@ -1,4 +1,5 @@
-"""Registering and managing clients: the rules shared by the CLI and (later) the portal."""
+"""Registering and managing clients, for the CLI and the developer portal alike; what
+may be registered is checked in :mod:`authgate.protocol.rules`."""
 
 from __future__ import annotations
 
@@ -19,13 +20,12 @@ from authgate.domain import (
     RefreshPolicy,
     TokenFormat,
 )
-from authgate.errors import InvalidRequest
+from authgate.protocol import rules
 from authgate.protocol.grant_policy import REFRESHING, GrantPolicy, grant_names
 from authgate.protocol.minting import TokenMinter
-from authgate.protocol.redirect_uris import validate_redirect_uri
+from authgate.protocol.rules import RegistrationError
 from authgate.protocol.scopes import format_scope
 from authgate.storage.base import ClientIdTaken, ClientStore, UserStore
-from authgate.text import storable
 
 _REDIRECTING = frozenset({"authorization_code", "implicit"})
 #: ``update(access_token_format=DEFAULT_FORMAT)``: follow the server's setting again
@@ -42,23 +42,15 @@ ID_ATTEMPTS = 8
 MAX_LIFETIME = 10 * 365 * 24 * 3600
 
 
-class RegistrationError(InvalidRequest):
-    """A registration value is not acceptable; the message says which and why."""
-
-
-def _client_name(value: str) -> str:
-    name = value.strip()
-    if not name or len(name) > 200:
-        raise RegistrationError("a client needs a name of 1 to 200 characters")
-    if not storable(name):
-        raise RegistrationError("the client name must be UTF-8 text without NUL characters")
-    return name
+__all__ = ["DEFAULT_FORMAT", "MAX_LIFETIME", "ClientRegistry", "Registered", "RegistrationError"]
 
 
 def _lifetime(value: int | None) -> int | None:
     """What ``token_lifetime`` may hold: ``None`` (the default), :data:`NEVER`, or seconds."""
     if value is not None and value != NEVER and not 0 < value <= MAX_LIFETIME:
-        raise RegistrationError("token lifetime must be between 1 second and 10 years")
+        raise RegistrationError(
+            "token lifetime must be between 1 second and 10 years", field="token_lifetime"
+        )
     return value
 
 
@@ -78,10 +70,14 @@ def parse_lifetime(value: str | int | None) -> int | None:
         if value.strip().lower() == "never":
             return 0
         if not (value.strip().isascii() and value.strip().isdigit()) or len(value.strip()) > 12:
-            raise RegistrationError(f"token lifetime {value[:20]!r} must be seconds or 'never'")
+            raise RegistrationError(
+                f"token lifetime {value[:20]!r} must be seconds or 'never'", field="token_lifetime"
+            )
         value = int(value)
     if not 0 < value <= MAX_LIFETIME:
-        raise RegistrationError("token lifetime must be between 1 second and 10 years")
+        raise RegistrationError(
+            "token lifetime must be between 1 second and 10 years", field="token_lifetime"
+        )
     return value
 
 
@@ -114,40 +110,43 @@ class ClientRegistry:
         self.default_refresh_policy: RefreshPolicy = default_refresh_policy
 
     def _grants(
-        self, grant_types: Iterable[str], refresh_policy: RefreshPolicy, *, chosen: bool = True
+        self,
+        grant_types: Iterable[str],
+        refresh_policy: RefreshPolicy,
+        *,
+        chosen: bool = True,
+        public: bool = False,
     ) -> frozenset[str]:
         """The grants to store. ``chosen`` ones (given to register or update) must be
-        offered by the server; a client's stored ones (``chosen=False``) may include
-        grants the server stopped offering, which it simply cannot use."""
+        offered by the server and make a valid combination (:func:`rules.grant_choice`);
+        a client's stored ones (``chosen=False``) may include grants the server stopped
+        offering, which it simply cannot use."""
         grants = {GRANT_ALIASES.get(g, g) for g in grant_types}
         unknown = grants - set(GRANT_TYPES)
         if unknown:
             raise RegistrationError(
                 f"unknown grant type {sorted(unknown)[0][:80]!r}; choose from "
-                f"{grant_names(GRANT_TYPES)}"
+                f"{grant_names(GRANT_TYPES)}",
+                field="grant_types",
             )
         offered = self._policy.offered
         if chosen and grants - offered:
             refused = grant_names(grants - offered).split(", ")[0]
             raise RegistrationError(
                 f"this server does not offer the {refused} grant; it offers "
-                f"{grant_names(offered)} (setting grant_types)"
+                f"{grant_names(offered)} (setting grant_types)",
+                field="grant_types",
             )
+        if chosen:
+            rules.grant_choice(grants, public=public)
         if grants & REFRESHING and refresh_policy != "none" and "refresh_token" in offered:
             grants.add("refresh_token")
         if not grants:
-            raise RegistrationError("a client needs at least one grant type")
+            raise RegistrationError("a client needs at least one grant type", field="grant_types")
         return frozenset(grants)
 
     def _scopes(self, scopes: Iterable[str]) -> frozenset[str]:
-        chosen = frozenset(scopes)
-        unknown = chosen - set(self._catalog)
-        if unknown:
-            raise RegistrationError(
-                f"unknown scope {sorted(unknown)[0]!r}; the catalog has "
-                f"{format_scope(self._catalog) or 'no scopes'}"
-            )
-        return chosen
+        return rules.scope_choice(scopes, self._catalog)
 
     def _format(self, value: str | None, lifetime: int | None) -> TokenFormat | None:
         """A client's access-token format (``None``: the server's setting), checked against
@@ -155,7 +154,8 @@ class ClientRegistry:
         chosen = None if value is None else _FORMATS.get(value)
         if value is not None and chosen is None:
             raise RegistrationError(
-                f"access-token format {value[:20]!r} must be one of {', '.join(TOKEN_FORMATS)}"
+                f"access-token format {value[:20]!r} must be one of {', '.join(TOKEN_FORMATS)}",
+                field="access_token_format",
             )
         server_never = lifetime is None and self._minter.default_access_lifetime is None
         if chosen == "jwt" and (lifetime == NEVER or server_never):
@@ -164,16 +164,23 @@ class ClientRegistry:
             why = " (the server's access_token_lifetime is 0: never)" if server_never else ""
             raise RegistrationError(
                 f"JWT access tokens must expire{why}: give the client a --token-lifetime in "
-                "seconds, or keep opaque tokens"
+                "seconds, or keep opaque tokens",
+                field="token_lifetime",
             )
         return chosen
 
     @staticmethod
-    def _redirects(uris: Iterable[str], grants: frozenset[str]) -> tuple[str, ...]:
-        checked = tuple(dict.fromkeys(validate_redirect_uri(u) for u in uris))
+    def _redirects(
+        uris: Iterable[str], grants: frozenset[str], *, stored: bool = False
+    ) -> tuple[str, ...]:
+        """New URIs are checked (:func:`rules.redirect_uris`); a client's ``stored`` ones
+        were accepted when they were registered and are kept as they are."""
+        checked = tuple(uris) if stored else rules.redirect_uris(uris)
         if grants & _REDIRECTING and not checked:
             raise RegistrationError(
-                "authorization_code and implicit clients need at least one --redirect-uri"
+                "authorization_code and implicit clients need at least one redirect URI "
+                "(--redirect-uri)",
+                field="redirect_uris",
             )
         return checked
 
@@ -192,12 +199,10 @@ class ClientRegistry:
         access_token_format: str | None = None,
     ) -> Registered:
         """Register a client; without ``refresh_policy``, the server's default one."""
-        name = _client_name(name)
+        name = rules.client_name(name)
         token_lifetime = _lifetime(token_lifetime)
         refresh_policy = refresh_policy or self.default_refresh_policy
-        grants = self._grants(grant_types, refresh_policy)
-        if public and "client_credentials" in grants:
-            raise RegistrationError("a public client cannot use client_credentials")
+        grants = self._grants(grant_types, refresh_policy, public=public)
         if public and resource_server:
             raise RegistrationError("a resource server must be a confidential client")
         token_format = self._format(access_token_format, token_lifetime)
@@ -205,7 +210,9 @@ class ClientRegistry:
         if owner_email is not None:
             owner = await self._users.by_email(owner_email)
             if owner is None:
-                raise RegistrationError(f"no user with e-mail {owner_email!r}; create it first")
+                raise RegistrationError(
+                    f"no user with e-mail {owner_email!r}; create it first", field="owner"
+                )
         secret = None if public else new_secret()
         client = await self._create(
             functools.partial(
@@ -286,16 +293,28 @@ class ClientRegistry:
         """Change a client. Tokens issued before keep the scopes they were issued with, and
         their format. ``access_token_format`` is ``opaque``, ``jwt`` or
         :data:`DEFAULT_FORMAT` (follow the server's setting)."""
+        given = (
+            name,
+            redirect_uris,
+            grant_types,
+            scopes,
+            token_lifetime,
+            refresh_policy,
+            access_token_format,
+        )
+        if all(value is None for value in given):
+            raise RegistrationError(
+                "nothing to change: give a new name, redirect URIs, grants, scopes, token "
+                "lifetime, refresh policy or access-token format"
+            )
         client = await self.get(client_id)
         changes: dict[str, Any] = {}
         if name is not None:
-            changes["name"] = _client_name(name)
+            changes["name"] = rules.client_name(name)
         policy = refresh_policy or client.refresh_policy
         grants = client.grant_types
         if grant_types is not None:
-            grants = self._grants(grant_types, policy)
-            if client.is_public and "client_credentials" in grants:
-                raise RegistrationError("a public client cannot use client_credentials")
+            grants = self._grants(grant_types, policy, public=client.is_public)
             changes["grant_types"] = grants
         if refresh_policy is not None:
             changes["refresh_policy"] = refresh_policy
@@ -303,7 +322,7 @@ class ClientRegistry:
             base = grants - {"refresh_token"} if refresh_policy == "none" else grants
             grants = changes["grant_types"] = self._grants(base, refresh_policy, chosen=False)
         uris = client.redirect_uris if redirect_uris is None else redirect_uris
-        checked = self._redirects(uris, grants)
+        checked = self._redirects(uris, grants, stored=redirect_uris is None)
         if redirect_uris is not None:
             changes["redirect_uris"] = checked
         if scopes is not None:

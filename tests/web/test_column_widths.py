@@ -36,6 +36,7 @@ WIDTHS: dict[tuple[str, str], int | None] = {
     ("users", "email"): 320,
     ("users", "name"): 200,
     ("users", "subject"): 36,
+    ("users", "phone_number"): 32,
     ("clients", "client_id"): 100,
     ("clients", "name"): 200,
     ("clients", "token_lifetime"): None,
@@ -466,3 +467,33 @@ async def test_a_json_lone_surrogate_is_refused_not_stored(
 def test_settings_lifetimes_fit_the_time_columns(name: str) -> None:
     with pytest.raises(ValueError, match="less than or equal"):
         Settings(secret_key="k", **{name: 10**19})
+
+
+async def test_a_users_own_phone_and_picture_fit_their_columns(
+    services: Services, alice: User
+) -> None:
+    """The account page's profile (protocol/accounts.py): the longest phone number and
+    picture URL are stored, one more character is refused, on both databases."""
+    from authgate.protocol.rules import RegistrationError as FieldError
+
+    picture = "https://img.example.com/" + "p" * (2000 - 24)
+    updated = await services.accounts.update_profile(
+        alice, name="n" * 200, picture=picture, phone="+" + "1" * 31
+    )
+    assert (updated.name, updated.picture, updated.phone_number) == (
+        "n" * 200,
+        picture,
+        "+" + "1" * 31,
+    )
+    stored = await services.users.by_email(alice.email)
+    assert stored is not None and stored.phone_number == "+" + "1" * 31
+    for change, field in [
+        ({"phone": "+" + "1" * 32}, "phone_number"),
+        ({"picture": picture + "p"}, "picture"),
+        ({"name": "n" * 201}, "name"),
+        ({"name": "a\x00b"}, "name"),
+    ]:
+        values = {"name": "Al", "picture": "", "phone": "", **change}
+        with pytest.raises(FieldError) as caught:
+            await services.accounts.update_profile(alice, **values)
+        assert caught.value.field == field

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.crypto.secretbox import SecretBox
-from authgate.crypto.tokens import digest, new_client_id, new_secret
+from authgate.crypto.tokens import digest, new_client_id, new_secret, parse_token
 from authgate.domain import (
     GRANT_ALIASES,
     GRANT_TYPES,
@@ -19,13 +19,14 @@ from authgate.domain import (
     NewClient,
     RefreshPolicy,
     TokenFormat,
+    TokenId,
 )
 from authgate.protocol import rules
 from authgate.protocol.grant_policy import REFRESHING, GrantPolicy, grant_names
 from authgate.protocol.minting import TokenMinter
 from authgate.protocol.rules import RegistrationError
 from authgate.protocol.scopes import format_scope
-from authgate.storage.base import ClientIdTaken, ClientStore, UserStore
+from authgate.storage.base import ClientIdTaken, ClientStore, TokenStore, UserStore
 
 _REDIRECTING = frozenset({"authorization_code", "implicit"})
 #: ``update(access_token_format=DEFAULT_FORMAT)``: follow the server's setting again
@@ -42,7 +43,18 @@ ID_ATTEMPTS = 8
 MAX_LIFETIME = 10 * 365 * 24 * 3600
 
 
-__all__ = ["DEFAULT_FORMAT", "MAX_LIFETIME", "ClientRegistry", "Registered", "RegistrationError"]
+__all__ = [
+    "DEFAULT_FORMAT",
+    "MAX_LIFETIME",
+    "ClientRegistry",
+    "Registered",
+    "RegistrationError",
+    "SecretChanged",
+]
+
+
+class SecretChanged(RegistrationError):
+    """A rotation started from a secret that is no longer the client's."""
 
 
 def _lifetime(value: int | None) -> int | None:
@@ -94,8 +106,11 @@ class ClientRegistry:
         *,
         grants: GrantPolicy | None = None,
         default_refresh_policy: RefreshPolicy = "rotate",
+        tokens: TokenStore | None = None,
     ) -> None:
         self._clients = clients
+        #: revokes replaced test tokens
+        self._tokens = tokens
         #: makes the ids of new clients (``client_id_format``, chosen at the composition root)
         self._new_id = client_ids
         self._users = users
@@ -197,9 +212,23 @@ class ClientRegistry:
         owner_email: str | None = None,
         resource_server: bool = False,
         access_token_format: str | None = None,
+        description: str | None = None,
+        homepage_url: str | None = None,
+        logo_url: str | None = None,
+        privacy_url: str | None = None,
+        client_secret: str | None = None,
+        registration_digest: bytes | None = None,
     ) -> Registered:
-        """Register a client; without ``refresh_policy``, the server's default one."""
+        """Register a client; without ``refresh_policy``, the server's default one.
+
+        ``client_secret`` (the portal's, derived from its form) replaces a random one;
+        ``registration_digest`` names the form, and a second client from the same form is
+        refused with :class:`RegistrationTaken`."""
         name = rules.client_name(name)
+        about = rules.description(description)
+        homepage = rules.page_url(homepage_url, "homepage_url", "homepage")
+        logo = rules.logo_url(logo_url)
+        privacy = rules.page_url(privacy_url, "privacy_url", "privacy policy URL")
         token_lifetime = _lifetime(token_lifetime)
         refresh_policy = refresh_policy or self.default_refresh_policy
         grants = self._grants(grant_types, refresh_policy, public=public)
@@ -213,7 +242,7 @@ class ClientRegistry:
                 raise RegistrationError(
                     f"no user with e-mail {owner_email!r}; create it first", field="owner"
                 )
-        secret = None if public else new_secret()
+        secret = None if public else client_secret or new_secret()
         client = await self._create(
             functools.partial(
                 NewClient,
@@ -229,6 +258,11 @@ class ClientRegistry:
                 resource_server=resource_server,
                 access_token_format=token_format,
                 created_at=self._minter.now(),
+                registration_digest=registration_digest,
+                description=about,
+                homepage_url=homepage,
+                logo_url=logo,
+                privacy_url=privacy,
             )
         )
         test_token = None
@@ -252,6 +286,14 @@ class ClientRegistry:
         It never expires (like seed 000's tokens); it is kept sealed with the secret key so
         that it can be shown again, and looked up like any token by its digest.
         """
+        token = await self._issue_test_token(client)
+        updated = await self._clients.update(
+            client.client_id, test_token_sealed=self._box.seal(token)
+        )
+        assert updated is not None
+        return updated, token
+
+    async def _issue_test_token(self, client: Client) -> str:
         assert client.owner_id is not None
         issued = await self._minter.issue(
             client,
@@ -261,11 +303,7 @@ class ClientRegistry:
             with_refresh=False,
             never_expires=True,
         )
-        updated = await self._clients.update(
-            client.client_id, test_token_sealed=self._box.seal(issued.access_token)
-        )
-        assert updated is not None
-        return updated, issued.access_token
+        return issued.access_token
 
     def test_token(self, client: Client) -> str | None:
         if client.test_token_sealed is None:
@@ -289,10 +327,17 @@ class ClientRegistry:
         token_lifetime: int | None = None,
         refresh_policy: RefreshPolicy | None = None,
         access_token_format: str | None = None,
+        description: str | None = None,
+        homepage_url: str | None = None,
+        logo_url: str | None = None,
+        privacy_url: str | None = None,
+        default_lifetime: bool = False,
     ) -> Client:
-        """Change a client. Tokens issued before keep the scopes they were issued with, and
-        their format. ``access_token_format`` is ``opaque``, ``jwt`` or
-        :data:`DEFAULT_FORMAT` (follow the server's setting)."""
+        """Change a client (``""`` clears a description or URL; ``default_lifetime``
+        makes it follow the server's ``access_token_lifetime`` again). Tokens issued
+        before keep the scopes they were issued with, and their format.
+        ``access_token_format`` is ``opaque``, ``jwt`` or :data:`DEFAULT_FORMAT` (follow
+        the server's setting)."""
         given = (
             name,
             redirect_uris,
@@ -301,8 +346,12 @@ class ClientRegistry:
             token_lifetime,
             refresh_policy,
             access_token_format,
+            description,
+            homepage_url,
+            logo_url,
+            privacy_url,
         )
-        if all(value is None for value in given):
+        if all(value is None for value in given) and not default_lifetime:
             raise RegistrationError(
                 "nothing to change: give a new name, redirect URIs, grants, scopes, token "
                 "lifetime, refresh policy or access-token format"
@@ -311,6 +360,16 @@ class ClientRegistry:
         changes: dict[str, Any] = {}
         if name is not None:
             changes["name"] = rules.client_name(name)
+        if description is not None:
+            changes["description"] = rules.description(description)
+        if homepage_url is not None:
+            changes["homepage_url"] = rules.page_url(homepage_url, "homepage_url", "homepage")
+        if logo_url is not None:
+            changes["logo_url"] = rules.logo_url(logo_url)
+        if privacy_url is not None:
+            changes["privacy_url"] = rules.page_url(
+                privacy_url, "privacy_url", "privacy policy URL"
+            )
         policy = refresh_policy or client.refresh_policy
         grants = client.grant_types
         if grant_types is not None:
@@ -329,10 +388,12 @@ class ClientRegistry:
             changes["scopes"] = self._scopes(scopes)
         if token_lifetime is not None:
             changes["token_lifetime"] = _lifetime(token_lifetime)
+        elif default_lifetime and client.token_lifetime is not None:
+            changes["token_lifetime"] = None
         token_format: str | None = client.access_token_format
         if access_token_format is not None:
             token_format = None if access_token_format == DEFAULT_FORMAT else access_token_format
-        if access_token_format is not None or token_lifetime is not None:
+        if access_token_format is not None or "token_lifetime" in changes:
             # Checked when either changes: a jwt client the server's lifetime setting has
             # since made never-expiring (its tokens are opaque then) can still be renamed.
             lifetime = changes.get("token_lifetime", client.token_lifetime)
@@ -344,13 +405,44 @@ class ClientRegistry:
             raise RegistrationError(f"no client with id {client_id!r}")
         return updated
 
-    async def rotate_secret(self, client_id: str) -> str:
+    async def rotate_secret(
+        self, client_id: str, *, secret: str | None = None, expected: bytes | None = None
+    ) -> str:
+        """A new secret (``secret``, else a random one); the old one stops working at once
+        here and within ``client_cache_seconds`` on other workers. Only from the secret
+        ``expected`` (default: the current one): of two rotations that start from the same
+        secret one wins, and the other is refused, so there are never two live secrets."""
         client = await self.get(client_id)
         if client.is_public:
             raise RegistrationError("a public client has no secret to rotate")
-        secret = new_secret()
-        await self._clients.update(client_id, secret_digest=digest(secret))
+        secret = secret or new_secret()
+        old = client.secret_digest if expected is None else expected
+        if not await self._clients.replace_secret(client_id, old, digest(secret)):
+            raise SecretChanged("the secret was rotated meanwhile; rotate it again")
         return secret
+
+    async def regenerate_test_token(self, client_id: str, seen: str | None) -> Client:
+        """A new test token for the owner, the old one revoked at once; only if the
+        current one is still ``seen`` (the sealed value a page showed): a form sent twice
+        regenerates once."""
+        client = await self.get(client_id)
+        if client.owner_id is None:
+            raise RegistrationError("only an app with an owner has a test token")
+        if client.test_token_sealed != seen:
+            return client  # regenerated meanwhile: the newest one stands
+        old = self.test_token(client)
+        issued = await self._issue_test_token(client)
+        sealed = self._box.seal(issued)
+        if await self._clients.replace_test_token(client_id, seen, sealed):
+            await self._revoke_test_token(old)
+        else:
+            await self._revoke_test_token(issued)  # another regeneration won
+        return await self.get(client_id)
+
+    async def _revoke_test_token(self, token: str | None) -> None:
+        parsed = None if token is None else parse_token(token)
+        if parsed is not None and self._tokens is not None:
+            await self._tokens.revoke_access(TokenId(parsed[0]), self._minter.now())
 
     async def delete(self, client_id: str) -> None:
         if not await self._clients.delete(client_id):

@@ -216,7 +216,7 @@ class DeveloperPortal:
             errors["grant_types"] = "choose among the flows this server offers"
         elif "grant_types" not in errors:
             try:
-                rules.grant_choice(self._grant_values(form), public=form.public)
+                rules.grant_choice(form.grant_types, public=form.public)
             except RegistrationError as exc:
                 errors[exc.field or "grant_types"] = exc.description
         return errors

@@ -124,6 +124,11 @@ class ClientRegistry:
         #: the refresh policy of a client registered without one (``default_refresh_policy``)
         self.default_refresh_policy: RefreshPolicy = default_refresh_policy
 
+    @property
+    def default_scopes(self) -> frozenset[str]:
+        """What a client registered without ``scopes`` gets."""
+        return self._default_scopes
+
     def _grants(
         self,
         grant_types: Iterable[str],

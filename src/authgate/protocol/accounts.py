@@ -76,6 +76,24 @@ class Accounts:
     def _now(self) -> int:
         return int(self._clock())
 
+    @staticmethod
+    def profile_errors(*, name: str, picture: str, phone: str) -> dict[str, str]:
+        """Every bad field of a profile at once, by field."""
+        errors: dict[str, str] = {}
+        checks: list[tuple[str, Callable[[str], object], str]] = [
+            ("name", rules.person_name, name),
+            ("picture", space_fields.picture, picture),
+            ("phone_number", space_fields.phone, phone),
+        ]
+        for field, check, value in checks:
+            try:
+                check(value)
+            except RegistrationError as exc:
+                errors[field] = exc.description
+            except ValueError as exc:
+                errors[field] = str(exc)
+        return errors
+
     async def update_profile(self, user: User, *, name: str, picture: str, phone: str) -> User:
         """The user's name, picture (an https URL) and phone number; ``""`` clears one."""
         checked_name = rules.person_name(name)

@@ -39,6 +39,7 @@ from authgate.web.oauth import (
     TokenHandler,
 )
 from authgate.web.pages.account import LOGIN_PATH, LOGOUT_PATH, AccountPages
+from authgate.web.pages.account_page import ACCOUNT, AccountSettingsPages
 from authgate.web.pages.authorize import DECISION_PATH, AuthorizePages
 from authgate.web.pages.demo import DemoCallback
 from authgate.web.pages.developer import APPS, PORTAL, DeveloperPages
@@ -123,6 +124,7 @@ def create_app(
     authorize = AuthorizePages(services, pages)
     account = AccountPages(services, pages)
     developer = DeveloperPages(services, pages)
+    settings_pages = AccountSettingsPages(services, pages, developer.not_found)
     routes += [
         Route(path, authorize.authorize, methods=["GET", "POST"])
         for path in settings.authorize_paths
@@ -132,6 +134,11 @@ def create_app(
         Route(LOGIN_PATH, account.login, methods=["GET", "POST"]),
         Route(LOGOUT_PATH, account.logout, methods=["POST"]),
         Route("/", account.home, methods=["GET"]),
+        Route(ACCOUNT, settings_pages.page, methods=["GET"]),
+        Route(ACCOUNT + "/profile", settings_pages.profile, methods=["POST"]),
+        Route(ACCOUNT + "/email", settings_pages.email, methods=["POST"]),
+        Route(ACCOUNT + "/password", settings_pages.password, methods=["POST"]),
+        Route(ACCOUNT + "/apps/{client_id}/revoke", settings_pages.revoke, methods=["POST"]),
         Route(PORTAL, developer.apps, methods=["GET"]),
         Route(APPS, developer.create, methods=["POST"]),
         Route(APPS + "/new", developer.new, methods=["GET"]),

@@ -173,7 +173,7 @@ async def test_an_apps_grant_in_a_space_says_which_space(
 
 
 async def test_the_profile_is_saved_and_bad_fields_keep_what_was_typed(
-    browser: Browser, services: Services, alice: User
+    browser: Browser, services: Services, alice: User, make: Factory
 ) -> None:
     r = await post(
         browser.http,
@@ -207,6 +207,14 @@ async def test_the_profile_is_saved_and_bad_fields_keep_what_was_typed(
     assert "https://" in errors["picture"] and "'+' then digits" in errors["phone_number"]
     assert input_value(r.text, "name") == "n" * 201
     assert input_value(r.text, "phone_number") == "call me"
+    tokens = await authorized(browser, await web_app(make), "openid profile phone")
+    claims = await browser.http.get(
+        "/oauth/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert (claims.json()["picture"], claims.json()["phone_number"]) == (
+        "https://img.example.com/alice.png",
+        "+44 20 7946 0000",
+    )  # OpenID Connect Core §5.4, on the root issuer
     r = await post(browser.http, "/account/profile", name="", picture="", phone_number="")
     user = await services.users.by_id(alice.id)
     assert user is not None and (user.name, user.picture, user.phone_number) == ("", None, None)

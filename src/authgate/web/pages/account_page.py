@@ -71,15 +71,18 @@ class AccountSettingsPages:
             form = await read_page_form(request)
         except OAuthError as exc:
             return self._pages.error(
-                site.issuer, "This form could not be read", exc.description or "bad request"
+                site.issuer,
+                "This form could not be read",
+                exc.description or "bad request",
+                from_link=False,
             )
         if not self._services.csrf.check(me.token, PURPOSE, form.get("csrf_token")):
             return self._pages.error(
                 site.issuer,
                 "Please try again",
-                "The form expired or did not come from this site. Go back, reload the page "
-                "and send it again.",
+                "The form expired or did not come from this site.",
                 403,
+                from_link=False,
             )
         return form
 

@@ -151,17 +151,20 @@ class Pages:
         *,
         images: Iterable[str | None] = (),
         script: bool = False,
+        own_forms: bool = True,
         **context: Any,
     ) -> HTMLResponse:
-        """A signed-in page (portal, account): its forms post only here
-        (``form-action 'self'``), the images of ``images`` (logos, pictures; never fetched
-        by the server) may load, and with ``script`` the same-origin copy-button script."""
+        """A page whose ``images`` (apps' logos, people's pictures; never fetched by the
+        server) may load; with ``own_forms`` its forms post only here and are redirected
+        only here (``form-action 'self'``: not the consent page, whose answer redirects to
+        the app), with ``script`` the same-origin copy-button script may run."""
         page = self.render(issuer, template, status_code, **context)
         csp = page.headers["Content-Security-Policy"]
         sources = sorted({s for s in map(image_source, images) if s is not None})
         if sources:
             csp = csp.replace("img-src 'self' data:", "img-src 'self' data: " + " ".join(sources))
-        csp += "; form-action 'self'"
+        if own_forms:
+            csp += "; form-action 'self'"
         if script:
             csp += "; script-src 'self'"
         page.headers["Content-Security-Policy"] = csp
@@ -171,6 +174,16 @@ class Pages:
         return RedirectResponse(url, status_code=status_code, headers=self.headers(issuer))
 
     def error(
-        self, issuer: Issuer, title: str, message: str, status_code: int = 400
+        self,
+        issuer: Issuer,
+        title: str,
+        message: str,
+        status_code: int = 400,
+        *,
+        from_link: bool = True,
     ) -> HTMLResponse:
-        return self.render(issuer, "error.html", status_code, title=title, message=message)
+        """An error page; ``from_link``: it answers a link that came from an app (the
+        authorization endpoint's), which the page's small print speaks to."""
+        return self.render(
+            issuer, "error.html", status_code, title=title, message=message, from_link=from_link
+        )

@@ -86,8 +86,11 @@ def page(browser: Browser, width: str) -> Iterator[Page]:
 
 
 def shot(page: Page, name: str, width: str) -> None:
+    """The whole page, and what the window shows (the README's images are made from
+    those: ``docs/images/README.md``)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}-window.png"))
 
 
 def sign_in(page: Page, demo: Demo) -> None:
@@ -125,7 +128,7 @@ def register(page: Page, name: str, callback: str) -> None:
 
 
 def test_a_newcomer_registers_an_app_and_runs_its_flow(page: Page, demo: Demo, width: str) -> None:
-    name = f"Acme Notes ({width})"
+    name = "Acme Notes" if width == "desktop" else "Acme Notes Mobile"
     callback = demo.url + "/demo/callback"
     # The portal URL that `make serve` prints; signed out, it asks to sign in first.
     page.goto(demo.portal_url)

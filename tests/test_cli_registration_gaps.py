@@ -89,3 +89,29 @@ def test_client_update_with_nothing_to_change_is_refused(cli: Cli) -> None:
     created = ok(cli("client", "create", "--name", "U", "--grant", "client_credentials", "--json"))
     refused(cli, "client", "update", created["client_id"], says="nothing to change")
     refused(cli, "client", "update", "no-such-client", says="nothing to change")
+
+
+def test_what_an_app_tells_its_users_follows_the_portals_rules(cli: Cli) -> None:
+    created = ok(
+        cli(
+            "client", "create", "--name", "Notes", "--grant", "client_credentials",
+            "--description", "Shared notes", "--homepage", "https://notes.example.com/",
+            "--logo-url", "/static/favicon.svg", "--privacy-url", "https://notes.example.com/p",
+            "--json",
+        )
+    )  # fmt: skip
+    assert (created["description"], created["homepage_url"], created["logo_url"]) == (
+        "Shared notes",
+        "https://notes.example.com/",
+        "/static/favicon.svg",
+    )
+    plain = ok(
+        cli("client", "create", "--name", "Plain", "--grant", "client_credentials", "--json")
+    )
+    assert "description" not in plain  # shown only when set
+    refused(cli, "client", "update", created["client_id"], "--logo-url", "http://x.example/l.png",
+            says="logo URL must be https://")  # fmt: skip
+    refused(cli, "client", "update", created["client_id"], "--homepage", "javascript:alert(1)",
+            says="homepage must start with https://")  # fmt: skip
+    cleared = ok(cli("client", "update", created["client_id"], "--description", "", "--json"))
+    assert "description" not in cleared

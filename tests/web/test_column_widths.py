@@ -497,3 +497,32 @@ async def test_a_users_own_phone_and_picture_fit_their_columns(
         with pytest.raises(FieldError) as caught:
             await services.accounts.update_profile(alice, **values)
         assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("field", "longest", "too_long", "says"),
+    [
+        ("description", "d" * 1000, "d" * 1001, "at most 1000"),
+        ("homepage_url", PICTURE + "h" * 1976, PICTURE + "h" * 1977, "at most 2000"),
+        ("logo_url", PICTURE + "l" * 1976, PICTURE + "l" * 1977, "at most 2000"),
+        ("privacy_url", PICTURE + "p" * 1976, PICTURE + "p" * 1977, "at most 2000"),
+        ("description", "caf\u00e9 " * 200, "a\x00b", "control characters"),
+    ],
+)
+async def test_an_apps_description_and_urls_fit_their_columns(
+    services: Services, alice: User, field: str, longest: str, too_long: str, says: str
+) -> None:
+    """What the portal registers (text columns, bounded by the registration rules): the
+    longest value is stored and read back on both databases, one more is refused by field."""
+    registered = await services.registry.register(
+        "App", grant_types=["client_credentials"], **{field: longest}
+    )
+    stored = await services.clients.by_client_id(registered.client.client_id)
+    assert stored is not None and getattr(stored, field) == longest.strip()
+    with pytest.raises(RegistrationError) as caught:
+        await services.registry.register(
+            "App", grant_types=["client_credentials"], **{field: too_long}
+        )
+    assert caught.value.field == field and says in caught.value.description
+    with pytest.raises(RegistrationError):
+        await services.registry.update(registered.client.client_id, **{field: too_long})

@@ -359,7 +359,8 @@ class ClientRegistry:
         if all(value is None for value in given) and not default_lifetime:
             raise RegistrationError(
                 "nothing to change: give a new name, redirect URIs, grants, scopes, token "
-                "lifetime, refresh policy or access-token format"
+                "lifetime, refresh policy, access-token format, description, homepage, logo "
+                "or privacy-policy URL"
             )
         client = await self.get(client_id)
         changes: dict[str, Any] = {}

@@ -175,8 +175,7 @@ class AccountSettingsPages:
         except RegistrationError as exc:
             errors = {exc.field or "email": exc.description}
             return await self.page(request, site, me, profile=typed, errors=errors)
-        if changed.email == me.user.email:
-            return self._done(site, me, "Your e-mail address is unchanged.")
+        # The same message when it was already this address (the form sent twice).
         return self._done(site, me, f"You now sign in with {changed.email}.")
 
     async def password(self, request: Request) -> Response:

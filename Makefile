@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 RP     := tests/e2e/rp
+AXE    := tests/e2e/axe
 
-.PHONY: serve test lint browser rp wrk bench clean
+.PHONY: serve test lint browser rp axe wrk bench clean
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml
 serve: $(STAMP)
 	$(BIN)/authgate serve --demo
 
-test: $(STAMP) lint browser rp
+test: $(STAMP) lint browser rp axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser),
@@ -42,6 +43,15 @@ $(RP)/node_modules/.installed: $(RP)/package.json $(RP)/package-lock.json
 	npm ci --prefix $(RP) --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# axe-core from npm, at the version its package-lock.json pins: the browser tests inject it
+# into every page they visit and fail on serious or critical accessibility violations.
+axe: $(AXE)/node_modules/.installed
+
+$(AXE)/node_modules/.installed: $(AXE)/package.json $(AXE)/package-lock.json
+	@command -v npm >/dev/null || { echo "make axe: needs npm on PATH" >&2; exit 1; }
+	npm ci --prefix $(AXE) --no-audit --no-fund --loglevel=error
+	@touch $@
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples clients/python
 	$(BIN)/ruff format --check src tests bench examples clients/python
@@ -59,4 +69,5 @@ bench: $(STAMP) wrk
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build data .pytest_cache .mypy_cache .ruff_cache $(RP)/node_modules
+	rm -rf $(VENV) build data .pytest_cache .mypy_cache .ruff_cache $(RP)/node_modules \
+	  $(AXE)/node_modules

@@ -115,5 +115,9 @@ def test_the_demo_client_has_the_grants_the_profile_offers(tmp_path: Path, profi
     offered = set(settings.grant_types)
     assert run_with(settings, grants) == offered & set(DEMO_GRANTS)
     text = describe(data, settings)
+    assert (
+        "developer portal (sign in as the demo user): open\n  http://127.0.0.1:8000/developer"
+        in text
+    )
     assert ("grant_type=password" in text) == ("password" in offered)
     assert ("grant_type=client_credentials" in text) == ("client_credentials" in offered)

@@ -23,6 +23,8 @@ from authgate.services import Services
 from authgate.settings import Settings
 
 CALLBACK_PATH = "/demo/callback"
+#: the developer portal's page (web/pages/developer.py), printed for newcomers
+PORTAL_PATH = "/developer"
 #: the demo client's grants, those of them the server offers (setting ``grant_types``)
 DEMO_GRANTS = ("authorization_code", "client_credentials", "password", "refresh_token")
 
@@ -153,6 +155,9 @@ def describe(data: DemoData, settings: Settings) -> str:
         f"  demo client      client_id: {data.client_id}",
         f"                   client_secret: {data.client_secret}",
         f"  test token       {data.test_access_token}",
+        "",
+        "Register your own app in the developer portal (sign in as the demo user): open",
+        f"  {issuer}{PORTAL_PATH}",
         "",
     ]
     if "authorization_code" in offered:

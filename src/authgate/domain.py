@@ -55,6 +55,9 @@ class User:
     #: OpenID Connect ``sub`` (Core §2): random, stable, never reused
     subject: str = ""
     email_verified: bool = False
+    #: the user's own profile (account page): an https URL, a phone number
+    picture: str | None = None
+    phone_number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,12 @@ class Client:
     resource_server: bool = False
     #: ``None`` follows the server's ``access_token_format`` setting
     access_token_format: TokenFormat | None = None
+    #: what the app tells its users: shown in the portal and on the consent page
+    description: str | None = None
+    homepage_url: str | None = None
+    #: an https URL or a /path, shown with no referrer and never fetched by the server
+    logo_url: str | None = None
+    privacy_url: str | None = None
 
     def allows_grant(self, grant_type: str) -> bool:
         """Registered with ``grant_type``. Whether the client may use it now is
@@ -103,6 +112,12 @@ class NewClient:
     created_at: int
     resource_server: bool = False
     access_token_format: TokenFormat | None = None
+    description: str | None = None
+    homepage_url: str | None = None
+    logo_url: str | None = None
+    privacy_url: str | None = None
+    #: digest of the portal form's one-time id (a form sent twice registers one client)
+    registration_digest: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,3 +305,30 @@ class SigningKey:
     created_at: int
     signs_from: int
     retired_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserGrant:
+    """What one app holds for one user on one issuer: a consent, live tokens, or both
+    (connected apps). Test tokens are their owner's and not counted here."""
+
+    client_pk: ClientPk
+    space_id: SpaceId | None
+    #: the consented scopes, with those of live tokens
+    scopes: frozenset[str]
+    #: when the user first authorized it (the consent, else the oldest live token)
+    authorized_at: int
+    #: when the app last got a token for the user on this issuer (``None``: never)
+    last_used: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientUsage:
+    """How an app was used since a day: tokens issued (test tokens aside) and users."""
+
+    tokens_issued: int
+    active_users: int
+    #: tokens issued per day, oldest day first
+    per_day: tuple[int, ...]
+    #: when it last got a token, at any time (``None``: never)
+    last_used: int | None

@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.crypto.csrf import CsrfSigner
+from authgate.crypto.form_secrets import FormSecrets
 from authgate.crypto.passwords import PasswordVerifier
 from authgate.crypto.secretbox import SecretBox
 from authgate.crypto.tokens import CLIENT_ID_GENERATORS
 from authgate.invalidation import Invalidation
+from authgate.protocol.accounts import Accounts
 from authgate.protocol.authorization import AuthorizePolicy
 from authgate.protocol.authorize import AuthorizeEndpoint
 from authgate.protocol.client_auth import ClientAuthenticator
+from authgate.protocol.developer import DeveloperPortal
 from authgate.protocol.endpoints.introspect import IntrospectionEndpoint
 from authgate.protocol.endpoints.revoke import RevocationEndpoint
 from authgate.protocol.endpoints.token import TokenEndpoint, TokenExtension
@@ -48,14 +51,16 @@ from authgate.ratelimit.notation import parse_limit
 from authgate.ratelimit.token_requests import ClientTokenLimit
 from authgate.redis_pool import connect
 from authgate.settings import Settings
-from authgate.storage.base import TokenStore, UserStore
+from authgate.storage.base import GrantStore, TokenStore, UserStore
 from authgate.storage.cache import (
+    AnnouncingGrantStore,
     CachedClientStore,
     CachedSpaceStore,
     CachedTokenStore,
     CachedUserStore,
 )
 from authgate.storage.sql.driver import Database
+from authgate.storage.sql.grants import SqlGrantStore
 from authgate.storage.sql.stores import (
     SqlClientStore,
     SqlCodeStore,
@@ -107,6 +112,14 @@ class Services:
     #: the grants the server offers and those every client has (``grant_types``,
     #: ``client_base_grants``)
     grants: GrantPolicy
+    #: seals what pages show once more after a redirect (test tokens, new secrets)
+    box: SecretBox
+    #: what users granted apps, and how apps are used
+    user_grants: GrantStore
+    #: the signed-in user's own account and connected apps
+    accounts: Accounts
+    #: the developer portal's apps
+    developer: DeveloperPortal
 
     async def close(self) -> None:
         """Give back what the services hold besides the database (threads, Redis pool)."""
@@ -210,23 +223,27 @@ def build_services(
         RefreshTokenGrant(minter, tokens, members),
         TokenExchangeGrant(minter, checker, permissions, issuers),
     ]
+    registry = ClientRegistry(
+        clients,
+        users,
+        minter,
+        box,
+        settings.scopes,
+        settings.admin_scopes,
+        client_ids=CLIENT_ID_GENERATORS[settings.client_id_format],
+        grants=policy,
+        default_refresh_policy=settings.default_refresh_policy,
+        tokens=tokens,
+    )
+    session_store = SqlSessionStore(db)
+    user_grants = AnnouncingGrantStore(SqlGrantStore(db), invalidation, tokens.forget)
     return Services(
         settings=settings,
         users=users,
         clients=clients,
         tokens=tokens,
         minter=minter,
-        registry=ClientRegistry(
-            clients,
-            users,
-            minter,
-            box,
-            settings.scopes,
-            settings.admin_scopes,
-            client_ids=CLIENT_ID_GENERATORS[settings.client_id_format],
-            grants=policy,
-            default_refresh_policy=settings.default_refresh_policy,
-        ),
+        registry=registry,
         token_endpoint=TokenEndpoint(
             authenticator,
             grants,
@@ -270,7 +287,7 @@ def build_services(
             grants=policy,
         ),
         sessions=SessionManager(
-            SqlSessionStore(db), passwords, lifetime=settings.session_lifetime, clock=clock
+            session_store, passwords, lifetime=settings.session_lifetime, clock=clock
         ),
         csrf=CsrfSigner(secret_key),
         verifier=verifier,
@@ -287,4 +304,27 @@ def build_services(
         rate_limiter=rate_limiter,
         error_descriptions=error_descriptions,
         grants=policy,
+        box=box,
+        user_grants=user_grants,
+        accounts=Accounts(
+            users,
+            session_store,
+            user_grants,
+            clients,
+            spaces,
+            passwords,
+            verifier,
+            settings.scope_catalog,
+            clock,
+        ),
+        developer=DeveloperPortal(
+            registry,
+            clients,
+            user_grants,
+            policy,
+            minter,
+            FormSecrets(secret_key),
+            settings.scopes,
+            lifetimes=settings.developer_token_lifetimes,
+        ),
     )

@@ -228,6 +228,11 @@ class Settings(BaseSettings):
         description="a space's pages may also be embedded by that space's own origins: its "
         "subdomain and its custom domains",
     )
+    developer_token_lifetimes: bool = Field(
+        True,
+        description="the developer portal lets app developers choose their app's "
+        "access-token lifetime (off where a platform documents one lifetime for every app)",
+    )
     platform_name: str = Field("authgate", description="name shown on the pages")
     logo_url: str | None = Field(None, description="logo shown on the pages (https URL or /path)")
     demo: bool = Field(False, description="mount the demo callback page (set by serve --demo)")

@@ -36,6 +36,7 @@ WIDTHS: dict[tuple[str, str], int | None] = {
     ("users", "email"): 320,
     ("users", "name"): 200,
     ("users", "subject"): 36,
+    ("users", "phone_number"): 32,
     ("clients", "client_id"): 100,
     ("clients", "name"): 200,
     ("clients", "token_lifetime"): None,
@@ -466,3 +467,62 @@ async def test_a_json_lone_surrogate_is_refused_not_stored(
 def test_settings_lifetimes_fit_the_time_columns(name: str) -> None:
     with pytest.raises(ValueError, match="less than or equal"):
         Settings(secret_key="k", **{name: 10**19})
+
+
+async def test_a_users_own_phone_and_picture_fit_their_columns(
+    services: Services, alice: User
+) -> None:
+    """The account page's profile (protocol/accounts.py): the longest phone number and
+    picture URL are stored, one more character is refused, on both databases."""
+    from authgate.protocol.rules import RegistrationError as FieldError
+
+    picture = "https://img.example.com/" + "p" * (2000 - 24)
+    updated = await services.accounts.update_profile(
+        alice, name="n" * 200, picture=picture, phone="+" + "1" * 31
+    )
+    assert (updated.name, updated.picture, updated.phone_number) == (
+        "n" * 200,
+        picture,
+        "+" + "1" * 31,
+    )
+    stored = await services.users.by_email(alice.email)
+    assert stored is not None and stored.phone_number == "+" + "1" * 31
+    for change, field in [
+        ({"phone": "+" + "1" * 32}, "phone_number"),
+        ({"picture": picture + "p"}, "picture"),
+        ({"name": "n" * 201}, "name"),
+        ({"name": "a\x00b"}, "name"),
+    ]:
+        values = {"name": "Al", "picture": "", "phone": "", **change}
+        with pytest.raises(FieldError) as caught:
+            await services.accounts.update_profile(alice, **values)
+        assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("field", "longest", "too_long", "says"),
+    [
+        ("description", "d" * 1000, "d" * 1001, "at most 1000"),
+        ("homepage_url", PICTURE + "h" * 1976, PICTURE + "h" * 1977, "at most 2000"),
+        ("logo_url", PICTURE + "l" * 1976, PICTURE + "l" * 1977, "at most 2000"),
+        ("privacy_url", PICTURE + "p" * 1976, PICTURE + "p" * 1977, "at most 2000"),
+        ("description", "caf\u00e9 " * 200, "a\x00b", "control characters"),
+    ],
+)
+async def test_an_apps_description_and_urls_fit_their_columns(
+    services: Services, alice: User, field: str, longest: str, too_long: str, says: str
+) -> None:
+    """What the portal registers (text columns, bounded by the registration rules): the
+    longest value is stored and read back on both databases, one more is refused by field."""
+    registered = await services.registry.register(
+        "App", grant_types=["client_credentials"], **{field: longest}
+    )
+    stored = await services.clients.by_client_id(registered.client.client_id)
+    assert stored is not None and getattr(stored, field) == longest.strip()
+    with pytest.raises(RegistrationError) as caught:
+        await services.registry.register(
+            "App", grant_types=["client_credentials"], **{field: too_long}
+        )
+    assert caught.value.field == field and says in caught.value.description
+    with pytest.raises(RegistrationError):
+        await services.registry.update(registered.client.client_id, **{field: too_long})

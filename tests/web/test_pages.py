@@ -118,4 +118,4 @@ class TestLogoutNeedsCsrf:
     ) -> None:
         r = await http.post("/logout", data={"csrf_token": "x"})
         assert r.status_code == 303
-        assert r.headers["location"] == "/login"
+        assert r.headers["location"] == "/login?signed_out=1"

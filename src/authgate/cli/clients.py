@@ -46,6 +46,17 @@ def client_dict(client: Client, services: Services) -> dict[str, Any]:
         "owner_id": client.owner_id,
         "resource_server": client.resource_server,
         "created_at": client.created_at,
+        # what the app tells its users (the portal, the consent page), when it has any
+        **{
+            key: value
+            for key, value in (
+                ("description", client.description),
+                ("homepage_url", client.homepage_url),
+                ("logo_url", client.logo_url),
+                ("privacy_url", client.privacy_url),
+            )
+            if value is not None
+        },
     }
 
 
@@ -147,6 +158,25 @@ RefreshPolicyOption = Annotated[
         help="rotate: refresh tokens rotate on every use; none: no refresh tokens.",
     ),
 ]
+DescriptionOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="TEXT", help="What the app does, for its users (at most 1000 characters)."
+    ),
+]
+HomepageOption = Annotated[
+    str | None, typer.Option("--homepage", metavar="URL", help="The app's homepage (https://).")
+]
+LogoOption = Annotated[
+    str | None,
+    typer.Option(
+        "--logo-url", metavar="URL", help="The app's logo: an https:// image or a /path here."
+    ),
+]
+PrivacyOption = Annotated[
+    str | None,
+    typer.Option("--privacy-url", metavar="URL", help="The app's privacy policy (https://)."),
+]
 #: Named in the usage line only (``client show [OPTIONS] CLIENT_ID``): Typer would list it
 #: with a type label, ``CLIENT_ID <str>``.
 ClientIdArgument = Annotated[str, typer.Argument(metavar="CLIENT_ID", hidden=True)]
@@ -184,6 +214,10 @@ def client_create(
         ),
     ] = False,
     access_token_format: FormatOption = None,
+    description: DescriptionOption = None,
+    homepage: HomepageOption = None,
+    logo_url: LogoOption = None,
+    privacy_url: PrivacyOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
     profile: ProfileOption = None,
@@ -209,6 +243,10 @@ def client_create(
             owner_email=owner,
             resource_server=resource_server,
             access_token_format=token_format,
+            description=description,
+            homepage_url=homepage,
+            logo_url=logo_url,
+            privacy_url=privacy_url,
         )
         data = client_dict(registered.client, services)
         if registered.client_secret is not None:
@@ -282,6 +320,10 @@ def client_update(
     token_lifetime: LifetimeOption = None,
     refresh_policy: RefreshPolicyOption = None,
     access_token_format: UpdateFormatOption = None,
+    description: DescriptionOption = None,
+    homepage: HomepageOption = None,
+    logo_url: LogoOption = None,
+    privacy_url: PrivacyOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
     profile: ProfileOption = None,
@@ -302,6 +344,10 @@ def client_update(
             token_lifetime=lifetime,
             refresh_policy=policy,
             access_token_format=token_format,
+            description=description,
+            homepage_url=homepage,
+            logo_url=logo_url,
+            privacy_url=privacy_url,
         )
         return client_dict(client, services)
 

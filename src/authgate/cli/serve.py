@@ -72,5 +72,6 @@ def serve(
         fail(str(exc), 4)
     address = server.display_address(host, port)
     typer.echo(f"authgate serving on http://{address} (issuer {settings.issuer})")
+    typer.echo(f"developer portal {settings.issuer}/developer, accounts {settings.issuer}/account")
     if not server.run(uvicorn_config, sock):
         raise typer.Exit(3)

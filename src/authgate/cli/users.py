@@ -18,9 +18,9 @@ from authgate.cli.common import (
     settings_from,
 )
 from authgate.crypto.passwords import hash_password
+from authgate.protocol import rules
 from authgate.services import Services
 from authgate.storage.base import EmailTaken
-from authgate.text import is_unicode, storable
 
 user_app = group("Users (resource owners).")
 
@@ -44,31 +44,21 @@ def user_create(
     profile: ProfileOption = None,
 ) -> None:
     """Create a user who can sign in."""
-    email = email.strip()
-    # The store keeps it lowercased, which can lengthen it ("İ" is two characters in
-    # lowercase): the column holds 320.
-    if (
-        "@" not in email
-        or len(email.lower()) > 320
-        or any(c.isspace() for c in email)
-        or not storable(email)
-    ):
-        fail(f"{email[:320]!r} is not an e-mail address")
-    if not 8 <= len(password) <= 1024:
-        fail("the password must have 8 to 1024 characters")
-    if not is_unicode(password):
-        fail("the password is not valid UTF-8 text")
-    if len(name.strip()) > 200:
-        fail("the name must have at most 200 characters")
-    if not storable(name):
-        fail("the name must be UTF-8 text without NUL characters")
+    try:
+        # The store keeps the address lowercased, which can lengthen it ("İ" is two
+        # characters in lowercase): the column holds 320.
+        email = rules.email(email)
+        rules.password(password)
+        name = rules.person_name(name)
+    except rules.RegistrationError as exc:
+        fail(exc.description)
     settings = settings_from(config, profile)
 
     async def work(services: Services) -> dict[str, Any]:
         try:
             user = await services.users.create(
                 email,
-                name.strip(),
+                name,
                 await asyncio.to_thread(hash_password, password),
                 services.minter.now(),
             )

@@ -18,9 +18,10 @@ class SecretBox:
     def seal(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
 
-    def open(self, sealed: str) -> str | None:
-        """The plaintext, or ``None`` when the value was sealed under another key."""
+    def open(self, sealed: str, ttl: int | None = None) -> str | None:
+        """The plaintext, or ``None`` when the value was sealed under another key (or,
+        with ``ttl``, more than ``ttl`` seconds ago)."""
         try:
-            return self._fernet.decrypt(sealed.encode()).decode()
-        except (InvalidToken, ValueError):
+            return self._fernet.decrypt(sealed.encode(), ttl=ttl).decode()
+        except (InvalidToken, ValueError, UnicodeError):
             return None

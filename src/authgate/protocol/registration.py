@@ -1,4 +1,5 @@
-"""Registering and managing clients: the rules shared by the CLI and (later) the portal."""
+"""Registering and managing clients, for the CLI and the developer portal alike; what
+may be registered is checked in :mod:`authgate.protocol.rules`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.crypto.secretbox import SecretBox
-from authgate.crypto.tokens import digest, new_client_id, new_secret
+from authgate.crypto.tokens import digest, new_client_id, new_secret, parse_token
 from authgate.domain import (
     GRANT_ALIASES,
     GRANT_TYPES,
@@ -18,14 +19,14 @@ from authgate.domain import (
     NewClient,
     RefreshPolicy,
     TokenFormat,
+    TokenId,
 )
-from authgate.errors import InvalidRequest
+from authgate.protocol import rules
 from authgate.protocol.grant_policy import REFRESHING, GrantPolicy, grant_names
 from authgate.protocol.minting import TokenMinter
-from authgate.protocol.redirect_uris import validate_redirect_uri
+from authgate.protocol.rules import RegistrationError
 from authgate.protocol.scopes import format_scope
-from authgate.storage.base import ClientIdTaken, ClientStore, UserStore
-from authgate.text import storable
+from authgate.storage.base import ClientIdTaken, ClientStore, TokenStore, UserStore
 
 _REDIRECTING = frozenset({"authorization_code", "implicit"})
 #: ``update(access_token_format=DEFAULT_FORMAT)``: follow the server's setting again
@@ -42,23 +43,26 @@ ID_ATTEMPTS = 8
 MAX_LIFETIME = 10 * 365 * 24 * 3600
 
 
-class RegistrationError(InvalidRequest):
-    """A registration value is not acceptable; the message says which and why."""
+__all__ = [
+    "DEFAULT_FORMAT",
+    "MAX_LIFETIME",
+    "ClientRegistry",
+    "Registered",
+    "RegistrationError",
+    "SecretChanged",
+]
 
 
-def _client_name(value: str) -> str:
-    name = value.strip()
-    if not name or len(name) > 200:
-        raise RegistrationError("a client needs a name of 1 to 200 characters")
-    if not storable(name):
-        raise RegistrationError("the client name must be UTF-8 text without NUL characters")
-    return name
+class SecretChanged(RegistrationError):
+    """A rotation started from a secret that is no longer the client's."""
 
 
 def _lifetime(value: int | None) -> int | None:
     """What ``token_lifetime`` may hold: ``None`` (the default), :data:`NEVER`, or seconds."""
     if value is not None and value != NEVER and not 0 < value <= MAX_LIFETIME:
-        raise RegistrationError("token lifetime must be between 1 second and 10 years")
+        raise RegistrationError(
+            "token lifetime must be between 1 second and 10 years", field="token_lifetime"
+        )
     return value
 
 
@@ -78,10 +82,14 @@ def parse_lifetime(value: str | int | None) -> int | None:
         if value.strip().lower() == "never":
             return 0
         if not (value.strip().isascii() and value.strip().isdigit()) or len(value.strip()) > 12:
-            raise RegistrationError(f"token lifetime {value[:20]!r} must be seconds or 'never'")
+            raise RegistrationError(
+                f"token lifetime {value[:20]!r} must be seconds or 'never'", field="token_lifetime"
+            )
         value = int(value)
     if not 0 < value <= MAX_LIFETIME:
-        raise RegistrationError("token lifetime must be between 1 second and 10 years")
+        raise RegistrationError(
+            "token lifetime must be between 1 second and 10 years", field="token_lifetime"
+        )
     return value
 
 
@@ -98,8 +106,11 @@ class ClientRegistry:
         *,
         grants: GrantPolicy | None = None,
         default_refresh_policy: RefreshPolicy = "rotate",
+        tokens: TokenStore | None = None,
     ) -> None:
         self._clients = clients
+        #: revokes replaced test tokens
+        self._tokens = tokens
         #: makes the ids of new clients (``client_id_format``, chosen at the composition root)
         self._new_id = client_ids
         self._users = users
@@ -113,41 +124,49 @@ class ClientRegistry:
         #: the refresh policy of a client registered without one (``default_refresh_policy``)
         self.default_refresh_policy: RefreshPolicy = default_refresh_policy
 
+    @property
+    def default_scopes(self) -> frozenset[str]:
+        """What a client registered without ``scopes`` gets."""
+        return self._default_scopes
+
     def _grants(
-        self, grant_types: Iterable[str], refresh_policy: RefreshPolicy, *, chosen: bool = True
+        self,
+        grant_types: Iterable[str],
+        refresh_policy: RefreshPolicy,
+        *,
+        chosen: bool = True,
+        public: bool = False,
     ) -> frozenset[str]:
         """The grants to store. ``chosen`` ones (given to register or update) must be
-        offered by the server; a client's stored ones (``chosen=False``) may include
-        grants the server stopped offering, which it simply cannot use."""
+        offered by the server and make a valid combination (:func:`rules.grant_choice`);
+        a client's stored ones (``chosen=False``) may include grants the server stopped
+        offering, which it simply cannot use."""
         grants = {GRANT_ALIASES.get(g, g) for g in grant_types}
         unknown = grants - set(GRANT_TYPES)
         if unknown:
             raise RegistrationError(
                 f"unknown grant type {sorted(unknown)[0][:80]!r}; choose from "
-                f"{grant_names(GRANT_TYPES)}"
+                f"{grant_names(GRANT_TYPES)}",
+                field="grant_types",
             )
         offered = self._policy.offered
         if chosen and grants - offered:
             refused = grant_names(grants - offered).split(", ")[0]
             raise RegistrationError(
                 f"this server does not offer the {refused} grant; it offers "
-                f"{grant_names(offered)} (setting grant_types)"
+                f"{grant_names(offered)} (setting grant_types)",
+                field="grant_types",
             )
+        if chosen:
+            rules.grant_choice(grants, public=public)
         if grants & REFRESHING and refresh_policy != "none" and "refresh_token" in offered:
             grants.add("refresh_token")
         if not grants:
-            raise RegistrationError("a client needs at least one grant type")
+            raise RegistrationError("a client needs at least one grant type", field="grant_types")
         return frozenset(grants)
 
     def _scopes(self, scopes: Iterable[str]) -> frozenset[str]:
-        chosen = frozenset(scopes)
-        unknown = chosen - set(self._catalog)
-        if unknown:
-            raise RegistrationError(
-                f"unknown scope {sorted(unknown)[0]!r}; the catalog has "
-                f"{format_scope(self._catalog) or 'no scopes'}"
-            )
-        return chosen
+        return rules.scope_choice(scopes, self._catalog)
 
     def _format(self, value: str | None, lifetime: int | None) -> TokenFormat | None:
         """A client's access-token format (``None``: the server's setting), checked against
@@ -155,7 +174,8 @@ class ClientRegistry:
         chosen = None if value is None else _FORMATS.get(value)
         if value is not None and chosen is None:
             raise RegistrationError(
-                f"access-token format {value[:20]!r} must be one of {', '.join(TOKEN_FORMATS)}"
+                f"access-token format {value[:20]!r} must be one of {', '.join(TOKEN_FORMATS)}",
+                field="access_token_format",
             )
         server_never = lifetime is None and self._minter.default_access_lifetime is None
         if chosen == "jwt" and (lifetime == NEVER or server_never):
@@ -164,16 +184,23 @@ class ClientRegistry:
             why = " (the server's access_token_lifetime is 0: never)" if server_never else ""
             raise RegistrationError(
                 f"JWT access tokens must expire{why}: give the client a --token-lifetime in "
-                "seconds, or keep opaque tokens"
+                "seconds, or keep opaque tokens",
+                field="token_lifetime",
             )
         return chosen
 
     @staticmethod
-    def _redirects(uris: Iterable[str], grants: frozenset[str]) -> tuple[str, ...]:
-        checked = tuple(dict.fromkeys(validate_redirect_uri(u) for u in uris))
+    def _redirects(
+        uris: Iterable[str], grants: frozenset[str], *, stored: bool = False
+    ) -> tuple[str, ...]:
+        """New URIs are checked (:func:`rules.redirect_uris`); a client's ``stored`` ones
+        were accepted when they were registered and are kept as they are."""
+        checked = tuple(uris) if stored else rules.redirect_uris(uris)
         if grants & _REDIRECTING and not checked:
             raise RegistrationError(
-                "authorization_code and implicit clients need at least one --redirect-uri"
+                "authorization_code and implicit clients need at least one redirect URI "
+                "(--redirect-uri)",
+                field="redirect_uris",
             )
         return checked
 
@@ -190,14 +217,26 @@ class ClientRegistry:
         owner_email: str | None = None,
         resource_server: bool = False,
         access_token_format: str | None = None,
+        description: str | None = None,
+        homepage_url: str | None = None,
+        logo_url: str | None = None,
+        privacy_url: str | None = None,
+        client_secret: str | None = None,
+        registration_digest: bytes | None = None,
     ) -> Registered:
-        """Register a client; without ``refresh_policy``, the server's default one."""
-        name = _client_name(name)
+        """Register a client; without ``refresh_policy``, the server's default one.
+
+        ``client_secret`` (the portal's, derived from its form) replaces a random one;
+        ``registration_digest`` names the form, and a second client from the same form is
+        refused with :class:`RegistrationTaken`."""
+        name = rules.client_name(name)
+        about = rules.description(description)
+        homepage = rules.page_url(homepage_url, "homepage_url", "homepage")
+        logo = rules.logo_url(logo_url)
+        privacy = rules.page_url(privacy_url, "privacy_url", "privacy policy URL")
         token_lifetime = _lifetime(token_lifetime)
         refresh_policy = refresh_policy or self.default_refresh_policy
-        grants = self._grants(grant_types, refresh_policy)
-        if public and "client_credentials" in grants:
-            raise RegistrationError("a public client cannot use client_credentials")
+        grants = self._grants(grant_types, refresh_policy, public=public)
         if public and resource_server:
             raise RegistrationError("a resource server must be a confidential client")
         token_format = self._format(access_token_format, token_lifetime)
@@ -205,8 +244,10 @@ class ClientRegistry:
         if owner_email is not None:
             owner = await self._users.by_email(owner_email)
             if owner is None:
-                raise RegistrationError(f"no user with e-mail {owner_email!r}; create it first")
-        secret = None if public else new_secret()
+                raise RegistrationError(
+                    f"no user with e-mail {owner_email!r}; create it first", field="owner"
+                )
+        secret = None if public else client_secret or new_secret()
         client = await self._create(
             functools.partial(
                 NewClient,
@@ -222,6 +263,11 @@ class ClientRegistry:
                 resource_server=resource_server,
                 access_token_format=token_format,
                 created_at=self._minter.now(),
+                registration_digest=registration_digest,
+                description=about,
+                homepage_url=homepage,
+                logo_url=logo,
+                privacy_url=privacy,
             )
         )
         test_token = None
@@ -245,6 +291,14 @@ class ClientRegistry:
         It never expires (like seed 000's tokens); it is kept sealed with the secret key so
         that it can be shown again, and looked up like any token by its digest.
         """
+        token = await self._issue_test_token(client)
+        updated = await self._clients.update(
+            client.client_id, test_token_sealed=self._box.seal(token)
+        )
+        assert updated is not None
+        return updated, token
+
+    async def _issue_test_token(self, client: Client) -> str:
         assert client.owner_id is not None
         issued = await self._minter.issue(
             client,
@@ -254,11 +308,7 @@ class ClientRegistry:
             with_refresh=False,
             never_expires=True,
         )
-        updated = await self._clients.update(
-            client.client_id, test_token_sealed=self._box.seal(issued.access_token)
-        )
-        assert updated is not None
-        return updated, issued.access_token
+        return issued.access_token
 
     def test_token(self, client: Client) -> str | None:
         if client.test_token_sealed is None:
@@ -282,20 +332,54 @@ class ClientRegistry:
         token_lifetime: int | None = None,
         refresh_policy: RefreshPolicy | None = None,
         access_token_format: str | None = None,
+        description: str | None = None,
+        homepage_url: str | None = None,
+        logo_url: str | None = None,
+        privacy_url: str | None = None,
+        default_lifetime: bool = False,
     ) -> Client:
-        """Change a client. Tokens issued before keep the scopes they were issued with, and
-        their format. ``access_token_format`` is ``opaque``, ``jwt`` or
-        :data:`DEFAULT_FORMAT` (follow the server's setting)."""
+        """Change a client (``""`` clears a description or URL; ``default_lifetime``
+        makes it follow the server's ``access_token_lifetime`` again). Tokens issued
+        before keep the scopes they were issued with, and their format.
+        ``access_token_format`` is ``opaque``, ``jwt`` or :data:`DEFAULT_FORMAT` (follow
+        the server's setting)."""
+        given = (
+            name,
+            redirect_uris,
+            grant_types,
+            scopes,
+            token_lifetime,
+            refresh_policy,
+            access_token_format,
+            description,
+            homepage_url,
+            logo_url,
+            privacy_url,
+        )
+        if all(value is None for value in given) and not default_lifetime:
+            raise RegistrationError(
+                "nothing to change: give a new name, redirect URIs, grants, scopes, token "
+                "lifetime, refresh policy, access-token format, description, homepage, logo "
+                "or privacy-policy URL"
+            )
         client = await self.get(client_id)
         changes: dict[str, Any] = {}
         if name is not None:
-            changes["name"] = _client_name(name)
+            changes["name"] = rules.client_name(name)
+        if description is not None:
+            changes["description"] = rules.description(description)
+        if homepage_url is not None:
+            changes["homepage_url"] = rules.page_url(homepage_url, "homepage_url", "homepage")
+        if logo_url is not None:
+            changes["logo_url"] = rules.logo_url(logo_url)
+        if privacy_url is not None:
+            changes["privacy_url"] = rules.page_url(
+                privacy_url, "privacy_url", "privacy policy URL"
+            )
         policy = refresh_policy or client.refresh_policy
         grants = client.grant_types
         if grant_types is not None:
-            grants = self._grants(grant_types, policy)
-            if client.is_public and "client_credentials" in grants:
-                raise RegistrationError("a public client cannot use client_credentials")
+            grants = self._grants(grant_types, policy, public=client.is_public)
             changes["grant_types"] = grants
         if refresh_policy is not None:
             changes["refresh_policy"] = refresh_policy
@@ -303,17 +387,19 @@ class ClientRegistry:
             base = grants - {"refresh_token"} if refresh_policy == "none" else grants
             grants = changes["grant_types"] = self._grants(base, refresh_policy, chosen=False)
         uris = client.redirect_uris if redirect_uris is None else redirect_uris
-        checked = self._redirects(uris, grants)
+        checked = self._redirects(uris, grants, stored=redirect_uris is None)
         if redirect_uris is not None:
             changes["redirect_uris"] = checked
         if scopes is not None:
             changes["scopes"] = self._scopes(scopes)
         if token_lifetime is not None:
             changes["token_lifetime"] = _lifetime(token_lifetime)
+        elif default_lifetime and client.token_lifetime is not None:
+            changes["token_lifetime"] = None
         token_format: str | None = client.access_token_format
         if access_token_format is not None:
             token_format = None if access_token_format == DEFAULT_FORMAT else access_token_format
-        if access_token_format is not None or token_lifetime is not None:
+        if access_token_format is not None or "token_lifetime" in changes:
             # Checked when either changes: a jwt client the server's lifetime setting has
             # since made never-expiring (its tokens are opaque then) can still be renamed.
             lifetime = changes.get("token_lifetime", client.token_lifetime)
@@ -325,13 +411,44 @@ class ClientRegistry:
             raise RegistrationError(f"no client with id {client_id!r}")
         return updated
 
-    async def rotate_secret(self, client_id: str) -> str:
+    async def rotate_secret(
+        self, client_id: str, *, secret: str | None = None, expected: bytes | None = None
+    ) -> str:
+        """A new secret (``secret``, else a random one); the old one stops working at once
+        here and within ``client_cache_seconds`` on other workers. Only from the secret
+        ``expected`` (default: the current one): of two rotations that start from the same
+        secret one wins, and the other is refused, so there are never two live secrets."""
         client = await self.get(client_id)
         if client.is_public:
             raise RegistrationError("a public client has no secret to rotate")
-        secret = new_secret()
-        await self._clients.update(client_id, secret_digest=digest(secret))
+        secret = secret or new_secret()
+        old = client.secret_digest if expected is None else expected
+        if not await self._clients.replace_secret(client_id, old, digest(secret)):
+            raise SecretChanged("the secret was rotated meanwhile; rotate it again")
         return secret
+
+    async def regenerate_test_token(self, client_id: str, seen: str | None) -> Client:
+        """A new test token for the owner, the old one revoked at once; only if the
+        current one is still ``seen`` (the sealed value a page showed): a form sent twice
+        regenerates once."""
+        client = await self.get(client_id)
+        if client.owner_id is None:
+            raise RegistrationError("only an app with an owner has a test token")
+        if client.test_token_sealed != seen:
+            return client  # regenerated meanwhile: the newest one stands
+        old = self.test_token(client)
+        issued = await self._issue_test_token(client)
+        sealed = self._box.seal(issued)
+        if await self._clients.replace_test_token(client_id, seen, sealed):
+            await self._revoke_test_token(old)
+        else:
+            await self._revoke_test_token(issued)  # another regeneration won
+        return await self.get(client_id)
+
+    async def _revoke_test_token(self, token: str | None) -> None:
+        parsed = None if token is None else parse_token(token)
+        if parsed is not None and self._tokens is not None:
+            await self._tokens.revoke_access(TokenId(parsed[0]), self._minter.now())
 
     async def delete(self, client_id: str) -> None:
         if not await self._clients.delete(client_id):

@@ -16,6 +16,7 @@ from authgate.domain import (
     AuthorizationCode,
     Client,
     ClientPk,
+    ClientUsage,
     Membership,
     NewAccessToken,
     NewAuthorizationCode,
@@ -28,6 +29,7 @@ from authgate.domain import (
     SpaceId,
     TokenId,
     User,
+    UserGrant,
     UserId,
 )
 
@@ -44,6 +46,10 @@ class SlugTaken(Exception):
     """A space with this slug or one of these domains already exists."""
 
 
+class RegistrationTaken(Exception):
+    """A client was already registered from this portal form (its one-time id's digest)."""
+
+
 class UserStore(Protocol):
     async def create(self, email: str, name: str, password_hash: str, now: int) -> User:
         """Raises :class:`EmailTaken`; e-mail addresses are compared case-insensitively."""
@@ -52,6 +58,17 @@ class UserStore(Protocol):
     async def by_id(self, user_id: UserId) -> User | None: ...
     async def by_email(self, email: str) -> User | None: ...
     async def set_password(self, user_id: UserId, password_hash: str) -> None: ...
+
+    async def update_profile(
+        self, user_id: UserId, *, name: str, picture: str | None, phone_number: str | None
+    ) -> User | None:
+        """Replace the user's own profile; ``None`` if there is no such user."""
+        ...
+
+    async def set_email(self, user_id: UserId, email: str) -> User | None:
+        """Change the login address (stored lowercased; no longer verified). Raises
+        :class:`EmailTaken` when another user has it."""
+        ...
 
 
 class ClientStore(Protocol):
@@ -64,6 +81,23 @@ class ClientStore(Protocol):
     async def all(self) -> list[Client]: ...
     async def update(self, client_id: str, **changes: Any) -> Client | None:
         """Change the named fields of :class:`Client`; ``None`` if there is no such client."""
+        ...
+
+    async def owned_by(self, owner_id: UserId) -> list[Client]:
+        """The clients a user owns, oldest first."""
+        ...
+
+    async def by_registration(self, registration_digest: bytes) -> Client | None:
+        """The client registered from the portal form with this digest."""
+        ...
+
+    async def replace_secret(self, client_id: str, old: bytes | None, new: bytes) -> bool:
+        """Set the secret digest to ``new`` only while it is ``old`` (compare-and-set:
+        of two rotations that start from one secret, one wins)."""
+        ...
+
+    async def replace_test_token(self, client_id: str, old: str | None, new: str) -> bool:
+        """Set the sealed test token to ``new`` only while it is ``old``."""
         ...
 
     async def delete(self, client_id: str) -> bool:
@@ -158,6 +192,10 @@ class SessionStore(Protocol):
 
     async def revoke(self, session_id: TokenId, now: int) -> None: ...
 
+    async def revoke_others(self, user_id: UserId, keep: TokenId | None, now: int) -> int:
+        """Revoke every live session of the user but ``keep``; returns how many."""
+        ...
+
 
 class KeyStore(Protocol):
     async def all(self) -> list[SigningKey]:
@@ -202,4 +240,35 @@ class SpaceStore(Protocol):
 
     async def spaces_of(self, user_id: UserId) -> list[tuple[Space, Membership]]:
         """Every space the user is a member of, with the membership, by slug."""
+        ...
+
+
+class GrantStore(Protocol):
+    """What users have granted apps, and how apps are used (connected apps, the portal).
+
+    Test tokens (``grant_type`` "test") belong to their app's owner and are left out of
+    both: the portal manages them.
+    """
+
+    async def of_user(self, user_id: UserId, now: int) -> list[UserGrant]:
+        """Every (app, issuer) holding a consent or a live token of the user."""
+        ...
+
+    async def revoke(self, user_id: UserId, client_pk: ClientPk, now: int) -> int:
+        """In one transaction: forget the user's consents to the app on every issuer, use
+        up its unredeemed codes, revoke its refresh and access tokens (also those a
+        refresh or code redemption racing with this adds). Returns how many tokens."""
+        ...
+
+    async def revoke_refresh_tokens(self, user_id: UserId, now: int) -> int:
+        """Revoke every live refresh token of the user (RFC 9700 §4.14.2: after a password
+        change), including one a rotation racing with this adds."""
+        ...
+
+    async def usage(self, client_pk: ClientPk, since: int, days: int) -> ClientUsage:
+        """Tokens issued and distinct users from ``since`` on, per day for ``days`` days."""
+        ...
+
+    async def last_used(self, client_pks: list[ClientPk]) -> dict[ClientPk, int]:
+        """When each app last got a token (apps that never did are left out)."""
         ...

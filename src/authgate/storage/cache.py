@@ -19,6 +19,7 @@ from authgate.domain import (
     AccessToken,
     Client,
     ClientPk,
+    ClientUsage,
     Membership,
     NewAccessToken,
     NewClient,
@@ -28,9 +29,10 @@ from authgate.domain import (
     SpaceId,
     TokenId,
     User,
+    UserGrant,
     UserId,
 )
-from authgate.storage.base import ClientStore, SpaceStore, TokenStore, UserStore
+from authgate.storage.base import ClientStore, GrantStore, SpaceStore, TokenStore, UserStore
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -131,6 +133,22 @@ class CachedClientStore:
         await _announce(self._changes, self.forget)
         return deleted
 
+    async def owned_by(self, owner_id: UserId) -> list[Client]:
+        return await self._inner.owned_by(owner_id)
+
+    async def by_registration(self, registration_digest: bytes) -> Client | None:
+        return await self._inner.by_registration(registration_digest)
+
+    async def replace_secret(self, client_id: str, old: bytes | None, new: bytes) -> bool:
+        replaced = await self._inner.replace_secret(client_id, old, new)
+        await _announce(self._changes, self.forget)
+        return replaced
+
+    async def replace_test_token(self, client_id: str, old: str | None, new: str) -> bool:
+        replaced = await self._inner.replace_test_token(client_id, old, new)
+        await _announce(self._changes, self.forget)
+        return replaced
+
 
 class CachedTokenStore:
     """Caches access-token rows; any revocation through this process clears the cache
@@ -217,6 +235,51 @@ class CachedUserStore:
     async def set_password(self, user_id: UserId, password_hash: str) -> None:
         await self._inner.set_password(user_id, password_hash)
         await _announce(self._changes, self.forget)
+
+    async def update_profile(
+        self, user_id: UserId, *, name: str, picture: str | None, phone_number: str | None
+    ) -> User | None:
+        updated = await self._inner.update_profile(
+            user_id, name=name, picture=picture, phone_number=phone_number
+        )
+        await _announce(self._changes, self.forget)
+        return updated
+
+    async def set_email(self, user_id: UserId, email: str) -> User | None:
+        updated = await self._inner.set_email(user_id, email)
+        await _announce(self._changes, self.forget)
+        return updated
+
+
+class AnnouncingGrantStore:
+    """Revocations through the grant store drop the cached access-token rows (here at once,
+    elsewhere through ``changes``), as the token store's own revocations do."""
+
+    def __init__(
+        self, inner: GrantStore, changes: Changes | None, forget: Callable[[], None]
+    ) -> None:
+        self._inner = inner
+        self._changes = changes
+        self._forget = forget
+
+    async def of_user(self, user_id: UserId, now: int) -> list[UserGrant]:
+        return await self._inner.of_user(user_id, now)
+
+    async def revoke(self, user_id: UserId, client_pk: ClientPk, now: int) -> int:
+        revoked = await self._inner.revoke(user_id, client_pk, now)
+        await _announce(self._changes, self._forget)
+        return revoked
+
+    async def revoke_refresh_tokens(self, user_id: UserId, now: int) -> int:
+        revoked = await self._inner.revoke_refresh_tokens(user_id, now)
+        await _announce(self._changes, self._forget)
+        return revoked
+
+    async def usage(self, client_pk: ClientPk, since: int, days: int) -> ClientUsage:
+        return await self._inner.usage(client_pk, since, days)
+
+    async def last_used(self, client_pks: list[ClientPk]) -> dict[ClientPk, int]:
+        return await self._inner.last_used(client_pks)
 
 
 class CachedSpaceStore:

@@ -8,10 +8,11 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
@@ -38,11 +39,14 @@ from authgate.web.oauth import (
     TokenHandler,
 )
 from authgate.web.pages.account import LOGIN_PATH, LOGOUT_PATH, AccountPages
+from authgate.web.pages.account_page import ACCOUNT, AccountSettingsPages
 from authgate.web.pages.authorize import DECISION_PATH, AuthorizePages
 from authgate.web.pages.demo import DemoCallback
+from authgate.web.pages.developer import APPS, PORTAL, DeveloperPages
 from authgate.web.pages.framing import Framing
-from authgate.web.pages.render import Pages
+from authgate.web.pages.render import FAVICON, Pages
 from authgate.web.responses import server_error_json
+from authgate.web.routing import route_path
 from authgate.web.userinfo import USERINFO_PATH, UserInfoHandler
 
 log = logging.getLogger("authgate")
@@ -116,9 +120,11 @@ def create_app(
         if settings.frame_ancestors_space_origins
         else None,
     )
-    pages = Pages(settings, framing)
+    pages = Pages(settings, framing, clock)
     authorize = AuthorizePages(services, pages)
     account = AccountPages(services, pages)
+    developer = DeveloperPages(services, pages)
+    settings_pages = AccountSettingsPages(services, pages, developer.not_found)
     routes += [
         Route(path, authorize.authorize, methods=["GET", "POST"])
         for path in settings.authorize_paths
@@ -128,6 +134,22 @@ def create_app(
         Route(LOGIN_PATH, account.login, methods=["GET", "POST"]),
         Route(LOGOUT_PATH, account.logout, methods=["POST"]),
         Route("/", account.home, methods=["GET"]),
+        Route(ACCOUNT, settings_pages.page, methods=["GET"]),
+        Route(ACCOUNT + "/profile", settings_pages.profile, methods=["POST"]),
+        Route(ACCOUNT + "/email", settings_pages.email, methods=["POST"]),
+        Route(ACCOUNT + "/password", settings_pages.password, methods=["POST"]),
+        Route(ACCOUNT + "/apps/{client_id}/revoke", settings_pages.revoke, methods=["POST"]),
+        Route(PORTAL, developer.apps, methods=["GET"]),
+        Route(APPS, developer.create, methods=["POST"]),
+        Route(APPS + "/new", developer.new, methods=["GET"]),
+        Route(APPS + "/{client_id}", developer.show, methods=["GET"]),
+        Route(APPS + "/{client_id}", developer.update, methods=["POST"]),
+        Route(APPS + "/{client_id}/edit", developer.edit, methods=["GET"]),
+        Route(APPS + "/{client_id}/secret", developer.rotate, methods=["POST"]),
+        Route(APPS + "/{client_id}/test-token", developer.test_token, methods=["POST"]),
+        Route(APPS + "/{client_id}/delete", developer.confirm_delete, methods=["GET"]),
+        Route(APPS + "/{client_id}/delete", developer.delete, methods=["POST"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     ]
     if settings.demo:
@@ -154,7 +176,17 @@ def create_app(
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return server_error_json()
 
-    handlers = {Exception: on_error, ClientDisconnect: client_gone}
+    async def not_found(request: Request, exc: Exception) -> Response:
+        """A page for people (the API keeps its plain answer)."""
+        if route_path(request.scope).startswith("/api/"):
+            return PlainTextResponse("Not Found", status_code=404)
+        return developer.not_found(request)
+
+    handlers: dict[Any, Any] = {
+        Exception: on_error,
+        ClientDisconnect: client_gone,
+        404: not_found,
+    }
     app = EdgeApp(
         issuers=services.issuers,
         documents=documents,
@@ -165,6 +197,11 @@ def create_app(
     )
     app.state.services = services
     return app
+
+
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico of any page; the pages name the SVG icon."""
+    return RedirectResponse(FAVICON, status_code=301)
 
 
 async def client_gone(request: Request, exc: Exception) -> Response:

@@ -1,5 +1,6 @@
-"""The claims a user's scopes release (OpenID Connect Core §5.4), from the user and, on a
-space's issuer, the membership in that space (seed 001: name, picture, phone number)."""
+"""The claims a user's scopes release (OpenID Connect Core §5.4), from the user's own
+profile (the account page) and, on a space's issuer, the membership in that space, which
+wins (seed 001: name, picture, phone number)."""
 
 from __future__ import annotations
 
@@ -27,12 +28,14 @@ def user_claims(
         name = (membership.name if membership else None) or user.name
         if name:
             claims["name"] = name
-        if membership is not None and membership.picture:
-            claims["picture"] = membership.picture
+        picture = (membership.picture if membership else None) or user.picture
+        if picture:
+            claims["picture"] = picture
     if "email" in scopes:
         claims["email"] = user.email
         claims["email_verified"] = user.email_verified
-    if "phone" in scopes and membership is not None and membership.phone_number:
-        claims["phone_number"] = membership.phone_number
+    phone = (membership.phone_number if membership else None) or user.phone_number
+    if "phone" in scopes and phone:
+        claims["phone_number"] = phone
         claims["phone_number_verified"] = False
     return claims

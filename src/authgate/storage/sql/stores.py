@@ -30,11 +30,14 @@ from authgate.domain import (
     User,
     UserId,
 )
-from authgate.storage.base import ClientIdTaken, EmailTaken, SlugTaken
+from authgate.storage.base import ClientIdTaken, EmailTaken, RegistrationTaken, SlugTaken
 from authgate.storage.sql.driver import Database, Executor, Row
 from authgate.text import storable
 
-_USER_COLUMNS = "id, email, name, password_hash, created_at, is_active, subject, email_verified"
+_USER_COLUMNS = (
+    "id, email, name, password_hash, created_at, is_active, subject, email_verified, "
+    "picture, phone_number"
+)
 
 
 def _user(row: Row) -> User:
@@ -47,6 +50,8 @@ def _user(row: Row) -> User:
         is_active=bool(row["is_active"]),
         subject=row["subject"],
         email_verified=bool(row["email_verified"]),
+        picture=row["picture"],
+        phone_number=row["phone_number"],
     )
 
 
@@ -89,11 +94,40 @@ class SqlUserStore:
             "UPDATE users SET password_hash = $1 WHERE id = $2", password_hash, user_id
         )
 
+    async def update_profile(
+        self, user_id: UserId, *, name: str, picture: str | None, phone_number: str | None
+    ) -> User | None:
+        row = await self._db.fetchrow(
+            "UPDATE users SET name = $1, picture = $2, phone_number = $3 WHERE id = $4 "
+            f"RETURNING {_USER_COLUMNS}",
+            name,
+            picture,
+            phone_number,
+            user_id,
+        )
+        return None if row is None else _user(row)
+
+    async def set_email(self, user_id: UserId, email: str) -> User | None:
+        email = email.strip().lower()
+        async with self._db.transaction() as tx:
+            if await tx.fetchval(
+                "SELECT 1 FROM users WHERE email = $1 AND id <> $2", email, user_id
+            ):
+                raise EmailTaken(email)
+            row = await tx.fetchrow(
+                "UPDATE users SET email = $1, email_verified = $2 WHERE id = $3 "
+                f"RETURNING {_USER_COLUMNS}",
+                email,
+                False,
+                user_id,
+            )
+        return None if row is None else _user(row)
+
 
 _CLIENT_COLUMNS = (
     "id, client_id, name, secret_digest, is_public, redirect_uris, grant_types, scopes, "
     "token_lifetime, refresh_policy, owner_id, created_at, test_token_sealed, is_resource_server, "
-    "access_token_format"
+    "access_token_format, description, homepage_url, logo_url, privacy_url"
 )
 # Client fields that ``update`` may change, with how each is written to its column.
 _UPDATABLE: dict[str, Any] = {
@@ -107,6 +141,10 @@ _UPDATABLE: dict[str, Any] = {
     "test_token_sealed": lambda v: v,
     "resource_server": bool,
     "access_token_format": lambda v: v,
+    "description": lambda v: v,
+    "homepage_url": lambda v: v,
+    "logo_url": lambda v: v,
+    "privacy_url": lambda v: v,
 }
 # Fields whose column is named differently.
 _COLUMN_OF = {"resource_server": "is_resource_server"}
@@ -130,6 +168,10 @@ def _client(row: Row) -> Client:
         test_token_sealed=row["test_token_sealed"],
         resource_server=bool(row["is_resource_server"]),
         access_token_format=cast(TokenFormat | None, row["access_token_format"]),
+        description=row["description"],
+        homepage_url=row["homepage_url"],
+        logo_url=row["logo_url"],
+        privacy_url=row["privacy_url"],
     )
 
 
@@ -141,9 +183,10 @@ class SqlClientStore:
         row = await self._db.fetchrow(
             "INSERT INTO clients (client_id, name, secret_digest, is_public, redirect_uris, "
             "grant_types, scopes, token_lifetime, refresh_policy, owner_id, created_at, "
-            "is_resource_server, access_token_format) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-            f"ON CONFLICT (client_id) DO NOTHING RETURNING {_CLIENT_COLUMNS}",
+            "is_resource_server, access_token_format, description, homepage_url, logo_url, "
+            "privacy_url, registration_digest) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+            f"$17, $18) ON CONFLICT DO NOTHING RETURNING {_CLIENT_COLUMNS}",
             new.client_id,
             new.name,
             new.secret_digest,
@@ -157,10 +200,63 @@ class SqlClientStore:
             new.created_at,
             new.resource_server,
             new.access_token_format,
+            new.description,
+            new.homepage_url,
+            new.logo_url,
+            new.privacy_url,
+            new.registration_digest,
         )
-        if row is None:  # the id is taken: nothing was inserted
+        if row is None:  # the id or the registration form is taken: nothing was inserted
+            if new.registration_digest is not None and await self.by_registration(
+                new.registration_digest
+            ):
+                raise RegistrationTaken(new.client_id)
             raise ClientIdTaken(new.client_id)
         return _client(row)
+
+    async def owned_by(self, owner_id: UserId) -> list[Client]:
+        rows = await self._db.fetch(
+            f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE owner_id = $1 ORDER BY id", owner_id
+        )
+        return [_client(row) for row in rows]
+
+    async def by_registration(self, registration_digest: bytes) -> Client | None:
+        row = await self._db.fetchrow(
+            f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE registration_digest = $1",
+            registration_digest,
+        )
+        return None if row is None else _client(row)
+
+    async def replace_secret(self, client_id: str, old: bytes | None, new: bytes) -> bool:
+        if not storable(client_id) or old is None:
+            return False
+        changed = await self._db.execute(
+            "UPDATE clients SET secret_digest = $1 WHERE client_id = $2 AND secret_digest = $3",
+            new,
+            client_id,
+            old,
+        )
+        return changed > 0
+
+    async def replace_test_token(self, client_id: str, old: str | None, new: str) -> bool:
+        if not storable(client_id):
+            return False
+        if old is None:
+            changed = await self._db.execute(
+                "UPDATE clients SET test_token_sealed = $1 "
+                "WHERE client_id = $2 AND test_token_sealed IS NULL",
+                new,
+                client_id,
+            )
+        else:
+            changed = await self._db.execute(
+                "UPDATE clients SET test_token_sealed = $1 "
+                "WHERE client_id = $2 AND test_token_sealed = $3",
+                new,
+                client_id,
+                old,
+            )
+        return changed > 0
 
     async def by_client_id(self, client_id: str) -> Client | None:
         if not storable(client_id):
@@ -553,6 +649,15 @@ class SqlSessionStore:
 
     async def revoke(self, session_id: TokenId, now: int) -> None:
         await self._db.execute("UPDATE sessions SET revoked_at = $1 WHERE id = $2", now, session_id)
+
+    async def revoke_others(self, user_id: UserId, keep: TokenId | None, now: int) -> int:
+        return await self._db.execute(
+            "UPDATE sessions SET revoked_at = $1 "
+            "WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL",
+            now,
+            user_id,
+            keep if keep is not None else 0,
+        )
 
 
 _KEY_COLUMNS = "id, kid, alg, public_jwk, private_sealed, created_at, signs_from, retired_at"

@@ -37,6 +37,10 @@ users = Table(
     #: OpenID Connect ``sub``: random, never reused, never a client id (Core §2)
     Column("subject", String(36), nullable=False, unique=True),
     Column("email_verified", Boolean, nullable=False, server_default="0"),
+    #: the user's own profile (the account page); OpenID Connect ``picture`` and
+    #: ``phone_number`` on the root issuer
+    Column("picture", Text, nullable=True),
+    Column("phone_number", String(32), nullable=True),
 )
 
 clients = Table(
@@ -58,6 +62,15 @@ clients = Table(
     Column("is_resource_server", Boolean, nullable=False, server_default="0"),
     #: "jwt" or "opaque"; NULL follows the ``access_token_format`` setting
     Column("access_token_format", String(10), nullable=True),
+    #: what the app tells its users (the developer portal; the consent page shows them)
+    Column("description", Text, nullable=True),
+    Column("homepage_url", Text, nullable=True),
+    Column("logo_url", Text, nullable=True),
+    Column("privacy_url", Text, nullable=True),
+    #: SHA-256 of the portal form's one-time id the client was registered from: the
+    #: same form sent twice finds this client instead of registering another
+    Column("registration_digest", LargeBinary(32), nullable=True),
+    Index("ux_clients_registration", "registration_digest", unique=True),
 )
 
 access_tokens = Table(
@@ -82,6 +95,8 @@ access_tokens = Table(
     ),
     Index("ix_access_tokens_family", "family_id"),
     Index("ix_access_tokens_client", "client_pk"),
+    #: a user's tokens: connected apps, revoking one app's grant
+    Index("ix_access_tokens_user", "user_id", "client_pk"),
 )
 
 refresh_tokens = Table(
@@ -105,6 +120,8 @@ refresh_tokens = Table(
     ),
     Column("auth_time", BigInteger, nullable=True),
     Index("ix_refresh_tokens_family", "family_id"),
+    #: a user's refresh tokens: revoking one app's grant, a password change
+    Index("ix_refresh_tokens_user", "user_id", "client_pk"),
 )
 
 authorization_codes = Table(

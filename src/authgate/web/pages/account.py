@@ -32,11 +32,16 @@ def safe_next(value: str | None, site: Site) -> str:
     return value
 
 
-def login_url(site: Site, next_path: str, login_hint: str | None = None) -> str:
-    """The sign-in page of ``site``, continuing to the local URL ``next_path``."""
+def login_url(
+    site: Site, next_path: str, login_hint: str | None = None, *, signed_out: bool = False
+) -> str:
+    """The sign-in page of ``site``, continuing to the local URL ``next_path`` (and saying
+    that the person was just ``signed_out``)."""
     query = {"next": next_path}
     if login_hint:
         query["login_hint"] = login_hint
+    if signed_out:
+        query["signed_out"] = "1"
     return f"{site.url(LOGIN_PATH)}?{urlencode(query)}"
 
 
@@ -54,6 +59,7 @@ class AccountPages:
         email: str = "",
         status: int = 200,
         app_name: str = "",
+        notice: str = "",
     ) -> Response:
         site = site_of(request)
         binding, fresh = site.presession(request)
@@ -69,6 +75,7 @@ class AccountPages:
             login_url=site.url(LOGIN_PATH),
             app_name=app_name,
             space_name=space.name if space else "",
+            notice=notice,
         )
         if fresh:
             site.set_presession(response, binding, self._pages.framing.cookies(site.issuer))
@@ -90,8 +97,13 @@ class AccountPages:
         if request.method == "GET":
             next_path = safe_next(request.query_params.get("next"), site)
             hint = request.query_params.get("login_hint", "")[:320]
+            signed_out = request.query_params.get("signed_out") == "1"
             return self._login_page(
-                request, next_path, email=hint, app_name=await self._app_name(site, next_path)
+                request,
+                next_path,
+                email=hint,
+                app_name=await self._app_name(site, next_path),
+                notice="You are signed out." if signed_out else "",
             )
         try:
             form = await read_form(request)
@@ -139,7 +151,10 @@ class AccountPages:
         next_path = safe_next(form.get("next"), site)
         home = site.url("/")
         done = self._pages.redirect(
-            site.issuer, login_url(site, next_path) if next_path != home else site.url(LOGIN_PATH)
+            site.issuer,
+            login_url(site, next_path, signed_out=True)
+            if next_path != home
+            else f"{site.url(LOGIN_PATH)}?signed_out=1",
         )
         if not self._services.csrf.check(token, "logout", form.get("csrf_token")):
             if await self._services.sessions.current(token, space_id) is None:
@@ -168,6 +183,7 @@ class AccountPages:
             "home.html",
             user_email=user.email,
             user_name=user.name,
+            root=site.issuer.space is None,
             logout_url=site.url(LOGOUT_PATH),
             csrf_token=self._services.csrf.token(token, "logout"),
         )

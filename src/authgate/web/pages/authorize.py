@@ -135,7 +135,7 @@ class AuthorizePages:
                 return self._redirect_error(
                     self._error(auth, ConsentRequired("the user has not consented")), site
                 )
-            return self._consent_page(request, site, auth, user)
+            return await self._consent_page(request, site, auth, user)
         approved = await self._endpoint.approve(
             auth, user.id, session.created_at, site.issuer, remember=False
         )
@@ -169,15 +169,34 @@ class AuthorizePages:
     def _error(auth: AuthorizationRequest, exc: OAuthError) -> RedirectError:
         return RedirectError(exc, auth.redirect_uri, auth.state, auth.response_mode)
 
-    def _consent_page(
+    async def _consent_page(
         self, request: Request, site: Site, auth: AuthorizationRequest, user: User
     ) -> Response:
+        """In the person's words: what the app may do (the catalog's texts; the scope
+        names and the client id in small print), who made it and where it links to."""
         catalog = self._services.settings.scope_catalog
         token = site.session_token(request)
-        return self._pages.render(
+        client = auth.client
+        owner = (
+            None if client.owner_id is None else await self._services.users.by_id(client.owner_id)
+        )
+        space = site.issuer.space
+        return self._pages.render_page(
             site.issuer,
             "consent.html",
-            app_name=auth.client.name,
+            images=(client.logo_url,),
+            own_forms=False,
+            app_name=client.name,
+            app_logo=client.logo_url,
+            app_description=client.description,
+            homepage_url=client.homepage_url,
+            privacy_url=client.privacy_url,
+            developer_name=owner.name if owner is not None else "",
+            client_id=client.client_id,
+            scope_text=" ".join(sorted(auth.scopes)),
+            redirect_uri=auth.redirect_uri,
+            space_name=space.name if space is not None else "",
+            account_url="/account" if space is None else "",
             user_email=user.email,
             scopes=[(name, catalog.get(name, name)) for name in sorted(auth.scopes)],
             redirect_host=urlsplit(auth.redirect_uri).netloc or auth.redirect_uri,

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from authgate.crypto.tokens import matches
 from authgate.domain import Client, ClientUsage
 from authgate.errors import OAuthError
-from authgate.protocol.developer import USAGE_DAYS, AppForm, FieldErrors
+from authgate.protocol.developer import AppForm, FieldErrors
 from authgate.protocol.registration import RegistrationError
 from authgate.services import Services
 from authgate.web.pages.account import login_url
@@ -314,7 +314,6 @@ class DeveloperPages:
             token_url=self._token_url,
             snippet_redirect=client.redirect_uris[0] if client.redirect_uris else "REDIRECT_URI",
             snippet_scope=" ".join(sorted(client.scopes)),
-            usage_days=USAGE_DAYS,
         )
 
     async def edit(self, request: Request) -> Response:

@@ -136,8 +136,9 @@ def build_services(
     users = CachedUserStore(
         SqlUserStore(db), ttl=settings.token_cache_seconds, changes=invalidation
     )
+    sql_clients = SqlClientStore(db)
     clients = CachedClientStore(
-        SqlClientStore(db), ttl=settings.client_cache_seconds, changes=invalidation
+        sql_clients, ttl=settings.client_cache_seconds, changes=invalidation
     )
     tokens = CachedTokenStore(
         SqlTokenStore(db), ttl=settings.token_cache_seconds, changes=invalidation
@@ -319,7 +320,9 @@ def build_services(
         ),
         developer=DeveloperPortal(
             registry,
-            clients,
+            # read past the cache: the page after a rotation, on any worker, must see the
+            # secret it shows
+            sql_clients,
             user_grants,
             policy,
             minter,

@@ -168,6 +168,7 @@ def test_a_newcomer_registers_an_app_and_runs_its_flow(page: Page, demo: Demo, w
     client_id = copied(page, "Copy Client ID", "shown-client-id")
     secret = copied(page, "Copy Client secret", "shown-secret")
     assert len(secret) == 43
+    assert copied(page, "Copy Test access token", "shown-test-token").count(".") == 1
     page.get_by_text("Show test token").click()
     test_token = page.locator("#test-token").input_value()
     me = httpx.get(demo.url + "/api/me", headers={"Authorization": f"Bearer {test_token}"})
@@ -193,6 +194,8 @@ def test_a_newcomer_registers_an_app_and_runs_its_flow(page: Page, demo: Demo, w
     shot(page, "consent-app", width)
     page.get_by_role("button", name="Allow").click()
     expect(page).to_have_url(re.compile(re.escape(callback + "?")))
+    expect(page.locator("pre.code")).to_contain_text('"$CLIENT_ID:$CLIENT_SECRET"')
+    assert_accessible(page, "callback")
     code = parse_qs(urlsplit(page.url).query)["code"][0]
     tokens = httpx.post(
         demo.url + "/oauth/token",
@@ -257,7 +260,10 @@ def test_a_newcomer_registers_an_app_and_runs_its_flow(page: Page, demo: Demo, w
     me = httpx.get(demo.url + "/api/me", headers={"Authorization": f"Bearer {test_token}"})
     assert me.status_code == 401
 
-    # Signing out says so.
+    # The start page leads to both; signing out says so.
+    page.goto(demo.url + "/")
+    expect(page.get_by_role("link", name="Developer portal")).to_be_visible()
+    assert_accessible(page, "start page")
     page.get_by_role("button", name="Sign out").first.click()
     expect(page.get_by_role("status")).to_have_text("You are signed out.")
     assert_accessible(page, "signed out")

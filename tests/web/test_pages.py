@@ -64,6 +64,33 @@ class TestDemoCallback:
         assert "demo-id:CLIENT_SECRET" in r.text
         assert "demo-secret" not in r.text
 
+    async def test_another_apps_code_gets_that_apps_placeholders(
+        self,
+        app: Starlette,
+        http: httpx.AsyncClient,
+        make: Factory,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """An app registered in the portal may use the demo callback as its redirect URI:
+        its code is not the demo client's, so the curl line names the app's credentials
+        and its PKCE verifier, never the demo client's secret."""
+        monkeypatch.chdir(tmp_path)
+        path = demo_file(app.state.services)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"client_id": "demo-id", "client_secret": "demo-secret"}))
+        await make.user()
+        callback = "http://127.0.0.1:8000/demo/callback"
+        reg = await make.client(grant_types=["authorization_code"], redirect_uris=[callback])
+        code = await Browser(http).code_for(
+            response_type="code", client_id=reg.client.client_id, redirect_uri=callback, state="s"
+        )
+        r = await http.get("/demo/callback", params={"code": code, "state": "s"})
+        assert r.status_code == 200
+        assert "-u &#34;$CLIENT_ID:$CLIENT_SECRET&#34;" in r.text
+        assert "code_verifier" in r.text and "demo-secret" not in r.text
+        assert "registered by your app" in r.text
+
     async def test_callback_shows_errors(self, http: httpx.AsyncClient) -> None:
         r = await http.get("/demo/callback", params={"error": "access_denied", "state": "st"})
         assert "access_denied" in r.text

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from authgate.crypto.tokens import digest, format_token, new_secret
-from authgate.domain import Client, NewAuthorizationCode, UserId
+from authgate.crypto.tokens import digest, format_token, matches, new_secret, parse_token
+from authgate.domain import Client, NewAuthorizationCode, TokenId, UserId
 from authgate.errors import (
     AccessDenied,
     InvalidRequest,
@@ -203,6 +203,16 @@ class AuthorizeEndpoint:
             login_hint=login_hint[:MAX_HINT] if login_hint else None,
             hint_subject=hint_subject,
         )
+
+    async def client_of_code(self, code: str) -> str | None:
+        """The client id a code of this server's was issued to (the demo callback page,
+        which apps registered in the portal may use too); ``None`` for anything else."""
+        parsed = parse_token(code)
+        found = None if parsed is None else await self._codes.get(TokenId(parsed[0]))
+        if parsed is None or found is None or not matches(parsed[1], found.secret_digest):
+            return None
+        client = await self._clients.by_pk(found.client_pk)
+        return None if client is None else client.client_id
 
     async def _hint_subject(self, hint: str | None) -> str | None:
         """Core §3.1.2.1: ``id_token_hint`` is an id token this server issued (it may have

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from authgate.crypto.form_secrets import FormSecrets
-from authgate.crypto.tokens import matches, parse_token
+from authgate.crypto.tokens import matches
 from authgate.domain import (
     GRANT_TYPES,
     TOKEN_EXCHANGE,
@@ -157,6 +157,7 @@ class DeveloperPortal:
         lifetimes: bool,
     ) -> None:
         self.registry = registry
+        #: the clients as stored (not a cache): the portal shows what is true now
         self._clients = clients
         self._grants = grants
         self._policy = policy
@@ -358,13 +359,4 @@ class DeveloperPortal:
         finds it regenerated already and leaves the newest one."""
         if seen != self.test_token_mark(client):
             return client
-        return await self.registry.regenerate_test_token(client.client_id, client.test_token_sealed)
-
-    @staticmethod
-    def test_token_id(token: str | None) -> int | None:
-        parsed = None if token is None else parse_token(token)
-        return None if parsed is None else parsed[0]
-
-
-def flow_values(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(values))
+        return await self.registry.regenerate_test_token(client)

@@ -427,23 +427,21 @@ class ClientRegistry:
             raise SecretChanged("the secret was rotated meanwhile; rotate it again")
         return secret
 
-    async def regenerate_test_token(self, client_id: str, seen: str | None) -> Client:
-        """A new test token for the owner, the old one revoked at once; only if the
-        current one is still ``seen`` (the sealed value a page showed): a form sent twice
+    async def regenerate_test_token(self, client: Client) -> Client:
+        """A new test token for the owner, the old one revoked at once; only while the
+        stored one is still ``client``'s (as read by the caller): a form sent twice
         regenerates once."""
-        client = await self.get(client_id)
         if client.owner_id is None:
             raise RegistrationError("only an app with an owner has a test token")
-        if client.test_token_sealed != seen:
-            return client  # regenerated meanwhile: the newest one stands
+        seen = client.test_token_sealed
         old = self.test_token(client)
         issued = await self._issue_test_token(client)
         sealed = self._box.seal(issued)
-        if await self._clients.replace_test_token(client_id, seen, sealed):
+        if await self._clients.replace_test_token(client.client_id, seen, sealed):
             await self._revoke_test_token(old)
         else:
             await self._revoke_test_token(issued)  # another regeneration won
-        return await self.get(client_id)
+        return await self.get(client.client_id)
 
     async def _revoke_test_token(self, token: str | None) -> None:
         parsed = None if token is None else parse_token(token)

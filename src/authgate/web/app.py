@@ -155,7 +155,13 @@ def create_app(
     if settings.demo:
         from authgate.demo import CALLBACK_PATH, demo_file
 
-        demo = DemoCallback(pages, demo_file(services), settings.issuer, settings.token_endpoint)
+        demo = DemoCallback(
+            pages,
+            demo_file(services),
+            settings.issuer,
+            settings.token_endpoint,
+            services.authorize.client_of_code,
+        )
         routes.append(Route(CALLBACK_PATH, demo.callback, methods=["GET"]))
 
     @asynccontextmanager

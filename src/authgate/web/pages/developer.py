@@ -6,7 +6,6 @@ input, the form again with a message next to each field and what was typed)."""
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -14,15 +13,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.crypto.tokens import matches
-from authgate.domain import Client, ClientUsage
+from authgate.domain import Client
 from authgate.errors import OAuthError
-from authgate.protocol.developer import USAGE_DAYS, AppForm, FieldErrors
+from authgate.protocol.developer import AppForm, FieldErrors
 from authgate.protocol.registration import RegistrationError
 from authgate.services import Services
 from authgate.web.pages.account import login_url
-from authgate.web.pages.render import Pages, duration, when
+from authgate.web.pages.render import Pages, duration
 from authgate.web.pages.signed_in import Flash, PageForm, SignedIn, read_page_form, signed_in
 from authgate.web.pages.site import Site, site_of
+from authgate.web.pages.usage_chart import usage_chart
 
 PORTAL = "/developer"
 APPS = "/developer/apps"
@@ -33,45 +33,6 @@ PURPOSE = "developer"
 
 def app_path(client_id: str, tail: str = "") -> str:
     return f"{APPS}/{quote(client_id, safe='')}{tail}"
-
-
-@dataclass(frozen=True, slots=True)
-class Bar:
-    x: float
-    y: float
-    w: float
-    h: float
-    count: int
-    label: str
-
-
-def usage_chart(usage: ClientUsage, now: int) -> dict[str, Any]:
-    """A bar per day, today last, for an inline SVG (no script, no style attribute)."""
-    width, height, gap = 600.0, 80.0, 3.0
-    days = len(usage.per_day) or 1
-    peak = max(usage.per_day, default=0)
-    step = width / days
-    today = now - now % 86400
-    bars = []
-    for i, count in enumerate(usage.per_day):
-        h = 0.0 if not peak else max(2.0, height * count / peak) if count else 1.0
-        day = today - (days - 1 - i) * 86400
-        bars.append(Bar(i * step, height - h, step - gap, h, count, when(day)[:10]))
-    busiest = max(range(len(usage.per_day)), key=lambda i: usage.per_day[i], default=0)
-    summary = (
-        f"{usage.tokens_issued} tokens in {days} days; the busiest day, "
-        f"{bars[busiest].label if bars else ''}, had {peak}."
-        if peak
-        else f"No tokens in the last {days} days."
-    )
-    return {
-        "width": width,
-        "height": height,
-        "bars": bars,
-        "peak": peak,
-        "first": bars[0].label if bars else "",
-        "summary": summary,
-    }
 
 
 def app_form(form: PageForm) -> AppForm:
@@ -314,7 +275,6 @@ class DeveloperPages:
             token_url=self._token_url,
             snippet_redirect=client.redirect_uris[0] if client.redirect_uris else "REDIRECT_URI",
             snippet_scope=" ".join(sorted(client.scopes)),
-            usage_days=USAGE_DAYS,
         )
 
     async def edit(self, request: Request) -> Response:
@@ -352,16 +312,26 @@ class DeveloperPages:
             **self._form_context(),
         )
 
-    async def update(self, request: Request) -> Response:
+    async def _app_post(
+        self, request: Request, back: str
+    ) -> tuple[Site, SignedIn, PageForm, Client | None] | Response:
+        """A form posted about one app: the signed-in owner, the checked form, the app
+        (``None`` when it is not theirs or no longer exists)."""
         client_id = request.path_params.get("client_id", "")
-        gate = await self._gate(request, app_path(client_id, "/edit"))
+        gate = await self._gate(request, app_path(client_id, back))
         if isinstance(gate, Response):
             return gate
         site, me = gate
         posted = await self._form(request, site, me)
         if isinstance(posted, Response):
             return posted
-        client = await self._owned(me, request)
+        return site, me, posted, await self._owned(me, request)
+
+    async def update(self, request: Request) -> Response:
+        found = await self._app_post(request, "/edit")
+        if isinstance(found, Response):
+            return found
+        site, me, posted, client = found
         if client is None:
             return self.not_found(request)
         form = app_form(posted)
@@ -374,15 +344,10 @@ class DeveloperPages:
         )
 
     async def rotate(self, request: Request) -> Response:
-        client_id = request.path_params.get("client_id", "")
-        gate = await self._gate(request, app_path(client_id))
-        if isinstance(gate, Response):
-            return gate
-        site, me = gate
-        posted = await self._form(request, site, me)
-        if isinstance(posted, Response):
-            return posted
-        client = await self._owned(me, request)
+        found = await self._app_post(request, "")
+        if isinstance(found, Response):
+            return found
+        site, me, posted, client = found
         if client is None:
             return self.not_found(request)
         form_id = posted.get("form_id")
@@ -408,15 +373,10 @@ class DeveloperPages:
         )
 
     async def test_token(self, request: Request) -> Response:
-        client_id = request.path_params.get("client_id", "")
-        gate = await self._gate(request, app_path(client_id))
-        if isinstance(gate, Response):
-            return gate
-        site, me = gate
-        posted = await self._form(request, site, me)
-        if isinstance(posted, Response):
-            return posted
-        client = await self._owned(me, request)
+        found = await self._app_post(request, "")
+        if isinstance(found, Response):
+            return found
+        site, me, posted, client = found
         if client is None:
             return self.not_found(request)
         await self._portal.regenerate_test_token(client, posted.get("seen"))
@@ -455,15 +415,10 @@ class DeveloperPages:
         )
 
     async def delete(self, request: Request) -> Response:
-        client_id = request.path_params.get("client_id", "")
-        gate = await self._gate(request, app_path(client_id, "/delete"))
-        if isinstance(gate, Response):
-            return gate
-        site, me = gate
-        posted = await self._form(request, site, me)
-        if isinstance(posted, Response):
-            return posted
-        client = await self._owned(me, request)
+        found = await self._app_post(request, "/delete")
+        if isinstance(found, Response):
+            return found
+        site, me, posted, client = found
         if client is None:  # deleted already (a form sent twice), or never ours
             return self._done(site, me, PORTAL)
         typed = posted.get("confirm")

@@ -14,8 +14,9 @@ from urllib.parse import unquote_plus
 from uvicorn.config import LOGGING_CONFIG
 
 #: Query parameters whose values are credentials (RFC 6749, 6750, 7521, 7636, 8693, OIDC),
-#: and the password grant's ``username`` (RFC 6749 §4.3.2), which names the account the
-#: password beside it opens (a token URL may carry both: ``token_params_in_query``).
+#: the password grant's ``username`` (RFC 6749 §4.3.2), which names the account the
+#: password beside it opens (a token URL may carry both: ``token_params_in_query``), and
+#: OpenID Connect's ``login_hint`` (Core §3.1.2.1), an e-mail address more often than not.
 SECRET_PARAMETERS = frozenset(
     {
         "access_token",
@@ -33,10 +34,25 @@ SECRET_PARAMETERS = frozenset(
         "subject_token",
         "actor_token",
         "id_token_hint",
+        "login_hint",
+        "email",
     }
 )
-#: Names that end so are taken for credentials too (``logout_token``, ``new_password``).
-SECRET_SUFFIXES = ("_token", "_secret", "password")
+#: Names that contain these are taken for credentials too (``logout_token``,
+#: ``new_password``, ``x-api-secret``, ``accessToken``, ``pwd``) ...
+SECRET_PARTS = ("token", "secret", "password", "passwd", "pwd")
+#: ... except the parameters that only name a kind of token (RFC 7009 §2.1, RFC 8693 §2.1,
+#: RFC 6749 §5.1), whose values are fixed words or URNs that help to read a log.
+TOKEN_KINDS = frozenset(
+    {
+        "token_type_hint",
+        "token_type",
+        "subject_token_type",
+        "actor_token_type",
+        "requested_token_type",
+        "issued_token_type",
+    }
+)
 REDACTED = "[redacted]"
 MAX_NESTING = 3
 #: Where uvicorn's access-log record keeps the path with its query string.
@@ -45,7 +61,9 @@ _PATH_ARG = 2
 
 def is_secret(name: str) -> bool:
     name = unquote_plus(name).strip().lower()
-    return name in SECRET_PARAMETERS or name.endswith(SECRET_SUFFIXES)
+    if name in SECRET_PARAMETERS:
+        return True
+    return name not in TOKEN_KINDS and any(part in name for part in SECRET_PARTS)
 
 
 def redact_url(path: str, depth: int = 0) -> str:

@@ -10,11 +10,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from authgate.audit.log import AuditLog
 from authgate.crypto.csrf import CsrfSigner
 from authgate.crypto.passwords import PasswordVerifier
 from authgate.crypto.secretbox import SecretBox
 from authgate.crypto.tokens import CLIENT_ID_GENERATORS
 from authgate.invalidation import Invalidation
+from authgate.protocol.accounts import UserAccounts
 from authgate.protocol.authorization import AuthorizePolicy
 from authgate.protocol.authorize import AuthorizeEndpoint
 from authgate.protocol.client_auth import ClientAuthenticator
@@ -55,6 +57,7 @@ from authgate.storage.cache import (
     CachedTokenStore,
     CachedUserStore,
 )
+from authgate.storage.sql.audit import SqlAuditStore
 from authgate.storage.sql.driver import Database
 from authgate.storage.sql.stores import (
     SqlClientStore,
@@ -107,9 +110,15 @@ class Services:
     #: the grants the server offers and those every client has (``grant_types``,
     #: ``client_base_grants``)
     grants: GrantPolicy
+    #: security-relevant events, queued and written in batches (``audit_retention_days``)
+    audit: AuditLog
+    #: users as operators manage them: disable, delete, passwords (the CLI, the admin API)
+    accounts: UserAccounts
 
     async def close(self) -> None:
-        """Give back what the services hold besides the database (threads, Redis pool)."""
+        """Write the queued audit events, give back what the services hold besides the
+        database (threads, Redis pool)."""
+        await self.audit.close()
         self.verifier.close()
         if self.redis is not None:
             await self.redis.aclose(close_connection_pool=True)
@@ -119,6 +128,7 @@ def build_services(
     settings: Settings, db: Database, *, clock: Callable[[], float] = time.time
 ) -> Services:
     redis = connect(settings.redis_url) if settings.redis_url else None
+    audit = AuditLog(SqlAuditStore(db), clock, retention_days=settings.audit_retention_days)
     invalidation = Invalidation(redis, settings.redis_namespace)
     users = CachedUserStore(
         SqlUserStore(db), ttl=settings.token_cache_seconds, changes=invalidation
@@ -147,7 +157,9 @@ def build_services(
     verifier = PasswordVerifier(settings.password_hash_workers, settings.password_hash_queue)
     per_account = throttle(settings.password_max_failures, window, "account")
     per_address = throttle(settings.login_max_failures_per_address, window, "address")
-    passwords = PasswordCheck(users, verifier, PasswordThrottles(per_account, per_address))
+    passwords = PasswordCheck(
+        users, verifier, PasswordThrottles(per_account, per_address), audit=audit
+    )
     grant_passwords = PasswordCheck(
         users,
         verifier,
@@ -156,6 +168,8 @@ def build_services(
             per_address,
             throttle(settings.password_max_failures_per_client, window, "client"),
         ),
+        audit=audit,
+        via="password_grant",
     )
     secret_key = settings.resolved_secret_key()
     box = SecretBox(secret_key)
@@ -166,6 +180,7 @@ def build_services(
         alg=settings.id_token_signing_alg,
         refresh=settings.signing_key_refresh_seconds,
         grace=settings.signing_key_grace_seconds,
+        audit=audit,
     )
     spaces = CachedSpaceStore(
         SqlSpaceStore(db), ttl=settings.token_cache_seconds, changes=invalidation
@@ -203,11 +218,16 @@ def build_services(
     # Every grant authgate has; the token endpoint keeps those the settings offer.
     grants: list[Grant] = [
         AuthorizationCodeGrant(
-            minter, codes, tokens, require_redirect_uri=settings.require_redirect_uri
+            minter,
+            codes,
+            tokens,
+            require_redirect_uri=settings.require_redirect_uri,
+            audit=audit,
+            users=users,
         ),
         ClientCredentialsGrant(minter, require_scope=settings.require_scope),
         PasswordGrant(minter, grant_passwords, members, require_scope=settings.require_scope),
-        RefreshTokenGrant(minter, tokens, members),
+        RefreshTokenGrant(minter, tokens, members, audit=audit, users=users),
         TokenExchangeGrant(minter, checker, permissions, issuers),
     ]
     return Services(
@@ -226,6 +246,7 @@ def build_services(
             client_ids=CLIENT_ID_GENERATORS[settings.client_id_format],
             grants=policy,
             default_refresh_policy=settings.default_refresh_policy,
+            audit=audit,
         ),
         token_endpoint=TokenEndpoint(
             authenticator,
@@ -268,6 +289,7 @@ def build_services(
             members,
             descriptions=error_descriptions,
             grants=policy,
+            audit=audit,
         ),
         sessions=SessionManager(
             SqlSessionStore(db), passwords, lifetime=settings.session_lifetime, clock=clock
@@ -287,4 +309,6 @@ def build_services(
         rate_limiter=rate_limiter,
         error_descriptions=error_descriptions,
         grants=policy,
+        audit=audit,
+        accounts=UserAccounts(users, clients, audit, clock),
     )

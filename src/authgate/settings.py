@@ -318,6 +318,12 @@ class Settings(BaseSettings):
     keep_alive_timeout: int = Field(
         5, gt=0, le=3600, description="seconds an idle connection is kept open"
     )
+    audit_retention_days: int = Field(
+        365,
+        ge=0,
+        le=36500,
+        description="days the audit log keeps an event; 0 keeps every event forever",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -10,6 +10,7 @@ from authgate.cli.common import (
     ConfigOption,
     JsonOption,
     ProfileOption,
+    cli_actor,
     emit,
     emit_list,
     fail,
@@ -209,6 +210,7 @@ def client_create(
             owner_email=owner,
             resource_server=resource_server,
             access_token_format=token_format,
+            actor=cli_actor(),
         )
         data = client_dict(registered.client, services)
         if registered.client_secret is not None:
@@ -302,6 +304,7 @@ def client_update(
             token_lifetime=lifetime,
             refresh_policy=policy,
             access_token_format=token_format,
+            actor=cli_actor(),
         )
         return client_dict(client, services)
 
@@ -320,7 +323,7 @@ def client_rotate_secret(
     settings = settings_from(config, profile)
 
     async def work(services: Services) -> str:
-        return await services.registry.rotate_secret(client_id)
+        return await services.registry.rotate_secret(client_id, actor=cli_actor())
 
     secret = run_with(settings, work)
     emit(
@@ -341,7 +344,7 @@ def client_delete(
     settings = settings_from(config, profile)
 
     async def work(services: Services) -> None:
-        await services.registry.delete(client_id)
+        await services.registry.delete(client_id, actor=cli_actor())
 
     run_with(settings, work)
     emit(as_json, {"client_id": client_id, "deleted": True}, f"deleted client {client_id}")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import os
+import socket
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +19,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError, StatementError
 
 from authgate import profiles
+from authgate.audit.events import Actor
 from authgate.errors import OAuthError
 from authgate.services import Services, build_services
 from authgate.settings import Settings, SettingsError, load_settings
@@ -149,6 +152,15 @@ def run_with(
         fail(str(exc), 2)
     except OAuthError as exc:
         fail(exc.description or exc.error)
+
+
+def cli_actor() -> Actor:
+    """Who runs this command, as the audit log names an operator: ``osuser@host``."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name, no passwd entry (containers)
+        user = f"uid {os.getuid()}"
+    return Actor("cli", f"{user}@{socket.gethostname()}")
 
 
 def emit(as_json: bool, data: dict[str, Any], text: str) -> None:

@@ -7,6 +7,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from authgate.audit.events import (
+    CLIENT_CREATED,
+    CLIENT_DELETED,
+    CLIENT_SECRET_ROTATED,
+    CLIENT_UPDATED,
+    Actor,
+)
+from authgate.audit.log import AuditLog
 from authgate.crypto.secretbox import SecretBox
 from authgate.crypto.tokens import digest, new_client_id, new_secret
 from authgate.domain import (
@@ -98,7 +106,9 @@ class ClientRegistry:
         *,
         grants: GrantPolicy | None = None,
         default_refresh_policy: RefreshPolicy = "rotate",
+        audit: AuditLog | None = None,
     ) -> None:
+        self._audit = audit
         self._clients = clients
         #: makes the ids of new clients (``client_id_format``, chosen at the composition root)
         self._new_id = client_ids
@@ -112,6 +122,13 @@ class ClientRegistry:
         self._policy = grants or GrantPolicy()
         #: the refresh policy of a client registered without one (``default_refresh_policy``)
         self.default_refresh_policy: RefreshPolicy = default_refresh_policy
+
+    def _record(self, event: str, actor: Actor | None, client_id: str, **details: Any) -> None:
+        """Every change to a client is an audit event; ``actor`` None is authgate itself."""
+        if self._audit is not None:
+            self._audit.record(
+                event, actor or Actor.system(), target_type="client", target=client_id, **details
+            )
 
     def _grants(
         self, grant_types: Iterable[str], refresh_policy: RefreshPolicy, *, chosen: bool = True
@@ -190,6 +207,7 @@ class ClientRegistry:
         owner_email: str | None = None,
         resource_server: bool = False,
         access_token_format: str | None = None,
+        actor: Actor | None = None,
     ) -> Registered:
         """Register a client; without ``refresh_policy``, the server's default one."""
         name = _client_name(name)
@@ -227,6 +245,13 @@ class ClientRegistry:
         test_token = None
         if owner is not None:
             client, test_token = await self._new_test_token(client)
+        self._record(
+            CLIENT_CREATED,
+            actor,
+            client.client_id,
+            **_described(client),
+            owner=None if owner is None else owner.email,
+        )
         return Registered(client, secret, test_token)
 
     async def _create(self, new: Callable[..., NewClient]) -> Client:
@@ -282,6 +307,7 @@ class ClientRegistry:
         token_lifetime: int | None = None,
         refresh_policy: RefreshPolicy | None = None,
         access_token_format: str | None = None,
+        actor: Actor | None = None,
     ) -> Client:
         """Change a client. Tokens issued before keep the scopes they were issued with, and
         their format. ``access_token_format`` is ``opaque``, ``jwt`` or
@@ -323,16 +349,38 @@ class ClientRegistry:
         updated = await self._clients.update(client_id, **changes)
         if updated is None:
             raise RegistrationError(f"no client with id {client_id!r}")
+        before, after = _described(client), _described(updated)
+        changed = {k: v for k, v in after.items() if before[k] != v}
+        if changed:
+            self._record(CLIENT_UPDATED, actor, client_id, **changed)
         return updated
 
-    async def rotate_secret(self, client_id: str) -> str:
+    async def rotate_secret(self, client_id: str, *, actor: Actor | None = None) -> str:
         client = await self.get(client_id)
         if client.is_public:
             raise RegistrationError("a public client has no secret to rotate")
         secret = new_secret()
         await self._clients.update(client_id, secret_digest=digest(secret))
+        self._record(CLIENT_SECRET_ROTATED, actor, client_id)
         return secret
 
-    async def delete(self, client_id: str) -> None:
+    async def delete(self, client_id: str, *, actor: Actor | None = None) -> None:
+        client = await self._clients.by_client_id(client_id)
         if not await self._clients.delete(client_id):
             raise RegistrationError(f"no client with id {client_id!r}")
+        self._record(CLIENT_DELETED, actor, client_id, name=None if client is None else client.name)
+
+
+def _described(client: Client) -> dict[str, Any]:
+    """What the audit log says of a client: its settings, never its secret or test token."""
+    return {
+        "name": client.name,
+        "public": client.is_public,
+        "redirect_uris": list(client.redirect_uris),
+        "grant_types": sorted(client.grant_types),
+        "scope": format_scope(client.scopes),
+        "token_lifetime": client.token_lifetime,
+        "refresh_policy": client.refresh_policy,
+        "resource_server": client.resource_server,
+        "access_token_format": client.access_token_format,
+    }

@@ -9,8 +9,11 @@ nothing, on every backend; writes expect values validated above this layer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from authgate.audit.events import AuditPage, AuditQuery, NewAuditEvent
 from authgate.domain import (
     AccessToken,
     AuthorizationCode,
@@ -44,6 +47,20 @@ class SlugTaken(Exception):
     """A space with this slug or one of these domains already exists."""
 
 
+@dataclass(frozen=True, slots=True)
+class UserHoldings:
+    """What a user holds now (live rows), or what disabling the user revoked."""
+
+    sessions: int = 0
+    access_tokens: int = 0
+    refresh_tokens: int = 0
+    #: authorization codes not yet redeemed
+    codes: int = 0
+    consents: int = 0
+    memberships: int = 0
+    owned_clients: int = 0
+
+
 class UserStore(Protocol):
     async def create(self, email: str, name: str, password_hash: str, now: int) -> User:
         """Raises :class:`EmailTaken`; e-mail addresses are compared case-insensitively."""
@@ -52,6 +69,41 @@ class UserStore(Protocol):
     async def by_id(self, user_id: UserId) -> User | None: ...
     async def by_email(self, email: str) -> User | None: ...
     async def set_password(self, user_id: UserId, password_hash: str) -> None: ...
+
+    async def page(
+        self, *, after: UserId | None = None, limit: int = 100, search: str | None = None
+    ) -> list[User]:
+        """Users by id, those after ``after`` (a page's cursor); ``search`` matches a part
+        of the e-mail address or the name, in any case."""
+        ...
+
+    async def update(
+        self,
+        user_id: UserId,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        email_verified: bool | None = None,
+    ) -> User | None:
+        """Change the given fields; raises :class:`EmailTaken`; ``None`` if no such user."""
+        ...
+
+    async def disable(self, user_id: UserId, now: int) -> UserHoldings | None:
+        """Mark the user inactive and, in the same transaction, revoke every session,
+        access and refresh token of the user and delete their unredeemed codes; returns
+        what was revoked, ``None`` if there is no such user."""
+        ...
+
+    async def enable(self, user_id: UserId) -> bool: ...
+
+    async def holdings(self, user_id: UserId, now: int) -> UserHoldings:
+        """What the user holds: live sessions and tokens, consents, memberships, clients."""
+        ...
+
+    async def delete(self, user_id: UserId) -> bool:
+        """Delete the user and, with it, their sessions, codes, tokens, consents and
+        memberships; clients they own lose their owner (and their test token)."""
+        ...
 
 
 class ClientStore(Protocol):
@@ -202,4 +254,20 @@ class SpaceStore(Protocol):
 
     async def spaces_of(self, user_id: UserId) -> list[tuple[Space, Membership]]:
         """Every space the user is a member of, with the membership, by slug."""
+        ...
+
+
+class AuditStore(Protocol):
+    """Append-only: events are added and, past the retention, deleted; never changed."""
+
+    async def append(self, events: Sequence[NewAuditEvent]) -> None:
+        """Write every event of ``events``, in one transaction."""
+        ...
+
+    async def page(self, query: AuditQuery) -> AuditPage:
+        """The newest events that match ``query`` (older than its cursor), newest first."""
+        ...
+
+    async def delete_before(self, before: int) -> int:
+        """Delete events that happened before ``before``; returns how many."""
         ...

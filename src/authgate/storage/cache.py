@@ -30,7 +30,7 @@ from authgate.domain import (
     User,
     UserId,
 )
-from authgate.storage.base import ClientStore, SpaceStore, TokenStore, UserStore
+from authgate.storage.base import ClientStore, SpaceStore, TokenStore, UserHoldings, UserStore
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -217,6 +217,44 @@ class CachedUserStore:
     async def set_password(self, user_id: UserId, password_hash: str) -> None:
         await self._inner.set_password(user_id, password_hash)
         await _announce(self._changes, self.forget)
+
+    async def page(
+        self, *, after: UserId | None = None, limit: int = 100, search: str | None = None
+    ) -> list[User]:
+        return await self._inner.page(after=after, limit=limit, search=search)
+
+    async def update(
+        self,
+        user_id: UserId,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        email_verified: bool | None = None,
+    ) -> User | None:
+        updated = await self._inner.update(
+            user_id, email=email, name=name, email_verified=email_verified
+        )
+        await _announce(self._changes, self.forget)
+        return updated
+
+    async def disable(self, user_id: UserId, now: int) -> UserHoldings | None:
+        """Announced to every cache (token rows too: the user's tokens are revoked)."""
+        revoked = await self._inner.disable(user_id, now)
+        await _announce(self._changes, self.forget)
+        return revoked
+
+    async def enable(self, user_id: UserId) -> bool:
+        enabled = await self._inner.enable(user_id)
+        await _announce(self._changes, self.forget)
+        return enabled
+
+    async def holdings(self, user_id: UserId, now: int) -> UserHoldings:
+        return await self._inner.holdings(user_id, now)
+
+    async def delete(self, user_id: UserId) -> bool:
+        deleted = await self._inner.delete(user_id)
+        await _announce(self._changes, self.forget)
+        return deleted
 
 
 class CachedSpaceStore:

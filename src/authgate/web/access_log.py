@@ -13,46 +13,10 @@ from urllib.parse import unquote_plus
 
 from uvicorn.config import LOGGING_CONFIG
 
-#: Query parameters whose values are credentials (RFC 6749, 6750, 7521, 7636, 8693, OIDC),
-#: the password grant's ``username`` (RFC 6749 §4.3.2), which names the account the
-#: password beside it opens (a token URL may carry both: ``token_params_in_query``), and
-#: OpenID Connect's ``login_hint`` (Core §3.1.2.1), an e-mail address more often than not.
-SECRET_PARAMETERS = frozenset(
-    {
-        "access_token",
-        "refresh_token",
-        "id_token",
-        "token",
-        "code",
-        "client_secret",
-        "password",
-        "username",
-        "code_verifier",
-        "csrf_token",
-        "assertion",
-        "client_assertion",
-        "subject_token",
-        "actor_token",
-        "id_token_hint",
-        "login_hint",
-        "email",
-    }
-)
-#: Names that contain these are taken for credentials too (``logout_token``,
-#: ``new_password``, ``x-api-secret``, ``accessToken``, ``pwd``) ...
-SECRET_PARTS = ("token", "secret", "password", "passwd", "pwd")
-#: ... except the parameters that only name a kind of token (RFC 7009 §2.1, RFC 8693 §2.1,
-#: RFC 6749 §5.1), whose values are fixed words or URNs that help to read a log.
-TOKEN_KINDS = frozenset(
-    {
-        "token_type_hint",
-        "token_type",
-        "subject_token_type",
-        "actor_token_type",
-        "requested_token_type",
-        "issued_token_type",
-    }
-)
+from authgate.redaction import SECRET_PARAMETERS, is_secret_name
+
+__all__ = ["SECRET_PARAMETERS", "RedactSecrets", "is_secret", "logging_config", "redact_url"]
+
 REDACTED = "[redacted]"
 MAX_NESTING = 3
 #: Where uvicorn's access-log record keeps the path with its query string.
@@ -60,10 +24,8 @@ _PATH_ARG = 2
 
 
 def is_secret(name: str) -> bool:
-    name = unquote_plus(name).strip().lower()
-    if name in SECRET_PARAMETERS:
-        return True
-    return name not in TOKEN_KINDS and any(part in name for part in SECRET_PARTS)
+    """A query parameter's name (still URL-encoded) that names a credential."""
+    return is_secret_name(unquote_plus(name))
 
 
 def redact_url(path: str, depth: int = 0) -> str:

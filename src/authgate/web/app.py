@@ -142,10 +142,12 @@ def create_app(
         await services.keys.ensure()
         # Other workers' revocations (invalidation.py); returns at once without Redis.
         listener = asyncio.create_task(services.invalidation.listen())
+        audit_writer = asyncio.create_task(services.audit.run())
         try:
             yield
         finally:
             await services.invalidation.stop(listener)
+            await services.audit.stop(audit_writer)
             await services.close()
             await db.close()
 

@@ -18,12 +18,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
 
 # SQLite only makes INTEGER PRIMARY KEY an alias of its rowid; BIGINT elsewhere.
 Id = BigInteger().with_variant(Integer(), "sqlite")
+#: a partial index over the rows that belong to a user (what disabling one revokes)
+_HAS_USER = text("user_id IS NOT NULL")
 
 users = Table(
     "users",
@@ -82,6 +85,8 @@ access_tokens = Table(
     ),
     Index("ix_access_tokens_family", "family_id"),
     Index("ix_access_tokens_client", "client_pk"),
+    # Partial: a client's own tokens (no user) cost no second index entry.
+    Index("ix_access_tokens_user", "user_id", postgresql_where=_HAS_USER, sqlite_where=_HAS_USER),
 )
 
 refresh_tokens = Table(
@@ -105,6 +110,7 @@ refresh_tokens = Table(
     ),
     Column("auth_time", BigInteger, nullable=True),
     Index("ix_refresh_tokens_family", "family_id"),
+    Index("ix_refresh_tokens_user", "user_id", postgresql_where=_HAS_USER, sqlite_where=_HAS_USER),
 )
 
 authorization_codes = Table(
@@ -130,6 +136,7 @@ authorization_codes = Table(
         nullable=True,
     ),
     Column("auth_time", BigInteger, nullable=True),
+    Index("ix_authorization_codes_user", "user_id"),
 )
 
 consents = Table(
@@ -158,6 +165,7 @@ sessions = Table(
         ForeignKey("spaces.id", ondelete="CASCADE", name="fk_sessions_space"),
         nullable=True,
     ),
+    Index("ix_sessions_user", "user_id"),
 )
 
 signing_keys = Table(
@@ -202,4 +210,23 @@ memberships = Table(
     #: scopes this member may no longer use in the space (space-separated)
     Column("revoked_scopes", Text, nullable=False, server_default=""),
     Index("ix_memberships_user", "user_id"),
+)
+
+#: Append-only (nothing updates a row); no foreign keys, so that an event outlives the user,
+#: client or space it names. ``id`` orders the events and is the cursor of a page.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("actor_type", String(16), nullable=False),
+    Column("actor", Text, nullable=True),
+    Column("address", Text, nullable=True),
+    Column("target_type", String(16), nullable=True),
+    Column("target", Text, nullable=True),
+    Column("request_id", Text, nullable=True),
+    #: a JSON object
+    Column("details", Text, nullable=False, server_default="{}"),
+    Index("ix_audit_events_at", "at"),
 )

@@ -318,6 +318,11 @@ class Settings(BaseSettings):
     keep_alive_timeout: int = Field(
         5, gt=0, le=3600, description="seconds an idle connection is kept open"
     )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="server log lines: text (uvicorn's readable lines) or json (one object "
+        "per line, with the request id)",
+    )
     audit_retention_days: int = Field(
         365,
         ge=0,

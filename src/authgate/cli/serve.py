@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from typing import Annotated
 
@@ -10,11 +11,21 @@ import typer
 
 from authgate.cli.common import ConfigOption, ProfileOption, fail, run_with, settings_from
 from authgate.services import Services
-from authgate.settings import SettingsError
+from authgate.settings import Settings, SettingsError
 
 
 async def signing_key(services: Services) -> None:
     await services.keys.ensure()
+
+
+def announce(settings: Settings, text: str) -> None:
+    """A line of the server's own, in the format of its log (``log_format``)."""
+    if settings.log_format == "json":
+        from authgate.logs import JsonFormatter
+
+        record = logging.LogRecord("authgate", logging.INFO, __file__, 0, text, None, None)
+        text = JsonFormatter().format(record)
+    typer.echo(text)
 
 
 def serve(
@@ -71,6 +82,6 @@ def serve(
     except server.CannotListen as exc:
         fail(str(exc), 4)
     address = server.display_address(host, port)
-    typer.echo(f"authgate serving on http://{address} (issuer {settings.issuer})")
+    announce(settings, f"authgate serving on http://{address} (issuer {settings.issuer})")
     if not server.run(uvicorn_config, sock):
         raise typer.Exit(3)

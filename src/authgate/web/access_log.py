@@ -63,12 +63,26 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def logging_config() -> dict[str, Any]:
-    """uvicorn's logging configuration, with :class:`RedactSecrets` on the access log.
+def logging_config(log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's logging configuration, with :class:`RedactSecrets` on the access log,
+    :class:`~authgate.logs.RedactText` on every other line, authgate's own loggers on
+    uvicorn's handler, and with ``log_format="json"`` one JSON object per line
+    (:class:`~authgate.logs.JsonFormatter`, with each request's id).
 
     uvicorn applies it in every worker process, before the app is loaded.
     """
     config = copy.deepcopy(LOGGING_CONFIG)
-    config["filters"] = {"redact_secrets": {"()": f"{__name__}.RedactSecrets"}}
+    config["filters"] = {
+        "redact_secrets": {"()": f"{__name__}.RedactSecrets"},
+        "redact_text": {"()": "authgate.logs.RedactText"},
+        "request_id": {"()": "authgate.logs.RequestIdFilter"},
+    }
     config["loggers"]["uvicorn.access"]["filters"] = ["redact_secrets"]
+    config["handlers"]["default"]["filters"] = ["redact_text", "request_id"]
+    config["handlers"]["access"]["filters"] = ["request_id"]
+    config["loggers"]["authgate"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    if log_format == "json":
+        config["formatters"] = {"json": {"()": "authgate.logs.JsonFormatter"}}
+        for handler in config["handlers"].values():
+            handler["formatter"] = "json"
     return config

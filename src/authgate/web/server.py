@@ -47,7 +47,7 @@ def server_config(
         workers=workers,
         http=LimitedHttpProtocol,
         access_log=access_log,
-        log_config=logging_config(),
+        log_config=logging_config(settings.log_format),
         log_level="info",
         server_header=False,
         proxy_headers=bool(proxies),

@@ -318,6 +318,13 @@ class Settings(BaseSettings):
     keep_alive_timeout: int = Field(
         5, gt=0, le=3600, description="seconds an idle connection is kept open"
     )
+    database_timeout: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="seconds to wait for a PostgreSQL connection or statement before the "
+        "request is answered 503",
+    )
     log_format: Literal["text", "json"] = Field(
         "text",
         description="server log lines: text (uvicorn's readable lines) or json (one object "

@@ -105,6 +105,27 @@ def database_errors(settings: Settings, *, connecting: bool = True) -> Iterator[
         fail(f"cannot open the database {settings.database_url!r}: {text}", 3)
 
 
+def unreachable(settings: Settings) -> str | None:
+    """Why PostgreSQL does not answer now (a refused or timed-out connection, a server
+    starting or shutting down), or None: it answers, or the URL is SQLite's, or the problem
+    is one that waiting will not fix (which opening the database then reports)."""
+    if settings.is_sqlite:
+        return None
+    from authgate.storage.sql.driver import PG_OUTAGES
+
+    async def attempt() -> None:
+        conn = await asyncpg.connect(settings.database_url, timeout=settings.database_timeout)
+        await conn.close()
+
+    try:
+        asyncio.run(attempt())
+    except PG_OUTAGES as exc:
+        return type(exc).__name__
+    except Exception:  # noqa: S110 - reported by the next step, with its own message
+        pass
+    return None
+
+
 def prepare(settings: Settings, *, create: bool = False) -> None:
     """Upgrade SQLite automatically, refuse an outdated PostgreSQL schema. Only ``create``
     (``serve``, ``db upgrade``) makes a missing SQLite database and its key file."""

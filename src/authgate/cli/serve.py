@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from authgate.cli.common import ConfigOption, ProfileOption, fail, run_with, settings_from
+from authgate.cli.common import (
+    ConfigOption,
+    ProfileOption,
+    fail,
+    run_with,
+    settings_from,
+    unreachable,
+)
 from authgate.services import Services
 from authgate.settings import Settings, SettingsError
 
@@ -18,12 +25,12 @@ async def signing_key(services: Services) -> None:
     await services.keys.ensure()
 
 
-def announce(settings: Settings, text: str) -> None:
+def announce(settings: Settings, text: str, level: int = logging.INFO) -> None:
     """A line of the server's own, in the format of its log (``log_format``)."""
     if settings.log_format == "json":
         from authgate.logs import JsonFormatter
 
-        record = logging.LogRecord("authgate", logging.INFO, __file__, 0, text, None, None)
+        record = logging.LogRecord("authgate", level, __file__, 0, text, None, None)
         text = JsonFormatter().format(record)
     typer.echo(text)
 
@@ -72,8 +79,16 @@ def serve(
         data = run_with(settings, ensure_demo, create=True)
         typer.echo(describe(data, settings))
         typer.echo("")
-    # Once, before the workers start: on an empty database each would create its own key.
-    run_with(settings, signing_key, create=True)
+    down = None if demo else unreachable(settings)
+    if down is None:
+        # Once, before the workers start: on an empty database each would create its own key.
+        run_with(settings, signing_key, create=True)
+    else:
+        # The workers wait for it (and check its schema then): 503 and /readyz say so.
+        announce(
+            settings,
+            f"authgate: warning: the database does not answer ({down}): serving 503 until it does",
+        )
     uvicorn_config = server.server_config(
         settings, host=host, port=port, workers=workers, access_log=access_log
     )

@@ -35,6 +35,12 @@ from authgate.domain import (
 )
 
 
+class DatabaseUnavailable(Exception):
+    """The database does not answer (not reachable, restarting, too slow, not connected
+    yet, or its schema is not this authgate's). Retrying later may work: the web edge
+    answers 503."""
+
+
 class EmailTaken(Exception):
     """A user with this e-mail address already exists."""
 

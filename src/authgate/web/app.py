@@ -27,7 +27,9 @@ from authgate.resource.local import LocalVerifier
 from authgate.resource.ratelimit import ApiRateLimits
 from authgate.services import Services, build_services
 from authgate.settings import Settings, load_settings
-from authgate.storage.sql.driver import DeferredDatabase, open_database
+from authgate.storage.base import DatabaseUnavailable
+from authgate.storage.sql.connector import Connector
+from authgate.storage.sql.driver import DeferredDatabase
 from authgate.web.discovery import JWKS_PATH, PublishedDocuments
 from authgate.web.edge import EdgeApp
 from authgate.web.oauth import (
@@ -37,12 +39,13 @@ from authgate.web.oauth import (
     RevocationHandler,
     TokenHandler,
 )
+from authgate.web.operations import Operations, Readiness
 from authgate.web.pages.account import LOGIN_PATH, LOGOUT_PATH, AccountPages
 from authgate.web.pages.authorize import DECISION_PATH, AuthorizePages
 from authgate.web.pages.demo import DemoCallback
 from authgate.web.pages.framing import Framing
 from authgate.web.pages.render import Pages
-from authgate.web.responses import server_error_json
+from authgate.web.responses import server_error_json, unavailable_json
 from authgate.web.userinfo import USERINFO_PATH, UserInfoHandler
 
 log = logging.getLogger("authgate")
@@ -136,16 +139,29 @@ def create_app(
         demo = DemoCallback(pages, demo_file(services), settings.issuer, settings.token_endpoint)
         routes.append(Route(CALLBACK_PATH, demo.callback, methods=["GET"]))
 
+    from authgate.storage.sql.migrate import head_revision
+
+    connector = Connector(
+        db,
+        settings.database_url,
+        head_revision,
+        synchronous=settings.sqlite_synchronous,
+        wait_seconds=settings.database_timeout,
+        ready=services.keys.ensure,
+    )
+    operations = Operations(Readiness(db, connector, head_revision, services.redis))
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db.bind(await open_database(settings.database_url, synchronous=settings.sqlite_synchronous))
-        await services.keys.ensure()
+        # Unreachable: serve anyway (503 until it answers); misconfigured: do not start.
+        await connector.start()
         # Other workers' revocations (invalidation.py); returns at once without Redis.
         listener = asyncio.create_task(services.invalidation.listen())
         audit_writer = asyncio.create_task(services.audit.run())
         try:
             yield
         finally:
+            await connector.stop()
             await services.invalidation.stop(listener)
             await services.audit.stop(audit_writer)
             await services.close()
@@ -156,7 +172,26 @@ def create_app(
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return server_error_json()
 
-    handlers = {Exception: on_error, ClientDisconnect: client_gone}
+    async def on_unavailable(request: Request, exc: Exception) -> Response:
+        """The database does not answer: 503, a page for the browser's paths."""
+        if request.url.path.startswith(("/api/", USERINFO_PATH)) or "html" not in (
+            request.headers.get("accept", "")
+        ):
+            return unavailable_json()
+        page = pages.error(
+            services.issuers.root,
+            "Temporarily unavailable",
+            "The server cannot reach its database. Please try again in a moment.",
+            503,
+        )
+        page.headers["Retry-After"] = "5"
+        return page
+
+    handlers = {
+        Exception: on_error,
+        ClientDisconnect: client_gone,
+        DatabaseUnavailable: on_unavailable,
+    }
     app = EdgeApp(
         issuers=services.issuers,
         documents=documents,
@@ -164,8 +199,12 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers=handlers,
+        operations=operations,
+        operation_paths=operations.paths,
     )
     app.state.services = services
+    #: whether the database is open, and why not (web/operations.py reads it too)
+    app.state.connector = connector
     return app
 
 

@@ -15,9 +15,11 @@ from starlette.types import ASGIApp
 from authgate.logs import REQUEST_ID
 from authgate.protocol.context import Issuer
 from authgate.protocol.issuers import IssuerResolver
+from authgate.storage.base import DatabaseUnavailable
 from authgate.web.discovery import PublishedDocuments
 from authgate.web.issuers import Scope, host_of, resolve_request
 from authgate.web.request_id import HEADER, request_id_of
+from authgate.web.responses import unavailable_json
 from authgate.web.routing import FixedPathRouter, route_path
 
 #: ``observe(scope, status, seconds)`` after each HTTP request (the metrics)
@@ -131,6 +133,9 @@ class EdgeApp(Starlette):
                 return True
             await self._documents.answer(scope, send, issuer, kind)
             return False
+        except DatabaseUnavailable:
+            await unavailable_json()(scope, _no_body, send)
+            return False
         except Exception:
             # Before Starlette's own error handling: answer as it would.
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
@@ -143,3 +148,7 @@ class EdgeApp(Starlette):
 def _port(scope: Scope) -> int | None:
     server = scope.get("server")
     return None if not server else server[1]
+
+
+async def _no_body() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}

@@ -32,8 +32,15 @@ from authgate.protocol.requests import (
     parse_form,
     parse_pairs,
 )
+from authgate.storage.base import DatabaseUnavailable
 from authgate.web.context import context_of
-from authgate.web.responses import NO_STORE, oauth_error_json, server_error_json, token_json
+from authgate.web.responses import (
+    NO_STORE,
+    oauth_error_json,
+    server_error_json,
+    token_json,
+    unavailable_json,
+)
 
 log = logging.getLogger("authgate")
 
@@ -150,6 +157,8 @@ class FormEndpoint:
             # The client left before its body was read: nothing to log, and the 400 goes
             # nowhere (an ASGI app must still answer, or uvicorn logs an error).
             response = Response(status_code=400)
+        except DatabaseUnavailable:
+            response = unavailable_json(self.descriptions)
         except Exception:
             # The path only: a query string may hold a token or a code.
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])

@@ -325,6 +325,19 @@ class Settings(BaseSettings):
         description="seconds to wait for a PostgreSQL connection or statement before the "
         "request is answered 503",
     )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="port of the Prometheus metrics (GET /metrics, on metrics_host); unset: "
+        "no metrics",
+    )
+    metrics_host: str | None = Field(
+        None,
+        min_length=1,
+        max_length=253,
+        description="address the metrics port listens on; unset: the address serve listens on",
+    )
     log_format: Literal["text", "json"] = Field(
         "text",
         description="server log lines: text (uvicorn's readable lines) or json (one object "

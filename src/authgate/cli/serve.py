@@ -92,11 +92,21 @@ def serve(
     uvicorn_config = server.server_config(
         settings, host=host, port=port, workers=workers, access_log=access_log
     )
+    sockets = []
     try:
-        sock = server.listen(host, port)
+        sockets.append(server.listen(host, port))
+        if settings.metrics_port is not None:
+            sockets.append(server.listen(settings.metrics_host or host, settings.metrics_port))
     except server.CannotListen as exc:
+        for sock in sockets:
+            sock.close()
         fail(str(exc), 4)
     address = server.display_address(host, port)
     announce(settings, f"authgate serving on http://{address} (issuer {settings.issuer})")
-    if not server.run(uvicorn_config, sock):
+    if settings.metrics_port is not None:
+        where = server.display_address(settings.metrics_host or host, settings.metrics_port)
+        announce(settings, f"metrics on http://{where}/metrics")
+    with server.metrics_directory(workers, settings):
+        started = server.run(uvicorn_config, *sockets)
+    if not started:
         raise typer.Exit(3)

@@ -54,12 +54,17 @@ class TtlCache(Generic[K, V]):
         self._max = max_entries
         self._entries: dict[K, tuple[float, V | None]] = {}
         self.generation = 0
+        #: look-ups answered from the cache, and not (plain counts: the metrics read them)
+        self.hits = 0
+        self.misses = 0
 
     def hit(self, key: K) -> tuple[bool, V | None]:
         """``(True, value)`` while a fresh entry exists; a plain call, no await on a hit."""
         entry = self._entries.get(key)
         if entry is not None and entry[0] > time.monotonic():
+            self.hits += 1
             return True, entry[1]
+        self.misses += 1
         return False, None
 
     def put(self, key: K, value: V | None, generation: int | None = None) -> V | None:
@@ -94,6 +99,11 @@ class CachedClientStore:
         self._by_id: TtlCache[str, Client] = TtlCache(ttl, max_entries)
         self._by_pk: TtlCache[ClientPk, Client] = TtlCache(ttl, max_entries)
         self._changes = changes
+        #: by name, for the metrics' hit ratios
+        self.caches: dict[str, TtlCache[Any, Any]] = {
+            "clients_by_id": self._by_id,
+            "clients_by_pk": self._by_pk,
+        }
 
     def forget(self) -> None:
         self._by_id.clear()
@@ -146,6 +156,7 @@ class CachedTokenStore:
         self._inner = inner
         self._access: TtlCache[TokenId, AccessToken] = TtlCache(ttl, max_entries)
         self._changes = changes
+        self.caches: dict[str, TtlCache[Any, Any]] = {"access_tokens": self._access}
 
     def forget(self) -> None:
         self._access.clear()
@@ -197,6 +208,7 @@ class CachedUserStore:
         self._inner = inner
         self._by_id: TtlCache[UserId, User] = TtlCache(ttl, max_entries)
         self._changes = changes
+        self.caches: dict[str, TtlCache[Any, Any]] = {"users": self._by_id}
 
     def forget(self) -> None:
         self._by_id.clear()
@@ -272,6 +284,7 @@ class CachedSpaceStore:
         self._inner = inner
         self._memberships: TtlCache[tuple[SpaceId, UserId], Membership] = TtlCache(ttl, max_entries)
         self._changes = changes
+        self.caches: dict[str, TtlCache[Any, Any]] = {"memberships": self._memberships}
 
     def forget(self) -> None:
         self._memberships.clear()

@@ -32,6 +32,7 @@ from authgate.storage.sql.connector import Connector
 from authgate.storage.sql.driver import DeferredDatabase
 from authgate.web.discovery import JWKS_PATH, PublishedDocuments
 from authgate.web.edge import EdgeApp
+from authgate.web.metrics import Metrics, stop_sync
 from authgate.web.oauth import (
     INTROSPECTION_PATH,
     REVOCATION_PATH,
@@ -39,13 +40,14 @@ from authgate.web.oauth import (
     RevocationHandler,
     TokenHandler,
 )
-from authgate.web.operations import Operations, Readiness
+from authgate.web.operations import METRICS_PATH, PATHS, Operations, Readiness
 from authgate.web.pages.account import LOGIN_PATH, LOGOUT_PATH, AccountPages
 from authgate.web.pages.authorize import DECISION_PATH, AuthorizePages
 from authgate.web.pages.demo import DemoCallback
 from authgate.web.pages.framing import Framing
 from authgate.web.pages.render import Pages
 from authgate.web.responses import server_error_json, unavailable_json
+from authgate.web.routing import fixed_routes
 from authgate.web.userinfo import USERINFO_PATH, UserInfoHandler
 
 log = logging.getLogger("authgate")
@@ -75,9 +77,11 @@ def create_app(
         descriptions=wording,
         params_in_query=settings.token_params_in_query,
     )
+    revocation = RevocationHandler(services.revocation, descriptions=wording)
+    introspection = IntrospectionHandler(services.introspection, descriptions=wording)
     direct: dict[str, ASGIApp] = {path: token for path in settings.token_paths}
-    direct[REVOCATION_PATH] = RevocationHandler(services.revocation, descriptions=wording)
-    direct[INTROSPECTION_PATH] = IntrospectionHandler(services.introspection, descriptions=wording)
+    direct[REVOCATION_PATH] = revocation
+    direct[INTROSPECTION_PATH] = introspection
     routes: list[BaseRoute] = []
     api_routes = demo_routes(
         bearer,
@@ -141,6 +145,18 @@ def create_app(
 
     from authgate.storage.sql.migrate import head_revision
 
+    metrics = None
+    if settings.metrics_port is not None:
+        fixed = {*direct, *fixed_routes(routes), *documents.root_paths, METRICS_PATH, *PATHS}
+        metrics = Metrics.from_environment(fixed)
+        token.on_issued = metrics.token_issued
+        for handler in (token, revocation, introspection):
+            handler.on_client_auth_failure = metrics.client_auth_failed
+        services.rate_limiter.on_refused = metrics.refused
+        metrics.watch_audit(services.audit)
+        for store in (services.users, services.clients, services.tokens, services.spaces):
+            metrics.watch_caches(getattr(store, "caches", {}))
+        metrics.watch_caches(services.issuers.caches)
     connector = Connector(
         db,
         settings.database_url,
@@ -148,8 +164,13 @@ def create_app(
         synchronous=settings.sqlite_synchronous,
         wait_seconds=settings.database_timeout,
         ready=services.keys.ensure,
+        observe_batch=None if metrics is None else metrics.batch,
     )
-    operations = Operations(Readiness(db, connector, head_revision, services.redis))
+    operations = Operations(
+        Readiness(db, connector, head_revision, services.redis),
+        metrics=None if metrics is None else metrics.exposition,
+        metrics_port=settings.metrics_port,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -158,9 +179,11 @@ def create_app(
         # Other workers' revocations (invalidation.py); returns at once without Redis.
         listener = asyncio.create_task(services.invalidation.listen())
         audit_writer = asyncio.create_task(services.audit.run())
+        syncing = None if metrics is None else asyncio.create_task(metrics.sync_every())
         try:
             yield
         finally:
+            await stop_sync(syncing)
             await connector.stop()
             await services.invalidation.stop(listener)
             await services.audit.stop(audit_writer)
@@ -201,10 +224,13 @@ def create_app(
         exception_handlers=handlers,
         operations=operations,
         operation_paths=operations.paths,
+        operations_port=settings.metrics_port,
+        observe=None if metrics is None else metrics.request,
     )
     app.state.services = services
     #: whether the database is open, and why not (web/operations.py reads it too)
     app.state.connector = connector
+    app.state.metrics = metrics
     return app
 
 

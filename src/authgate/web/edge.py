@@ -84,9 +84,10 @@ class EdgeApp(Starlette):
 
         start = time.perf_counter()
         try:
+            port = self._operations_port
             if self._operations is not None and (
                 scope["path"] in self._operation_paths
-                or (self._operations_port is not None and _port(scope) == self._operations_port)
+                or (port is not None and (scope.get("server") or (None, None))[1] == port)
             ):
                 await self._operations(scope, receive, respond)
             else:
@@ -143,11 +144,6 @@ class EdgeApp(Starlette):
             await send({"type": "http.response.start", "status": 500, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return False
-
-
-def _port(scope: Scope) -> int | None:
-    server = scope.get("server")
-    return None if not server else server[1]
 
 
 async def _no_body() -> dict[str, Any]:

@@ -138,6 +138,13 @@ def test_disable_enable_and_set_password(cli: Cli) -> None:
     )
     events = [e["event"] for e in ok(cli("audit", "--event", "user", "--json"))["events"]]
     assert events == ["user.password_set", "user.enabled", "user.disabled", "user.created"]
+    disabled_event = ok(cli("audit", "--event", "user.disabled", "--json"))["events"][0]
+    assert disabled_event["details"] == {
+        "revoked_sessions": 0,
+        "revoked_access": 1,
+        "revoked_refresh": 0,
+        "deleted_codes": 0,
+    }
     assert "a new password" not in cli("audit", "--json").stdout
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Literal
 
 from authgate.audit.events import (
@@ -164,7 +163,14 @@ class UserAccounts:
         if revoked is None:
             raise AccountError(f"no user {user.email!r}")
         self._audit.record(
-            USER_DISABLED, actor, target_type="user", target=user.email, **asdict(revoked)
+            USER_DISABLED,
+            actor,
+            target_type="user",
+            target=user.email,
+            revoked_sessions=revoked.sessions,
+            revoked_access=revoked.access_tokens,
+            revoked_refresh=revoked.refresh_tokens,
+            deleted_codes=revoked.codes,
         )
         return revoked
 
@@ -216,6 +222,11 @@ class UserAccounts:
             user_id=user.id,
             deleted_clients=deleted,
             kept_clients=[c.client_id for c in owned] if owned_clients == "keep" else [],
-            **{k: v for k, v in asdict(held).items() if k != "owned_clients"},
+            sessions=held.sessions,
+            access=held.access_tokens,
+            refresh=held.refresh_tokens,
+            codes=held.codes,
+            consents=held.consents,
+            memberships=held.memberships,
         )
         return held, deleted

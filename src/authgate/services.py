@@ -228,7 +228,7 @@ def build_services(
         ClientCredentialsGrant(minter, require_scope=settings.require_scope),
         PasswordGrant(minter, grant_passwords, members, require_scope=settings.require_scope),
         RefreshTokenGrant(minter, tokens, members, audit=audit, users=users),
-        TokenExchangeGrant(minter, checker, permissions, issuers),
+        TokenExchangeGrant(minter, checker, permissions, issuers, users=users),
     ]
     return Services(
         settings=settings,

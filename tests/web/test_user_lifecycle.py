@@ -136,3 +136,30 @@ async def test_deleting_a_user_takes_what_they_hold(
     # The e-mail address is free again, and the new account inherits nothing.
     again = await make.user()
     assert (await services.accounts.holdings(again)).consents == 0
+
+
+async def test_a_disabled_users_token_cannot_be_exchanged(
+    http: httpx.AsyncClient, services: Services, make: Factory, settings: object
+) -> None:
+    from authgate.domain import TOKEN_EXCHANGE
+    from tests.web.oidc_support import space_with_member
+
+    alice = await make.user()
+    reg = await make.client(grant_types=["password", "token-exchange"])
+    await space_with_member(services, alice.id)
+    tokens = await password_tokens(http, reg)
+    form = {
+        "grant_type": TOKEN_EXCHANGE,
+        "subject_token": tokens["access_token"],
+        "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
+        "audience": "acme",
+    }
+    assert (await http.post("/oauth/token", data=form, auth=client_auth(reg))).is_success
+    db = await open_database(settings.database_url)  # type: ignore[attr-defined]
+    try:  # the flag alone, as if the revocation had raced with this request
+        await db.execute("UPDATE users SET is_active = $1 WHERE id = $2", False, alice.id)
+    finally:
+        await db.close()
+    await services.invalidation.changed()
+    refused = await http.post("/oauth/token", data=form, auth=client_auth(reg))
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_request"

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-import authgate.cli.space_members  # noqa: F401  (adds the member commands to space_app)
+import authgate.cli.space_members
+import authgate.cli.user_changes  # noqa: F401  (adds the changing commands to user_app)
 from authgate.cli.audit import audit
 from authgate.cli.clients import client_app
 from authgate.cli.common import (

@@ -31,6 +31,7 @@ from authgate.web.app import create_app
 
 POSTGRES_URL = os.environ.get("AUTHGATE_TEST_POSTGRES_URL")
 TABLES = (
+    "audit_events",
     "signing_keys",
     "memberships",
     "space_domains",

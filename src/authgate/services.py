@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from authgate.audit.log import AuditLog
 from authgate.crypto.csrf import CsrfSigner
 from authgate.crypto.form_secrets import FormSecrets
 from authgate.crypto.passwords import PasswordVerifier
@@ -45,6 +46,7 @@ from authgate.protocol.spaces import SpaceMembers
 from authgate.protocol.token_check import AccessTokenChecker
 from authgate.protocol.token_formats import AccessTokenFormats, JwtFormat, OpaqueFormat
 from authgate.protocol.token_username import UsernameExtension
+from authgate.protocol.user_admin import UserAdmin
 from authgate.ratelimit.failures import ThrottleFactory
 from authgate.ratelimit.limiter import RateLimiter
 from authgate.ratelimit.notation import parse_limit
@@ -59,6 +61,7 @@ from authgate.storage.cache import (
     CachedTokenStore,
     CachedUserStore,
 )
+from authgate.storage.sql.audit import SqlAuditStore
 from authgate.storage.sql.driver import Database
 from authgate.storage.sql.grants import SqlGrantStore
 from authgate.storage.sql.stores import (
@@ -120,9 +123,15 @@ class Services:
     accounts: Accounts
     #: the developer portal's apps
     developer: DeveloperPortal
+    #: security-relevant events, queued and written in batches (``audit_retention_days``)
+    audit: AuditLog
+    #: users as operators manage them: disable, delete, passwords (the CLI, the admin API)
+    user_admin: UserAdmin
 
     async def close(self) -> None:
-        """Give back what the services hold besides the database (threads, Redis pool)."""
+        """Write the queued audit events, give back what the services hold besides the
+        database (threads, Redis pool)."""
+        await self.audit.close()
         self.verifier.close()
         if self.redis is not None:
             await self.redis.aclose(close_connection_pool=True)
@@ -132,6 +141,7 @@ def build_services(
     settings: Settings, db: Database, *, clock: Callable[[], float] = time.time
 ) -> Services:
     redis = connect(settings.redis_url) if settings.redis_url else None
+    audit = AuditLog(SqlAuditStore(db), clock, retention_days=settings.audit_retention_days)
     invalidation = Invalidation(redis, settings.redis_namespace)
     users = CachedUserStore(
         SqlUserStore(db), ttl=settings.token_cache_seconds, changes=invalidation
@@ -161,7 +171,9 @@ def build_services(
     verifier = PasswordVerifier(settings.password_hash_workers, settings.password_hash_queue)
     per_account = throttle(settings.password_max_failures, window, "account")
     per_address = throttle(settings.login_max_failures_per_address, window, "address")
-    passwords = PasswordCheck(users, verifier, PasswordThrottles(per_account, per_address))
+    passwords = PasswordCheck(
+        users, verifier, PasswordThrottles(per_account, per_address), audit=audit
+    )
     grant_passwords = PasswordCheck(
         users,
         verifier,
@@ -170,6 +182,8 @@ def build_services(
             per_address,
             throttle(settings.password_max_failures_per_client, window, "client"),
         ),
+        audit=audit,
+        via="password_grant",
     )
     secret_key = settings.resolved_secret_key()
     box = SecretBox(secret_key)
@@ -180,6 +194,7 @@ def build_services(
         alg=settings.id_token_signing_alg,
         refresh=settings.signing_key_refresh_seconds,
         grace=settings.signing_key_grace_seconds,
+        audit=audit,
     )
     spaces = CachedSpaceStore(
         SqlSpaceStore(db), ttl=settings.token_cache_seconds, changes=invalidation
@@ -217,12 +232,17 @@ def build_services(
     # Every grant authgate has; the token endpoint keeps those the settings offer.
     grants: list[Grant] = [
         AuthorizationCodeGrant(
-            minter, codes, tokens, require_redirect_uri=settings.require_redirect_uri
+            minter,
+            codes,
+            tokens,
+            require_redirect_uri=settings.require_redirect_uri,
+            audit=audit,
+            users=users,
         ),
         ClientCredentialsGrant(minter, require_scope=settings.require_scope),
         PasswordGrant(minter, grant_passwords, members, require_scope=settings.require_scope),
-        RefreshTokenGrant(minter, tokens, members),
-        TokenExchangeGrant(minter, checker, permissions, issuers),
+        RefreshTokenGrant(minter, tokens, members, audit=audit, users=users),
+        TokenExchangeGrant(minter, checker, permissions, issuers, users=users),
     ]
     registry = ClientRegistry(
         clients,
@@ -235,6 +255,7 @@ def build_services(
         grants=policy,
         default_refresh_policy=settings.default_refresh_policy,
         tokens=tokens,
+        audit=audit,
     )
     session_store = SqlSessionStore(db)
     user_grants = AnnouncingGrantStore(SqlGrantStore(db), invalidation, tokens.forget)
@@ -286,6 +307,7 @@ def build_services(
             members,
             descriptions=error_descriptions,
             grants=policy,
+            audit=audit,
         ),
         sessions=SessionManager(
             session_store, passwords, lifetime=settings.session_lifetime, clock=clock
@@ -317,6 +339,7 @@ def build_services(
             verifier,
             settings.scope_catalog,
             clock,
+            audit=audit,
         ),
         developer=DeveloperPortal(
             registry,
@@ -330,4 +353,6 @@ def build_services(
             settings.scopes,
             lifetimes=settings.developer_token_lifetimes,
         ),
+        audit=audit,
+        user_admin=UserAdmin(users, clients, audit, clock),
     )

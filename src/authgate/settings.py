@@ -323,6 +323,37 @@ class Settings(BaseSettings):
     keep_alive_timeout: int = Field(
         5, gt=0, le=3600, description="seconds an idle connection is kept open"
     )
+    database_timeout: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="seconds to wait for a PostgreSQL connection or statement before the "
+        "request is answered 503",
+    )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="port of the Prometheus metrics (GET /metrics, on metrics_host); unset: "
+        "no metrics",
+    )
+    metrics_host: str | None = Field(
+        None,
+        min_length=1,
+        max_length=253,
+        description="address the metrics port listens on; unset: the address serve listens on",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="server log lines: text (uvicorn's readable lines) or json (one object "
+        "per line, with the request id)",
+    )
+    audit_retention_days: int = Field(
+        365,
+        ge=0,
+        le=36500,
+        description="days the audit log keeps an event; 0 keeps every event forever",
+    )
 
     @classmethod
     def settings_customise_sources(

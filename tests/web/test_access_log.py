@@ -28,14 +28,25 @@ def test_every_secret_parameter_is_redacted(name: str) -> None:
         ("/oauth/authorize?id_token_hint=eyJ.x.y", "/oauth/authorize?id_token_hint=[redacted]"),
         ("/x?logout_token=S&new_password=S", "/x?logout_token=[redacted]&new_password=[redacted]"),
         ("/x?token_type_hint=access_token", "/x?token_type_hint=access_token"),
+        ("/x?subject_token_type=urn:x&requested_token_type=urn:y", None),
+        ("/oauth/authorize?login_hint=ann%40example.com", "/oauth/authorize?login_hint=[redacted]"),
+        (
+            "/x?accessToken=S&api_secret_key=S",
+            "/x?accessToken=[redacted]&api_secret_key=[redacted]",
+        ),
+        (
+            "/x?PASSWD=S&user_pwd=S&mytoken=S",
+            "/x?PASSWD=[redacted]&user_pwd=[redacted]&mytoken=[redacted]",
+        ),
+        ("/x?code_verifier=S&state=keep", "/x?code_verifier=[redacted]&state=keep"),
         ("/login?next=%2Fa%3Fstate%3Dx", "/login?next=%2Fa%3Fstate%3Dx"),
         ("/login?next=%2Fa%3Fid_token_hint%3DS%26x%3D1", "/login?next=[redacted]"),
         ("/login?next=/a?code=S", "/login?next=[redacted]"),
         ("/login?next=%2Fa%3Fn%3D%252Fb%253Fcode%253DS", "/login?next=[redacted]"),
     ],
 )
-def test_only_secret_values_change(path: str, logged: str) -> None:
-    assert redact_url(path) == logged
+def test_only_secret_values_change(path: str, logged: str | None) -> None:
+    assert redact_url(path) == (path if logged is None else logged)
 
 
 def test_nesting_is_bounded() -> None:

@@ -53,6 +53,9 @@ WIDTHS: dict[tuple[str, str], int | None] = {
     ("memberships", "role"): 16,
     ("memberships", "name"): 200,
     ("memberships", "phone_number"): 32,
+    ("audit_events", "event"): 40,
+    ("audit_events", "actor_type"): 16,
+    ("audit_events", "target_type"): 16,
 }
 SCOPES = {"read": "Read", "write": "Write", "admin": "Administer your spaces"}
 CB = "https://app.example.com/callback"
@@ -526,3 +529,29 @@ async def test_an_apps_description_and_urls_fit_their_columns(
     assert caught.value.field == field and says in caught.value.description
     with pytest.raises(RegistrationError):
         await services.registry.update(registered.client.client_id, **{field: too_long})
+
+
+async def test_every_audit_event_actor_and_target_type_is_stored(services: Services) -> None:
+    """The audit log's short columns hold only authgate's own names: each one, stored and
+    read back on both databases (what users choose goes into its unbounded columns)."""
+    from typing import get_args
+
+    from authgate.audit.events import EVENTS, Actor, ActorType, AuditQuery, TargetType
+
+    actors, targets = get_args(ActorType), get_args(TargetType)
+    for n, event in enumerate(EVENTS):
+        services.audit.record(
+            event,
+            Actor(actors[n % len(actors)], "x" * 320, "a" * 64),
+            target_type=targets[n % len(targets)],
+            target="t" * 320,
+        )
+    await services.audit.flush()
+    page = await services.audit.page(AuditQuery(limit=1000))
+    stored = {(e.event, e.actor.type, e.target_type) for e in page.events}
+    expected = {
+        (event, actors[n % len(actors)], targets[n % len(targets)])
+        for n, event in enumerate(EVENTS)
+    }
+    assert expected <= stored
+    assert max(len(t) for t in (*actors, *targets)) <= 16

@@ -7,12 +7,14 @@ import os
 import sys
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
+from importlib.metadata import version
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 import authgate.cli.space_members  # noqa: F401  (adds the member commands to space_app)
+from authgate.cli.audit import audit
 from authgate.cli.clients import client_app
 from authgate.cli.common import (
     ConfigOption,
@@ -112,6 +114,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command()(serve)
+app.command()(audit)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(client_app, name="client")
@@ -120,8 +123,23 @@ app.add_typer(space_app, name="space")
 app.add_typer(profile_app, name="profile")
 
 
+def show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"authgate {version('authgate')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def root(config: ConfigOption = None, profile: ProfileOption = None) -> None:
+def root(
+    config: ConfigOption = None,
+    profile: ProfileOption = None,
+    show: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=show_version
+        ),
+    ] = False,
+) -> None:
     """OAuth 2.0 authorization server for API platforms."""
     if config is not None:
         os.environ["AUTHGATE_CONFIG"] = str(config)

@@ -10,6 +10,7 @@ from authgate.cli.common import (
     ConfigOption,
     JsonOption,
     ProfileOption,
+    cli_actor,
     emit,
     emit_list,
     fail,
@@ -247,6 +248,7 @@ def client_create(
             homepage_url=homepage,
             logo_url=logo_url,
             privacy_url=privacy_url,
+            actor=cli_actor(),
         )
         data = client_dict(registered.client, services)
         if registered.client_secret is not None:
@@ -348,6 +350,7 @@ def client_update(
             homepage_url=homepage,
             logo_url=logo_url,
             privacy_url=privacy_url,
+            actor=cli_actor(),
         )
         return client_dict(client, services)
 
@@ -366,7 +369,7 @@ def client_rotate_secret(
     settings = settings_from(config, profile)
 
     async def work(services: Services) -> str:
-        return await services.registry.rotate_secret(client_id)
+        return await services.registry.rotate_secret(client_id, actor=cli_actor())
 
     secret = run_with(settings, work)
     emit(
@@ -387,7 +390,7 @@ def client_delete(
     settings = settings_from(config, profile)
 
     async def work(services: Services) -> None:
-        await services.registry.delete(client_id)
+        await services.registry.delete(client_id, actor=cli_actor())
 
     run_with(settings, work)
     emit(as_json, {"client_id": client_id, "deleted": True}, f"deleted client {client_id}")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import os
+import socket
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +19,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError, StatementError
 
 from authgate import profiles
+from authgate.audit.events import Actor
 from authgate.errors import OAuthError
 from authgate.services import Services, build_services
 from authgate.settings import Settings, SettingsError, load_settings
@@ -102,6 +105,27 @@ def database_errors(settings: Settings, *, connecting: bool = True) -> Iterator[
         fail(f"cannot open the database {settings.database_url!r}: {text}", 3)
 
 
+def unreachable(settings: Settings) -> str | None:
+    """Why PostgreSQL does not answer now (a refused or timed-out connection, a server
+    starting or shutting down), or None: it answers, or the URL is SQLite's, or the problem
+    is one that waiting will not fix (which opening the database then reports)."""
+    if settings.is_sqlite:
+        return None
+    from authgate.storage.sql.driver import PG_OUTAGES
+
+    async def attempt() -> None:
+        conn = await asyncpg.connect(settings.database_url, timeout=settings.database_timeout)
+        await conn.close()
+
+    try:
+        asyncio.run(attempt())
+    except PG_OUTAGES as exc:
+        return type(exc).__name__
+    except Exception:  # noqa: S110 - reported by the next step, with its own message
+        pass
+    return None
+
+
 def prepare(settings: Settings, *, create: bool = False) -> None:
     """Upgrade SQLite automatically, refuse an outdated PostgreSQL schema. Only ``create``
     (``serve``, ``db upgrade``) makes a missing SQLite database and its key file."""
@@ -149,6 +173,15 @@ def run_with(
         fail(str(exc), 2)
     except OAuthError as exc:
         fail(exc.description or exc.error)
+
+
+def cli_actor() -> Actor:
+    """Who runs this command, as the audit log names an operator: ``osuser@host``."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name, no passwd entry (containers)
+        user = f"uid {os.getuid()}"
+    return Actor("cli", f"{user}@{socket.gethostname()}")
 
 
 def emit(as_json: bool, data: dict[str, Any], text: str) -> None:

@@ -14,6 +14,7 @@ from authgate.cli.common import (
     ConfigOption,
     JsonOption,
     ProfileOption,
+    cli_actor,
     emit,
     emit_list,
     fail,
@@ -102,7 +103,7 @@ def keys_rotate(
         now = services.minter.now()
         # With no key signing yet, nobody can be waiting for this one: it signs at once.
         first = not any(ring.state(k, now) == "active" for k in await ring.keys())
-        key = await ring.rotate(algorithm, at_once=first)
+        key = await ring.rotate(algorithm, at_once=first, actor=cli_actor())
         replaced = [
             k.kid for k in await ring.keys() if k.kid != key.kid and k.retired_at == key.signs_from
         ]

@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from typing import Annotated
 
 import typer
 
-from authgate.cli.common import ConfigOption, ProfileOption, fail, run_with, settings_from
+from authgate.cli.common import (
+    ConfigOption,
+    ProfileOption,
+    fail,
+    run_with,
+    settings_from,
+    unreachable,
+)
 from authgate.services import Services
-from authgate.settings import SettingsError
+from authgate.settings import Settings, SettingsError
 
 
 async def signing_key(services: Services) -> None:
     await services.keys.ensure()
+
+
+def announce(settings: Settings, text: str, level: int = logging.INFO) -> None:
+    """A line of the server's own, in the format of its log (``log_format``)."""
+    if settings.log_format == "json":
+        from authgate.logs import JsonFormatter
+
+        record = logging.LogRecord("authgate", level, __file__, 0, text, None, None)
+        text = JsonFormatter().format(record)
+    typer.echo(text)
 
 
 def serve(
@@ -61,17 +79,38 @@ def serve(
         data = run_with(settings, ensure_demo, create=True)
         typer.echo(describe(data, settings))
         typer.echo("")
-    # Once, before the workers start: on an empty database each would create its own key.
-    run_with(settings, signing_key, create=True)
+    down = None if demo else unreachable(settings)
+    if down is None:
+        # Once, before the workers start: on an empty database each would create its own key.
+        run_with(settings, signing_key, create=True)
+    else:
+        # The workers wait for it (and check its schema then): 503 and /readyz say so.
+        announce(
+            settings,
+            f"authgate: warning: the database does not answer ({down}): serving 503 until it does",
+        )
     uvicorn_config = server.server_config(
         settings, host=host, port=port, workers=workers, access_log=access_log
     )
+    sockets = []
     try:
-        sock = server.listen(host, port)
+        sockets.append(server.listen(host, port))
+        if settings.metrics_port is not None:
+            sockets.append(server.listen(settings.metrics_host or host, settings.metrics_port))
     except server.CannotListen as exc:
+        for sock in sockets:
+            sock.close()
         fail(str(exc), 4)
     address = server.display_address(host, port)
-    typer.echo(f"authgate serving on http://{address} (issuer {settings.issuer})")
-    typer.echo(f"developer portal {settings.issuer}/developer, accounts {settings.issuer}/account")
-    if not server.run(uvicorn_config, sock):
+    announce(settings, f"authgate serving on http://{address} (issuer {settings.issuer})")
+    announce(
+        settings,
+        f"developer portal {settings.issuer}/developer, accounts {settings.issuer}/account",
+    )
+    if settings.metrics_port is not None:
+        where = server.display_address(settings.metrics_host or host, settings.metrics_port)
+        announce(settings, f"metrics on http://{where}/metrics")
+    with server.metrics_directory(workers, settings):
+        started = server.run(uvicorn_config, *sockets)
+    if not started:
         raise typer.Exit(3)

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
+from authgate.audit.events import SPACE_MEMBER_ADDED, SPACE_MEMBER_REMOVED, SPACE_MEMBER_UPDATED
 from authgate.cli.common import (
     ConfigOption,
     JsonOption,
     ProfileOption,
+    cli_actor,
     emit,
     fail,
     run_with,
@@ -21,6 +23,23 @@ from authgate.cli.spaces import checked, member_dict, space_app, space_named
 from authgate.domain import Membership, Role, Space, User
 from authgate.protocol import space_fields
 from authgate.services import Services
+
+
+def record_member(
+    services: Services, event: str, space: Space, user: User, member: Membership | None
+) -> None:
+    """A change to who belongs to a space, and with which rights, is an audit event."""
+    rights: dict[str, Any] = {}
+    if member is not None:
+        rights = {"role": member.role, "revoked_scopes": sorted(member.revoked_scopes)}
+    services.audit.record(
+        event,
+        cli_actor(),
+        target_type="user",
+        target=user.email,
+        space=space.slug,
+        **rights,
+    )
 
 
 def role_option(value: str | None) -> Role | None:
@@ -83,6 +102,13 @@ def space_add_member(
                 created_at=services.minter.now() if old is None else old.created_at,
                 revoked_scopes=frozenset() if old is None else old.revoked_scopes,
             )
+        )
+        record_member(
+            services,
+            SPACE_MEMBER_ADDED if old is None else SPACE_MEMBER_UPDATED,
+            found,
+            user,
+            member,
         )
         return {"space": found.slug, "added": old is None, **member_dict(member, user.email)}
 
@@ -163,6 +189,7 @@ def space_update_member(
                 revoked_scopes=(old.revoked_scopes - restore) | revoke,
             )
         )
+        record_member(services, SPACE_MEMBER_UPDATED, found, user, member)
         return {"space": found.slug, **member_dict(member, user.email)}
 
     data = run_with(settings, work)
@@ -190,6 +217,7 @@ def space_remove_member(
     async def work(services: Services) -> dict[str, Any]:
         found, user, _ = await member_of(services, space, email)
         await services.spaces.remove_member(found.id, user.id)
+        record_member(services, SPACE_MEMBER_REMOVED, found, user, None)
         return {"space": found.slug, "email": user.email, "removed": True}
 
     data = run_with(settings, work)

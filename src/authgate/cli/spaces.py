@@ -9,10 +9,12 @@ from urllib.parse import urlsplit
 
 import typer
 
+from authgate.audit.events import SPACE_CREATED
 from authgate.cli.common import (
     ConfigOption,
     JsonOption,
     ProfileOption,
+    cli_actor,
     emit,
     emit_list,
     fail,
@@ -131,6 +133,14 @@ def space_create(
         except SlugTaken:
             these = " or one of these domains" if domains else ""
             fail(f"a space with slug {slug!r}{these} already exists")
+        services.audit.record(
+            SPACE_CREATED,
+            cli_actor(),
+            target_type="space",
+            target=space.slug,
+            name=space.name,
+            domains=list(space.domains),
+        )
         return space_dict(space, services)
 
     data = run_with(settings, work)

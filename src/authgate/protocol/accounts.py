@@ -7,6 +7,13 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from authgate.audit.events import (
+    CONSENT_REVOKED,
+    USER_PASSWORD_SET,
+    USER_UPDATED,
+    Actor,
+)
+from authgate.audit.log import AuditLog
 from authgate.crypto.passwords import PasswordVerifier, VerifierBusy, hash_password
 from authgate.domain import Client, SpaceId, TokenId, User, UserGrant
 from authgate.protocol import rules, space_fields
@@ -62,7 +69,10 @@ class Accounts:
         verifier: PasswordVerifier,
         catalog: Mapping[str, str],
         clock: Callable[[], float],
+        *,
+        audit: AuditLog | None = None,
     ) -> None:
+        self._audit = audit
         self._users = users
         self._sessions = sessions
         self._grants = grants
@@ -75,6 +85,20 @@ class Accounts:
 
     def _now(self) -> int:
         return int(self._clock())
+
+    def _record(
+        self, event: str, user: User, address: str | None, target: str, **details: object
+    ) -> None:
+        """The user's own changes are audit events, as an operator's are (actor: the user)."""
+        if self._audit is not None:
+            self._audit.record(
+                event,
+                Actor("user", user.email, address),
+                target_type="client" if event == CONSENT_REVOKED else "user",
+                target=target,
+                via="account_page",
+                **details,
+            )
 
     @staticmethod
     def profile_errors(*, name: str, picture: str, phone: str) -> dict[str, str]:
@@ -94,7 +118,9 @@ class Accounts:
                 errors[field] = str(exc)
         return errors
 
-    async def update_profile(self, user: User, *, name: str, picture: str, phone: str) -> User:
+    async def update_profile(
+        self, user: User, *, name: str, picture: str, phone: str, address: str | None = None
+    ) -> User:
         """The user's name, picture (an https URL) and phone number; ``""`` clears one."""
         checked_name = rules.person_name(name)
         checked_picture = _field_value("picture", space_fields.picture, picture)
@@ -104,6 +130,13 @@ class Accounts:
         )
         if updated is None:
             raise RegistrationError("this account no longer exists")
+        changed = {
+            field: getattr(updated, field)
+            for field in ("name", "picture", "phone_number")
+            if getattr(updated, field) != getattr(user, field)
+        }
+        if changed:
+            self._record(USER_UPDATED, user, address, updated.email, **changed)
         return updated
 
     async def _check_password(self, user: User, password: str, address: str, field: str) -> None:
@@ -140,6 +173,15 @@ class Accounts:
             ) from None
         if updated is None:
             raise RegistrationError("this account no longer exists")
+        self._record(
+            USER_UPDATED,
+            user,
+            address,
+            updated.email,
+            previous_email=user.email,
+            new_email=updated.email,
+            email_verified=updated.email_verified,
+        )
         return updated
 
     async def change_password(
@@ -167,8 +209,16 @@ class Accounts:
         hashed = await asyncio.to_thread(hash_password, new)
         await self._users.set_password(user.id, hashed)
         now = self._now()
-        await self._sessions.revoke_others(user.id, session_id, now)
-        await self._grants.revoke_refresh_tokens(user.id, now)
+        sessions = await self._sessions.revoke_others(user.id, session_id, now)
+        refresh = await self._grants.revoke_refresh_tokens(user.id, now)
+        self._record(
+            USER_PASSWORD_SET,
+            user,
+            address,
+            user.email,
+            revoked_sessions=sessions,
+            revoked_refresh=refresh,
+        )
         return True
 
     async def connected_apps(self, user: User) -> list[ConnectedApp]:
@@ -189,11 +239,14 @@ class Accounts:
             found.append(ConnectedApp(client, grant, name, scopes))
         return found
 
-    async def revoke_app(self, user: User, client_id: str) -> Client | None:
+    async def revoke_app(
+        self, user: User, client_id: str, *, address: str | None = None
+    ) -> Client | None:
         """The app's consents, codes, refresh and access tokens for the user, at once;
         ``None`` if there is no such app."""
         client = await self._clients.by_client_id(client_id)
         if client is None:
             return None
-        await self._grants.revoke(user.id, client.pk, self._now())
+        revoked = await self._grants.revoke(user.id, client.pk, self._now())
+        self._record(CONSENT_REVOKED, user, address, client.client_id, revoked_tokens=revoked)
         return client

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from authgate.audit.events import CONSENT_GRANTED, Actor
+from authgate.audit.log import AuditLog
 from authgate.crypto.tokens import digest, format_token, matches, new_secret, parse_token
 from authgate.domain import Client, NewAuthorizationCode, TokenId, UserId
 from authgate.errors import (
@@ -65,7 +67,9 @@ class AuthorizeEndpoint:
         *,
         descriptions: Mapping[str, str] | None = None,
         grants: GrantPolicy | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
+        self._audit = audit
         self._clients = clients
         self._codes = codes
         self._consents = consents
@@ -271,14 +275,26 @@ class AuthorizeEndpoint:
         issuer: Issuer,
         *,
         remember: bool,
+        actor: Actor | None = None,
     ) -> AuthorizationResponse:
         """Issue what the response type asks for (§4.1.2 code, §4.2.2 token, Core §3.2.2.5
-        and §3.3.2.5 id token) and return the response to the client."""
+        and §3.3.2.5 id token) and return the response to the client. A consent given
+        (``remember``) is an audit event by ``actor``, the signed-in user."""
         now = self._minter.now()
         if remember:
             await self._consents.grant(
                 user_id, request.client.pk, request.scopes, now, issuer.space_id
             )
+            if self._audit is not None:
+                self._audit.record(
+                    CONSENT_GRANTED,
+                    actor or Actor("user", str(user_id)),
+                    target_type="client",
+                    target=request.client.client_id,
+                    user_id=user_id,
+                    scope=format_scope(request.scopes),
+                    space_id=issuer.space_id,
+                )
         scope = format_scope(request.scopes)
         parts = request.response_type.split()
         values: dict[str, str | int | None] = {}

@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from authgate.audit.events import Actor
 from authgate.crypto.form_secrets import FormSecrets
 from authgate.crypto.tokens import matches
 from authgate.domain import (
@@ -269,7 +270,9 @@ class DeveloperPortal:
     def _registration_digest(self, form_id: str) -> bytes:
         return hashlib.sha256(b"authgate-registration:" + form_id.encode()).digest()
 
-    async def register(self, owner: User, form: AppForm, form_id: str) -> Created:
+    async def register(
+        self, owner: User, form: AppForm, form_id: str, *, actor: Actor | None = None
+    ) -> Created:
         """Register the form's app for ``owner``, or, when this form (``form_id``) has
         registered one already, that one again: a double submit registers one app."""
         errors = self.check(form)
@@ -293,6 +296,7 @@ class DeveloperPortal:
                 privacy_url=form.privacy_url,
                 client_secret=secret,
                 registration_digest=registration,
+                actor=actor or Actor("user", owner.email),
             )
         except RegistrationTaken:
             client = await self._clients.by_registration(registration)
@@ -305,7 +309,7 @@ class DeveloperPortal:
             raise self._refused(exc) from None
         return Created(registered, new=True)
 
-    async def update(self, client: Client, form: AppForm) -> Client:
+    async def update(self, client: Client, form: AppForm, *, actor: Actor | None = None) -> Client:
         """Change everything the form holds; the app's type (public or confidential)
         stays what it was registered as."""
         form = dataclasses.replace(form, public=client.is_public)
@@ -327,6 +331,7 @@ class DeveloperPortal:
                 refresh_policy=self._refresh_policy(form),
                 token_lifetime=lifetime,
                 default_lifetime=self.lifetimes and lifetime is None,
+                actor=actor,
             )
         except RegistrationError as exc:
             raise self._refused(exc) from None
@@ -335,7 +340,9 @@ class DeveloperPortal:
         """What the rotate form carries to name the secret it replaces."""
         return self.forms.fingerprint(client.secret_digest)
 
-    async def rotate(self, client: Client, form_id: str, seen: str) -> str | None:
+    async def rotate(
+        self, client: Client, form_id: str, seen: str, *, actor: Actor | None = None
+    ) -> str | None:
         """A new secret, derived from the form: the request that rotates and a second
         one from the same form (a double submit) both answer the same new secret, and
         only one rotation happens. ``None`` when the secret was rotated by another form
@@ -344,7 +351,7 @@ class DeveloperPortal:
         if seen == self.rotation_mark(client):
             try:
                 return await self.registry.rotate_secret(
-                    client.client_id, secret=secret, expected=client.secret_digest
+                    client.client_id, secret=secret, expected=client.secret_digest, actor=actor
                 )
             except SecretChanged:
                 fresh = await self._clients.by_client_id(client.client_id)

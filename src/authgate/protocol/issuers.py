@@ -12,6 +12,7 @@ format asks it whether a token's ``iss`` is ours; the token exchange grant maps 
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from authgate.domain import Space
@@ -55,6 +56,11 @@ class IssuerResolver:
         self._spaces = spaces
         self._by_slug: TtlCache[str, Space] = TtlCache(cache_seconds, 10_000)
         self._by_domain: TtlCache[str, Space] = TtlCache(cache_seconds, 10_000)
+        #: by name, for the metrics' hit ratios
+        self.caches: dict[str, TtlCache[Any, Any]] = {
+            "spaces_by_slug": self._by_slug,
+            "spaces_by_domain": self._by_domain,
+        }
 
     def forget(self) -> None:
         """Drop the cached spaces (registered with the cache invalidation)."""

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from joserfc.jwk import KeySet
 
+from authgate.audit.events import KEY_CREATED, KEY_ROTATED, Actor
+from authgate.audit.log import AuditLog
 from authgate.crypto.keys import Algorithm, Signer, Verifier, generate, seal, unseal
 from authgate.crypto.secretbox import SecretBox
 from authgate.domain import SigningKey
@@ -57,7 +59,9 @@ class KeyRing:
         alg: Algorithm = "RS256",
         refresh: float = 5.0,
         grace: int = 86400,
+        audit: AuditLog | None = None,
     ) -> None:
+        self._audit = audit
         self._store = store
         self._box = box
         self._clock = clock
@@ -174,9 +178,17 @@ class KeyRing:
             return "active"
         return "retiring" if key.retired_at + self.grace > now else "retired"
 
-    async def rotate(self, alg: Algorithm | None = None, *, at_once: bool = False) -> SigningKey:
+    async def rotate(
+        self,
+        alg: Algorithm | None = None,
+        *,
+        at_once: bool = False,
+        actor: Actor | None = None,
+        event: str = KEY_ROTATED,
+    ) -> SigningKey:
         """Add a key that signs after :attr:`lead` seconds (at once if ``at_once``);
-        the current key then retires and stays published for :attr:`grace` seconds."""
+        the current key then retires and stays published for :attr:`grace` seconds.
+        An audit event by ``actor`` (None: authgate itself)."""
         alg = alg or self.alg
         sealed = seal(generate(alg), alg, self._box)
         now = int(self._clock())
@@ -190,6 +202,15 @@ class KeyRing:
         )
         self._loaded = None
         await self._store.delete_retired(now - self.grace)
+        if self._audit is not None:
+            self._audit.record(
+                event,
+                actor or Actor.system(),
+                target_type="key",
+                target=key.kid,
+                alg=alg,
+                signs_from=key.signs_from,
+            )
         return key
 
     async def ensure(self) -> None:
@@ -198,4 +219,4 @@ class KeyRing:
         try:
             await self.signer()
         except RuntimeError:
-            await self.rotate(at_once=True)
+            await self.rotate(at_once=True, event=KEY_CREATED)

@@ -48,7 +48,7 @@ class SessionManager:
         """A new session token for the user on the issuer of ``space_id``, or
         :class:`LoginFailed` with a clear message."""
         try:
-            user = await self._passwords.check(email, password, address=address)
+            user = await self._passwords.check(email, password, address=address, space_id=space_id)
         except TooManyFailures as exc:
             raise LoginFailed(
                 "Too many failed sign-in attempts. Please wait "

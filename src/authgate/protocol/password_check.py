@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from authgate.audit.events import SIGN_IN_FAILED, SIGN_IN_SUCCEEDED, Actor
+from authgate.audit.log import AuditLog
 from authgate.crypto.passwords import PasswordVerifier, VerifierBusy
-from authgate.domain import User
+from authgate.domain import SpaceId, User
 from authgate.protocol.throttle import FailureThrottle, Reservation, Throttled, ThrottleUnavailable
 from authgate.storage.base import UserStore
 
@@ -60,13 +62,53 @@ def account_key(email: str) -> str:
     return email.strip().lower()[:MAX_EMAIL]
 
 
+def attempted_name(email: str) -> str:
+    """What the audit log keeps of a name no account has: the name if it looks like an
+    e-mail address; anything else may be a password typed into the wrong field."""
+    name = email.strip()
+    if "@" in name and len(name) <= MAX_EMAIL and not any(c.isspace() for c in name):
+        return name.lower()
+    return "[not an e-mail address]"
+
+
 class PasswordCheck:
     def __init__(
-        self, users: UserStore, verifier: PasswordVerifier, throttles: PasswordThrottles
+        self,
+        users: UserStore,
+        verifier: PasswordVerifier,
+        throttles: PasswordThrottles,
+        *,
+        audit: AuditLog | None = None,
+        via: str = "sign_in_page",
     ) -> None:
         self._users = users
         self._verifier = verifier
         self._throttles = throttles
+        self._audit = audit
+        #: where the password was given, as the audit log says: sign_in_page, password_grant
+        self._via = via
+
+    def _record(
+        self,
+        event: str,
+        name: str,
+        address: str,
+        client: str | None,
+        space_id: SpaceId | None,
+        **details: object,
+    ) -> None:
+        if self._audit is None:
+            return
+        extra = {k: v for k, v in (("client_id", client), ("space_id", space_id)) if v}
+        self._audit.record(
+            event,
+            Actor("user", name, address),
+            target_type="user",
+            target=name,
+            via=self._via,
+            **extra,
+            **details,
+        )
 
     async def _reserve_all(self, email: str, address: str, client: str | None) -> list[Budgeted]:
         wanted: list[tuple[Budget, FailureThrottle, str]] = [
@@ -88,10 +130,29 @@ class PasswordCheck:
         return taken
 
     async def check(
-        self, email: str, password: str, *, address: str, client: str | None = None
+        self,
+        email: str,
+        password: str,
+        *,
+        address: str,
+        client: str | None = None,
+        space_id: SpaceId | None = None,
     ) -> User:
-        """The user whose password this is, or one of this module's exceptions."""
-        taken = await self._reserve_all(email, address, client)
+        """The user whose password this is, or one of this module's exceptions. Every
+        outcome but a busy verifier is an audit event (the password is never in it)."""
+        try:
+            taken = await self._reserve_all(email, address, client)
+        except TooManyFailures as exc:
+            self._record(
+                SIGN_IN_FAILED,
+                attempted_name(email),
+                address,
+                client,
+                space_id,
+                reason="throttled",
+                budget=exc.budget,
+            )
+            raise
         user = await self._users.by_email(email) if len(email) <= MAX_EMAIL else None
         try:
             ok = len(password) <= MAX_PASSWORD and await self._verifier.verify(
@@ -104,7 +165,11 @@ class PasswordCheck:
             await _release(taken)
             raise
         if user is None or not ok or not user.is_active:
+            reason = "unknown_user" if user is None else "wrong_password" if not ok else "disabled"
+            name = attempted_name(email) if user is None else user.email
+            self._record(SIGN_IN_FAILED, name, address, client, space_id, reason=reason)
             raise WrongCredentials
+        self._record(SIGN_IN_SUCCEEDED, user.email, address, client, space_id)
         # Knowing the password ends the account's lockout; the other budgets only get
         # this attempt's place back.
         for item in taken:

@@ -8,6 +8,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from authgate.audit.events import (
+    CLIENT_CREATED,
+    CLIENT_DELETED,
+    CLIENT_SECRET_ROTATED,
+    CLIENT_UPDATED,
+    Actor,
+)
+from authgate.audit.log import AuditLog
 from authgate.crypto.secretbox import SecretBox
 from authgate.crypto.tokens import digest, new_client_id, new_secret, parse_token
 from authgate.domain import (
@@ -107,7 +115,9 @@ class ClientRegistry:
         grants: GrantPolicy | None = None,
         default_refresh_policy: RefreshPolicy = "rotate",
         tokens: TokenStore | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
+        self._audit = audit
         self._clients = clients
         #: revokes replaced test tokens
         self._tokens = tokens
@@ -128,6 +138,13 @@ class ClientRegistry:
     def default_scopes(self) -> frozenset[str]:
         """What a client registered without ``scopes`` gets."""
         return self._default_scopes
+
+    def _record(self, event: str, actor: Actor | None, client_id: str, **details: Any) -> None:
+        """Every change to a client is an audit event; ``actor`` None is authgate itself."""
+        if self._audit is not None:
+            self._audit.record(
+                event, actor or Actor.system(), target_type="client", target=client_id, **details
+            )
 
     def _grants(
         self,
@@ -223,6 +240,7 @@ class ClientRegistry:
         privacy_url: str | None = None,
         client_secret: str | None = None,
         registration_digest: bytes | None = None,
+        actor: Actor | None = None,
     ) -> Registered:
         """Register a client; without ``refresh_policy``, the server's default one.
 
@@ -273,6 +291,13 @@ class ClientRegistry:
         test_token = None
         if owner is not None:
             client, test_token = await self._new_test_token(client)
+        self._record(
+            CLIENT_CREATED,
+            actor,
+            client.client_id,
+            **_described(client),
+            owner=None if owner is None else owner.email,
+        )
         return Registered(client, secret, test_token)
 
     async def _create(self, new: Callable[..., NewClient]) -> Client:
@@ -337,6 +362,7 @@ class ClientRegistry:
         logo_url: str | None = None,
         privacy_url: str | None = None,
         default_lifetime: bool = False,
+        actor: Actor | None = None,
     ) -> Client:
         """Change a client (``""`` clears a description or URL; ``default_lifetime``
         makes it follow the server's ``access_token_lifetime`` again). Tokens issued
@@ -409,10 +435,19 @@ class ClientRegistry:
         updated = await self._clients.update(client_id, **changes)
         if updated is None:
             raise RegistrationError(f"no client with id {client_id!r}")
+        before, after = _described(client), _described(updated)
+        changed = {k: v for k, v in after.items() if before[k] != v}
+        if changed:
+            self._record(CLIENT_UPDATED, actor, client_id, **changed)
         return updated
 
     async def rotate_secret(
-        self, client_id: str, *, secret: str | None = None, expected: bytes | None = None
+        self,
+        client_id: str,
+        *,
+        secret: str | None = None,
+        expected: bytes | None = None,
+        actor: Actor | None = None,
     ) -> str:
         """A new secret (``secret``, else a random one); the old one stops working at once
         here and within ``client_cache_seconds`` on other workers. Only from the secret
@@ -425,6 +460,7 @@ class ClientRegistry:
         old = client.secret_digest if expected is None else expected
         if not await self._clients.replace_secret(client_id, old, digest(secret)):
             raise SecretChanged("the secret was rotated meanwhile; rotate it again")
+        self._record(CLIENT_SECRET_ROTATED, actor, client_id)
         return secret
 
     async def regenerate_test_token(self, client: Client) -> Client:
@@ -448,6 +484,27 @@ class ClientRegistry:
         if parsed is not None and self._tokens is not None:
             await self._tokens.revoke_access(TokenId(parsed[0]), self._minter.now())
 
-    async def delete(self, client_id: str) -> None:
+    async def delete(self, client_id: str, *, actor: Actor | None = None) -> None:
+        client = await self._clients.by_client_id(client_id)
         if not await self._clients.delete(client_id):
             raise RegistrationError(f"no client with id {client_id!r}")
+        self._record(CLIENT_DELETED, actor, client_id, name=None if client is None else client.name)
+
+
+def _described(client: Client) -> dict[str, Any]:
+    """What the audit log says of a client: its settings, never its secret or test token."""
+    return {
+        "name": client.name,
+        "public": client.is_public,
+        "redirect_uris": list(client.redirect_uris),
+        "grant_types": sorted(client.grant_types),
+        "scope": format_scope(client.scopes),
+        "token_lifetime": client.token_lifetime,
+        "refresh_policy": client.refresh_policy,
+        "resource_server": client.resource_server,
+        "access_token_format": client.access_token_format,
+        "description": client.description,
+        "homepage_url": client.homepage_url,
+        "logo_url": client.logo_url,
+        "privacy_url": client.privacy_url,
+    }

@@ -105,6 +105,9 @@ class RateLimiter:
         self._retry_every = retry_every
         self._clock = clock
         self._skip_until = -math.inf
+        #: ``on_refused(kind)`` for each request over its limit, ``kind`` the key's first
+        #: part ("token", "api"): the metrics count them
+        self.on_refused: Callable[[str], None] | None = None
         self._outage = OutageLog(
             log,
             "rate limit counters (Redis)",
@@ -124,17 +127,22 @@ class RateLimiter:
 
     async def hit(self, limit: Limit, *key: str) -> RateDecision:
         if self._shared is None:
-            return await self._local_hit(limit, key)
-        if self._clock() < self._skip_until:
-            return await self._unavailable(limit, key)
-        try:
-            allowed, stats = await self._shared.hit_and_stats(limit, *key)
-        except REDIS_ERRORS as exc:
-            self._skip_until = self._clock() + self._retry_every
-            self._outage.failed(exc)
-            return await self._unavailable(limit, key)
-        self._outage.succeeded()
-        return _decision(limit, allowed, stats.reset_time, stats.remaining)
+            decision = await self._local_hit(limit, key)
+        elif self._clock() < self._skip_until:
+            decision = await self._unavailable(limit, key)
+        else:
+            try:
+                allowed, stats = await self._shared.hit_and_stats(limit, *key)
+            except REDIS_ERRORS as exc:
+                self._skip_until = self._clock() + self._retry_every
+                self._outage.failed(exc)
+                decision = await self._unavailable(limit, key)
+            else:
+                self._outage.succeeded()
+                decision = _decision(limit, allowed, stats.reset_time, stats.remaining)
+        if not decision.allowed and self.on_refused is not None:
+            self.on_refused(key[0] if key else "")
+        return decision
 
     async def _local_hit(self, limit: Limit, key: tuple[str, ...]) -> RateDecision:
         allowed, stats = await self._local.hit_and_stats(limit, *key)

@@ -9,8 +9,11 @@ nothing, on every backend; writes expect values validated above this layer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from authgate.audit.events import AuditPage, AuditQuery, NewAuditEvent
 from authgate.domain import (
     AccessToken,
     AuthorizationCode,
@@ -34,6 +37,12 @@ from authgate.domain import (
 )
 
 
+class DatabaseUnavailable(Exception):
+    """The database does not answer (not reachable, restarting, too slow, not connected
+    yet, or its schema is not this authgate's). Retrying later may work: the web edge
+    answers 503."""
+
+
 class EmailTaken(Exception):
     """A user with this e-mail address already exists."""
 
@@ -48,6 +57,20 @@ class SlugTaken(Exception):
 
 class RegistrationTaken(Exception):
     """A client was already registered from this portal form (its one-time id's digest)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserHoldings:
+    """What a user holds now (live rows), or what disabling the user revoked."""
+
+    sessions: int = 0
+    access_tokens: int = 0
+    refresh_tokens: int = 0
+    #: authorization codes not yet redeemed
+    codes: int = 0
+    consents: int = 0
+    memberships: int = 0
+    owned_clients: int = 0
 
 
 class UserStore(Protocol):
@@ -68,6 +91,41 @@ class UserStore(Protocol):
     async def set_email(self, user_id: UserId, email: str) -> User | None:
         """Change the login address (stored lowercased; no longer verified). Raises
         :class:`EmailTaken` when another user has it."""
+        ...
+
+    async def page(
+        self, *, after: UserId | None = None, limit: int = 100, search: str | None = None
+    ) -> list[User]:
+        """Users by id, those after ``after`` (a page's cursor); ``search`` matches a part
+        of the e-mail address or the name, in any case."""
+        ...
+
+    async def update(
+        self,
+        user_id: UserId,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        email_verified: bool | None = None,
+    ) -> User | None:
+        """Change the given fields; raises :class:`EmailTaken`; ``None`` if no such user."""
+        ...
+
+    async def disable(self, user_id: UserId, now: int) -> UserHoldings | None:
+        """Mark the user inactive and, in the same transaction, revoke every session,
+        access and refresh token of the user and delete their unredeemed codes; returns
+        what was revoked, ``None`` if there is no such user."""
+        ...
+
+    async def enable(self, user_id: UserId) -> bool: ...
+
+    async def holdings(self, user_id: UserId, now: int) -> UserHoldings:
+        """What the user holds: live sessions and tokens, consents, memberships, clients."""
+        ...
+
+    async def delete(self, user_id: UserId) -> bool:
+        """Delete the user and, with it, their sessions, codes, tokens, consents and
+        memberships; clients they own lose their owner (and their test token)."""
         ...
 
 
@@ -271,4 +329,20 @@ class GrantStore(Protocol):
 
     async def last_used(self, client_pks: list[ClientPk]) -> dict[ClientPk, int]:
         """When each app last got a token (apps that never did are left out)."""
+        ...
+
+
+class AuditStore(Protocol):
+    """Append-only: events are added and, past the retention, deleted; never changed."""
+
+    async def append(self, events: Sequence[NewAuditEvent]) -> None:
+        """Write every event of ``events``, in one transaction."""
+        ...
+
+    async def page(self, query: AuditQuery) -> AuditPage:
+        """The newest events that match ``query`` (older than its cursor), newest first."""
+        ...
+
+    async def delete_before(self, before: int) -> int:
+        """Delete events that happened before ``before``; returns how many."""
         ...

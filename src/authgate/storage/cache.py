@@ -32,7 +32,14 @@ from authgate.domain import (
     UserGrant,
     UserId,
 )
-from authgate.storage.base import ClientStore, GrantStore, SpaceStore, TokenStore, UserStore
+from authgate.storage.base import (
+    ClientStore,
+    GrantStore,
+    SpaceStore,
+    TokenStore,
+    UserHoldings,
+    UserStore,
+)
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -56,12 +63,17 @@ class TtlCache(Generic[K, V]):
         self._max = max_entries
         self._entries: dict[K, tuple[float, V | None]] = {}
         self.generation = 0
+        #: look-ups answered from the cache, and not (plain counts: the metrics read them)
+        self.hits = 0
+        self.misses = 0
 
     def hit(self, key: K) -> tuple[bool, V | None]:
         """``(True, value)`` while a fresh entry exists; a plain call, no await on a hit."""
         entry = self._entries.get(key)
         if entry is not None and entry[0] > time.monotonic():
+            self.hits += 1
             return True, entry[1]
+        self.misses += 1
         return False, None
 
     def put(self, key: K, value: V | None, generation: int | None = None) -> V | None:
@@ -96,6 +108,11 @@ class CachedClientStore:
         self._by_id: TtlCache[str, Client] = TtlCache(ttl, max_entries)
         self._by_pk: TtlCache[ClientPk, Client] = TtlCache(ttl, max_entries)
         self._changes = changes
+        #: by name, for the metrics' hit ratios
+        self.caches: dict[str, TtlCache[Any, Any]] = {
+            "clients_by_id": self._by_id,
+            "clients_by_pk": self._by_pk,
+        }
 
     def forget(self) -> None:
         self._by_id.clear()
@@ -164,6 +181,7 @@ class CachedTokenStore:
         self._inner = inner
         self._access: TtlCache[TokenId, AccessToken] = TtlCache(ttl, max_entries)
         self._changes = changes
+        self.caches: dict[str, TtlCache[Any, Any]] = {"access_tokens": self._access}
 
     def forget(self) -> None:
         self._access.clear()
@@ -215,6 +233,7 @@ class CachedUserStore:
         self._inner = inner
         self._by_id: TtlCache[UserId, User] = TtlCache(ttl, max_entries)
         self._changes = changes
+        self.caches: dict[str, TtlCache[Any, Any]] = {"users": self._by_id}
 
     def forget(self) -> None:
         self._by_id.clear()
@@ -245,10 +264,48 @@ class CachedUserStore:
         await _announce(self._changes, self.forget)
         return updated
 
+    async def page(
+        self, *, after: UserId | None = None, limit: int = 100, search: str | None = None
+    ) -> list[User]:
+        return await self._inner.page(after=after, limit=limit, search=search)
+
+    async def update(
+        self,
+        user_id: UserId,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        email_verified: bool | None = None,
+    ) -> User | None:
+        updated = await self._inner.update(
+            user_id, email=email, name=name, email_verified=email_verified
+        )
+        await _announce(self._changes, self.forget)
+        return updated
+
     async def set_email(self, user_id: UserId, email: str) -> User | None:
         updated = await self._inner.set_email(user_id, email)
         await _announce(self._changes, self.forget)
         return updated
+
+    async def disable(self, user_id: UserId, now: int) -> UserHoldings | None:
+        """Announced to every cache (token rows too: the user's tokens are revoked)."""
+        revoked = await self._inner.disable(user_id, now)
+        await _announce(self._changes, self.forget)
+        return revoked
+
+    async def enable(self, user_id: UserId) -> bool:
+        enabled = await self._inner.enable(user_id)
+        await _announce(self._changes, self.forget)
+        return enabled
+
+    async def holdings(self, user_id: UserId, now: int) -> UserHoldings:
+        return await self._inner.holdings(user_id, now)
+
+    async def delete(self, user_id: UserId) -> bool:
+        deleted = await self._inner.delete(user_id)
+        await _announce(self._changes, self.forget)
+        return deleted
 
 
 class AnnouncingGrantStore:
@@ -297,6 +354,7 @@ class CachedSpaceStore:
         self._inner = inner
         self._memberships: TtlCache[tuple[SpaceId, UserId], Membership] = TtlCache(ttl, max_entries)
         self._changes = changes
+        self.caches: dict[str, TtlCache[Any, Any]] = {"memberships": self._memberships}
 
     def forget(self) -> None:
         self._memberships.clear()

@@ -13,30 +13,10 @@ from urllib.parse import unquote_plus
 
 from uvicorn.config import LOGGING_CONFIG
 
-#: Query parameters whose values are credentials (RFC 6749, 6750, 7521, 7636, 8693, OIDC),
-#: and the password grant's ``username`` (RFC 6749 §4.3.2), which names the account the
-#: password beside it opens (a token URL may carry both: ``token_params_in_query``).
-SECRET_PARAMETERS = frozenset(
-    {
-        "access_token",
-        "refresh_token",
-        "id_token",
-        "token",
-        "code",
-        "client_secret",
-        "password",
-        "username",
-        "code_verifier",
-        "csrf_token",
-        "assertion",
-        "client_assertion",
-        "subject_token",
-        "actor_token",
-        "id_token_hint",
-    }
-)
-#: Names that end so are taken for credentials too (``logout_token``, ``new_password``).
-SECRET_SUFFIXES = ("_token", "_secret", "password")
+from authgate.redaction import SECRET_PARAMETERS, is_secret_name
+
+__all__ = ["SECRET_PARAMETERS", "RedactSecrets", "is_secret", "logging_config", "redact_url"]
+
 REDACTED = "[redacted]"
 MAX_NESTING = 3
 #: Where uvicorn's access-log record keeps the path with its query string.
@@ -44,8 +24,8 @@ _PATH_ARG = 2
 
 
 def is_secret(name: str) -> bool:
-    name = unquote_plus(name).strip().lower()
-    return name in SECRET_PARAMETERS or name.endswith(SECRET_SUFFIXES)
+    """A query parameter's name (still URL-encoded) that names a credential."""
+    return is_secret_name(unquote_plus(name))
 
 
 def redact_url(path: str, depth: int = 0) -> str:
@@ -83,12 +63,26 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def logging_config() -> dict[str, Any]:
-    """uvicorn's logging configuration, with :class:`RedactSecrets` on the access log.
+def logging_config(log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's logging configuration, with :class:`RedactSecrets` on the access log,
+    :class:`~authgate.logs.RedactText` on every other line, authgate's own loggers on
+    uvicorn's handler, and with ``log_format="json"`` one JSON object per line
+    (:class:`~authgate.logs.JsonFormatter`, with each request's id).
 
     uvicorn applies it in every worker process, before the app is loaded.
     """
     config = copy.deepcopy(LOGGING_CONFIG)
-    config["filters"] = {"redact_secrets": {"()": f"{__name__}.RedactSecrets"}}
+    config["filters"] = {
+        "redact_secrets": {"()": f"{__name__}.RedactSecrets"},
+        "redact_text": {"()": "authgate.logs.RedactText"},
+        "request_id": {"()": "authgate.logs.RequestIdFilter"},
+    }
     config["loggers"]["uvicorn.access"]["filters"] = ["redact_secrets"]
+    config["handlers"]["default"]["filters"] = ["redact_text", "request_id"]
+    config["handlers"]["access"]["filters"] = ["request_id"]
+    config["loggers"]["authgate"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    if log_format == "json":
+        config["formatters"] = {"json": {"()": "authgate.logs.JsonFormatter"}}
+        for handler in config["handlers"].values():
+            handler["formatter"] = "json"
     return config

@@ -28,9 +28,12 @@ from authgate.resource.local import LocalVerifier
 from authgate.resource.ratelimit import ApiRateLimits
 from authgate.services import Services, build_services
 from authgate.settings import Settings, load_settings
-from authgate.storage.sql.driver import DeferredDatabase, open_database
+from authgate.storage.base import DatabaseUnavailable
+from authgate.storage.sql.connector import Connector
+from authgate.storage.sql.driver import DeferredDatabase
 from authgate.web.discovery import JWKS_PATH, PublishedDocuments
 from authgate.web.edge import EdgeApp
+from authgate.web.metrics import Metrics, stop_sync
 from authgate.web.oauth import (
     INTROSPECTION_PATH,
     REVOCATION_PATH,
@@ -38,6 +41,7 @@ from authgate.web.oauth import (
     RevocationHandler,
     TokenHandler,
 )
+from authgate.web.operations import METRICS_PATH, PATHS, Operations, Readiness
 from authgate.web.pages.account import LOGIN_PATH, LOGOUT_PATH, AccountPages
 from authgate.web.pages.account_page import ACCOUNT, AccountSettingsPages
 from authgate.web.pages.authorize import DECISION_PATH, AuthorizePages
@@ -45,8 +49,8 @@ from authgate.web.pages.demo import DemoCallback
 from authgate.web.pages.developer import APPS, PORTAL, DeveloperPages
 from authgate.web.pages.framing import Framing
 from authgate.web.pages.render import FAVICON, Pages
-from authgate.web.responses import server_error_json
-from authgate.web.routing import route_path
+from authgate.web.responses import server_error_json, unavailable_json
+from authgate.web.routing import fixed_routes, route_path
 from authgate.web.userinfo import USERINFO_PATH, UserInfoHandler
 
 log = logging.getLogger("authgate")
@@ -76,9 +80,11 @@ def create_app(
         descriptions=wording,
         params_in_query=settings.token_params_in_query,
     )
+    revocation = RevocationHandler(services.revocation, descriptions=wording)
+    introspection = IntrospectionHandler(services.introspection, descriptions=wording)
     direct: dict[str, ASGIApp] = {path: token for path in settings.token_paths}
-    direct[REVOCATION_PATH] = RevocationHandler(services.revocation, descriptions=wording)
-    direct[INTROSPECTION_PATH] = IntrospectionHandler(services.introspection, descriptions=wording)
+    direct[REVOCATION_PATH] = revocation
+    direct[INTROSPECTION_PATH] = introspection
     routes: list[BaseRoute] = []
     api_routes = demo_routes(
         bearer,
@@ -164,16 +170,50 @@ def create_app(
         )
         routes.append(Route(CALLBACK_PATH, demo.callback, methods=["GET"]))
 
+    from authgate.storage.sql.migrate import head_revision
+
+    metrics = None
+    if settings.metrics_port is not None:
+        fixed = {*direct, *fixed_routes(routes), *documents.root_paths, METRICS_PATH, *PATHS}
+        metrics = Metrics.from_environment(fixed)
+        token.on_issued = metrics.token_issued
+        for handler in (token, revocation, introspection):
+            handler.on_client_auth_failure = metrics.client_auth_failed
+        services.rate_limiter.on_refused = metrics.refused
+        metrics.watch_audit(services.audit)
+        for store in (services.users, services.clients, services.tokens, services.spaces):
+            metrics.watch_caches(getattr(store, "caches", {}))
+        metrics.watch_caches(services.issuers.caches)
+    connector = Connector(
+        db,
+        settings.database_url,
+        head_revision,
+        synchronous=settings.sqlite_synchronous,
+        wait_seconds=settings.database_timeout,
+        ready=services.keys.ensure,
+        observe_batch=None if metrics is None else metrics.batch,
+    )
+    operations = Operations(
+        Readiness(db, connector, head_revision, services.redis),
+        metrics=None if metrics is None else metrics.exposition,
+        metrics_port=settings.metrics_port,
+    )
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db.bind(await open_database(settings.database_url, synchronous=settings.sqlite_synchronous))
-        await services.keys.ensure()
+        # Unreachable: serve anyway (503 until it answers); misconfigured: do not start.
+        await connector.start()
         # Other workers' revocations (invalidation.py); returns at once without Redis.
         listener = asyncio.create_task(services.invalidation.listen())
+        audit_writer = asyncio.create_task(services.audit.run())
+        syncing = None if metrics is None else asyncio.create_task(metrics.sync_every())
         try:
             yield
         finally:
+            await stop_sync(syncing)
+            await connector.stop()
             await services.invalidation.stop(listener)
+            await services.audit.stop(audit_writer)
             await services.close()
             await db.close()
 
@@ -188,9 +228,25 @@ def create_app(
             return PlainTextResponse("Not Found", status_code=404)
         return developer.not_found(request)
 
+    async def on_unavailable(request: Request, exc: Exception) -> Response:
+        """The database does not answer: 503, a page for the browser's paths."""
+        if route_path(request.scope).startswith(("/api/", USERINFO_PATH)) or "html" not in (
+            request.headers.get("accept", "")
+        ):
+            return unavailable_json()
+        page = pages.error(
+            services.issuers.root,
+            "Temporarily unavailable",
+            "The server cannot reach its database. Please try again in a moment.",
+            503,
+        )
+        page.headers["Retry-After"] = "5"
+        return page
+
     handlers: dict[Any, Any] = {
         Exception: on_error,
         ClientDisconnect: client_gone,
+        DatabaseUnavailable: on_unavailable,
         404: not_found,
     }
     app = EdgeApp(
@@ -200,8 +256,15 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers=handlers,
+        operations=operations,
+        operation_paths=operations.paths,
+        operations_port=settings.metrics_port,
+        observe=None if metrics is None else metrics.request,
     )
     app.state.services = services
+    #: whether the database is open, and why not (web/operations.py reads it too)
+    app.state.connector = connector
+    app.state.metrics = metrics
     return app
 
 

@@ -4,18 +4,26 @@ memory, then Starlette for everything else."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
+from authgate.logs import REQUEST_ID
 from authgate.protocol.context import Issuer
 from authgate.protocol.issuers import IssuerResolver
+from authgate.storage.base import DatabaseUnavailable
 from authgate.web.discovery import PublishedDocuments
 from authgate.web.issuers import Scope, host_of, resolve_request
+from authgate.web.request_id import HEADER, request_id_of
+from authgate.web.responses import unavailable_json
 from authgate.web.routing import FixedPathRouter, route_path
+
+#: ``observe(scope, status, seconds)`` after each HTTP request (the metrics)
+Observer = Callable[[Any, int, float], None]
 
 log = logging.getLogger("authgate")
 
@@ -25,7 +33,13 @@ class EdgeApp(Starlette):
     middleware and routes run (so that nothing below it ever sees an unknown host).
 
     ``direct`` maps route paths to self-contained ASGI apps, called without Starlette's
-    stack: apps that answer every outcome themselves, errors included (web/oauth.py)."""
+    stack: apps that answer every outcome themselves, errors included (web/oauth.py).
+    ``operations`` answers its paths first, for any host (health, readiness, metrics:
+    probes and scrapers ask by address, not by the issuer's name), and every request to
+    ``operations_port``.
+
+    Every HTTP request gets its request id (web/request_id.py), in its log lines and in
+    the ``X-Request-Id`` of its response, and is then ``observe``d."""
 
     def __init__(
         self,
@@ -35,6 +49,10 @@ class EdgeApp(Starlette):
         direct: Mapping[str, ASGIApp],
         routes: Sequence[BaseRoute],
         lifespan: Any,
+        operations: ASGIApp | None = None,
+        operation_paths: frozenset[str] = frozenset(),
+        operations_port: int | None = None,
+        observe: Observer | None = None,
         **options: Any,
     ) -> None:
         super().__init__(lifespan=lifespan, **options)
@@ -42,8 +60,44 @@ class EdgeApp(Starlette):
         self.issuers = issuers
         self._documents = documents
         self._direct = dict(direct)
+        self._operations = operations
+        self._operation_paths = operation_paths
+        #: every request to this port is the operations app's (``metrics_port``)
+        self._operations_port = operations_port
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self._serve(scope, receive, send)
+            return
+        request_id = request_id_of(scope)
+        reset = REQUEST_ID.set(request_id)
+        header = (HEADER, request_id.encode())
+        status = 0
+
+        async def respond(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        start = time.perf_counter()
+        try:
+            port = self._operations_port
+            if self._operations is not None and (
+                scope["path"] in self._operation_paths
+                or (port is not None and (scope.get("server") or (None, None))[1] == port)
+            ):
+                await self._operations(scope, receive, respond)
+            else:
+                await self._serve(scope, receive, respond)
+        finally:
+            REQUEST_ID.reset(reset)
+            if self.observe is not None:
+                self.observe(scope, status, time.perf_counter() - start)
+
+    async def _serve(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             # The root issuer is the common case: known without an await or a decode.
             issuer = self.issuers.root_of(host_of(scope), scope["path"])
@@ -80,6 +134,9 @@ class EdgeApp(Starlette):
                 return True
             await self._documents.answer(scope, send, issuer, kind)
             return False
+        except DatabaseUnavailable:
+            await unavailable_json()(scope, _no_body, send)
+            return False
         except Exception:
             # Before Starlette's own error handling: answer as it would.
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
@@ -87,3 +144,7 @@ class EdgeApp(Starlette):
             await send({"type": "http.response.start", "status": 500, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return False
+
+
+async def _no_body() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}

@@ -10,7 +10,7 @@ Starlette's middleware and router on the hottest requests (web/edge.py)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +32,15 @@ from authgate.protocol.requests import (
     parse_form,
     parse_pairs,
 )
+from authgate.storage.base import DatabaseUnavailable
 from authgate.web.context import context_of
-from authgate.web.responses import NO_STORE, oauth_error_json, server_error_json, token_json
+from authgate.web.responses import (
+    NO_STORE,
+    oauth_error_json,
+    server_error_json,
+    token_json,
+    unavailable_json,
+)
 
 log = logging.getLogger("authgate")
 
@@ -134,6 +141,8 @@ class FormEndpoint:
     descriptions: Mapping[str, str] | None = None
     #: take parameters from the query string too (``token_params_in_query``)
     params_in_query = False
+    #: ``on_client_auth_failure(name)`` for each ``invalid_client`` answered (the metrics)
+    on_client_auth_failure: Callable[[str], None] | None = None
 
     async def answer(self, form: FormRequest) -> Response:
         raise NotImplementedError
@@ -145,11 +154,15 @@ class FormEndpoint:
             )
             response = await self.answer(form)
         except OAuthError as exc:
+            if exc.error == "invalid_client" and self.on_client_auth_failure is not None:
+                self.on_client_auth_failure(self.name)
             response = oauth_error_json(exc, self.descriptions)
         except ClientDisconnect:
             # The client left before its body was read: nothing to log, and the 400 goes
             # nowhere (an ASGI app must still answer, or uvicorn logs an error).
             response = Response(status_code=400)
+        except DatabaseUnavailable:
+            response = unavailable_json(self.descriptions)
         except Exception:
             # The path only: a query string may hold a token or a code.
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
@@ -170,9 +183,13 @@ class TokenHandler(FormEndpoint):
         self._endpoint = endpoint
         self.descriptions = descriptions
         self.params_in_query = params_in_query
+        #: ``on_issued(grant_type)`` for each token response (the metrics)
+        self.on_issued: Callable[[str], None] | None = None
 
     async def answer(self, form: FormRequest) -> Response:
         issued = await self._endpoint.handle(form.params, form.authorization, form.context)
+        if self.on_issued is not None:
+            self.on_issued(form.params.get("grant_type") or "")
         return token_json(issued.to_response())
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from authgate.errors import OAuthError, ServerError
+from authgate.errors import OAuthError, ServerError, TemporarilyUnavailable
 from authgate.resource.responses import JsonResponse, error_json
 
 #: RFC 6749 §5.1: token responses MUST carry these.
@@ -48,3 +48,19 @@ def oauth_error_json(exc: OAuthError, texts: Mapping[str, str] | None = None) ->
 
 def server_error_json(texts: Mapping[str, str] | None = None) -> JsonResponse:
     return oauth_error_json(ServerError("the server could not complete the request"), texts)
+
+
+#: seconds a client is asked to wait while the database does not answer
+RETRY_AFTER = 5
+
+
+def unavailable_json(texts: Mapping[str, str] | None = None) -> JsonResponse:
+    """The database does not answer: ``503 temporarily_unavailable`` with ``Retry-After``
+    (RFC 6749 §4.1.2.1 names the code; the token endpoint answers it too)."""
+    return oauth_error_json(
+        TemporarilyUnavailable(
+            "the server cannot reach its database; try again shortly",
+            headers={"Retry-After": str(RETRY_AFTER)},
+        ),
+        texts,
+    )

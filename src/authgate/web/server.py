@@ -8,7 +8,12 @@ uvicorn server, or to uvicorn's supervisor of ``workers`` processes.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import socket
+import tempfile
+from collections.abc import Iterator
 
 from uvicorn.server import Server
 from uvicorn.supervisors.multiprocess import Multiprocess
@@ -47,7 +52,7 @@ def server_config(
         workers=workers,
         http=LimitedHttpProtocol,
         access_log=access_log,
-        log_config=logging_config(),
+        log_config=logging_config(settings.log_format),
         log_level="info",
         server_header=False,
         proxy_headers=bool(proxies),
@@ -77,16 +82,37 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run(config: LimitedConfig, sock: socket.socket) -> bool:
-    """Serve on ``sock`` until stopped; False if the app did not start (e.g. no database)."""
+def run(config: LimitedConfig, sock: socket.socket, *more: socket.socket) -> bool:
+    """Serve on ``sock`` (and the metrics socket, if any) until stopped; False if the app
+    did not start (e.g. a database that cannot be opened)."""
+    sockets = [sock, *more]
     try:
         if config.workers > 1:
-            Multiprocess(config, sockets=[sock]).run()
+            Multiprocess(config, sockets=sockets).run()
             return True
         server = Server(config)
-        server.run(sockets=[sock])
+        server.run(sockets=sockets)
         return server.started
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl+C it handled
         return True
     finally:
-        sock.close()
+        for each in sockets:
+            each.close()
+
+
+@contextlib.contextmanager
+def metrics_directory(workers: int, settings: Settings) -> Iterator[None]:
+    """With several workers and metrics, a fresh directory for prometheus-client's
+    multiprocess mode (set in the environment the workers inherit), removed afterwards."""
+    from authgate.web.metrics import MULTIPROC_ENV
+
+    if workers <= 1 or settings.metrics_port is None:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="authgate-metrics-")
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)

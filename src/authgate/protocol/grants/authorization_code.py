@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from authgate.audit.log import AuditLog
 from authgate.crypto.tokens import matches, parse_token
 from authgate.domain import Client, IssuedTokens, TokenId
 from authgate.errors import InvalidGrant
 from authgate.protocol import pkce
 from authgate.protocol.context import RequestContext
-from authgate.protocol.grants.base import require
+from authgate.protocol.grants.base import record_reuse, require, user_is_active
 from authgate.protocol.minting import TokenMinter
 from authgate.protocol.requests import Params
-from authgate.storage.base import CodeStore, TokenStore
+from authgate.storage.base import CodeStore, TokenStore, UserStore
 
 INVALID = "the authorization code is invalid, expired or was already used"
 
@@ -27,10 +28,15 @@ class AuthorizationCodeGrant:
         tokens: TokenStore,
         *,
         require_redirect_uri: bool = False,
+        audit: AuditLog | None = None,
+        users: UserStore | None = None,
     ) -> None:
+        #: a disabled user's grant is refused even if its revocation raced with this one
+        self._users = users
         self._minter = minter
         self._codes = codes
         self._tokens = tokens
+        self._audit = audit
         #: the server requires redirect_uri at authorization, so here too (§4.1.3)
         self._require_redirect_uri = require_redirect_uri
 
@@ -57,7 +63,16 @@ class AuthorizationCodeGrant:
             # server MUST deny the request and SHOULD revoke (when possible) all tokens
             # previously issued based on that authorization code."
             if code.family_id is not None:
-                await self._tokens.revoke_family(code.family_id, now)
+                revoked = await self._tokens.revoke_family(code.family_id, now)
+                record_reuse(
+                    self._audit,
+                    client,
+                    context,
+                    kind="authorization_code",
+                    family=code.family_id,
+                    user_id=code.user_id,
+                    revoked=revoked,
+                )
             raise InvalidGrant(INVALID)
         if code.expires_at <= now:
             raise InvalidGrant(INVALID)
@@ -66,10 +81,21 @@ class AuthorizationCodeGrant:
         if code.redirect_uri is not None and params.get("redirect_uri") != code.redirect_uri:
             raise InvalidGrant("redirect_uri does not match the one used for authorization")
         pkce.verify(params.get("code_verifier"), code.code_challenge, code.code_challenge_method)
+        if not await user_is_active(self._users, code.user_id):
+            raise InvalidGrant(INVALID)
         issued = await self._minter.redeem(client, code, issuer=context.issuer)
         if issued is None:  # a concurrent redemption won; revoke what it issued
             replayed = await self._codes.get(code.id)
             if replayed is not None and replayed.family_id is not None:
-                await self._tokens.revoke_family(replayed.family_id, now)
+                revoked = await self._tokens.revoke_family(replayed.family_id, now)
+                record_reuse(
+                    self._audit,
+                    client,
+                    context,
+                    kind="authorization_code",
+                    family=replayed.family_id,
+                    user_id=code.user_id,
+                    revoked=revoked,
+                )
             raise InvalidGrant(INVALID)
         return issued

@@ -56,7 +56,11 @@ class PasswordGrant:
         scopes = narrow(requested, client.scopes, also=OIDC_SCOPE_NAMES)
         try:
             user = await self._passwords.check(
-                username, password, address=context.client_address, client=client.client_id
+                username,
+                password,
+                address=context.client_address,
+                client=client.client_id,
+                space_id=context.issuer.space_id,
             )
         except TooManyFailures as exc:
             raise InvalidGrant(

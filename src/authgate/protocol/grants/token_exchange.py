@@ -22,13 +22,14 @@ from typing import ClassVar
 from authgate.domain import TOKEN_EXCHANGE, Client, IssuedTokens, Space
 from authgate.errors import InvalidRequest, InvalidScope, InvalidTarget, InvalidToken
 from authgate.protocol.context import RequestContext
-from authgate.protocol.grants.base import require
+from authgate.protocol.grants.base import require, user_is_active
 from authgate.protocol.issuers import IssuerResolver
 from authgate.protocol.minting import TokenMinter
 from authgate.protocol.permissions import Permissions
 from authgate.protocol.requests import Params
 from authgate.protocol.scopes import format_scope, parse_scope
 from authgate.protocol.token_check import AccessTokenChecker, TokenInfo
+from authgate.storage.base import UserStore
 
 #: RFC 8693 §3: the token type of an OAuth 2.0 access token
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
@@ -45,7 +46,11 @@ class TokenExchangeGrant:
         checker: AccessTokenChecker,
         permissions: Permissions,
         issuers: IssuerResolver,
+        *,
+        users: UserStore | None = None,
     ) -> None:
+        #: a disabled user's token is refused even if its revocation raced with this one
+        self._users = users
         self._minter = minter
         self._checker = checker
         self._permissions = permissions
@@ -104,6 +109,8 @@ class TokenExchangeGrant:
             raise InvalidRequest(INVALID_SUBJECT)
         if info.user_id is None:
             raise InvalidRequest("the subject_token acts for no user (a client's own token)")
+        if not await user_is_active(self._users, info.user_id):
+            raise InvalidRequest(INVALID_SUBJECT)
         return info
 
     async def _target(self, params: Params, context: RequestContext) -> Space:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,8 +24,34 @@ from typing import Any, Protocol
 import asyncpg
 
 from authgate.files import create_private_file
+from authgate.storage.base import DatabaseUnavailable
 
 Row = Mapping[str, Any]
+
+#: what asyncpg raises when PostgreSQL is away, restarting, refusing connections or too
+#: slow (``command_timeout``): the request may succeed later, so it is answered 503
+PG_OUTAGES: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+)
+#: what SQLite raises when the file is locked past ``busy_timeout`` or cannot be read
+_SQLITE_OUTAGES = ("database is locked", "disk i/o error", "unable to open database")
+
+
+def unavailable(exc: BaseException) -> DatabaseUnavailable:
+    """The outage, named by its kind only (a message may name the server's address)."""
+    return DatabaseUnavailable(f"the database does not answer ({type(exc).__name__})")
+
+
+def _sqlite_outage(exc: sqlite3.Error) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and str(exc).lower().startswith(
+        _SQLITE_OUTAGES
+    )
+
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
@@ -133,6 +159,8 @@ class SqliteDatabase(_SqliteExecutor):
         self._lock = asyncio.Lock()
         self._batch: list[asyncio.Future[None]] | None = None
         self._writes: dict[str, bool] = {}
+        #: ``observe_batch(n)`` after each group commit of ``n`` writes (the metrics)
+        self.observe_batch: Callable[[int], None] | None = None
 
     def _is_write(self, sql: str) -> bool:
         known = self._writes.get(sql)
@@ -157,13 +185,20 @@ class SqliteDatabase(_SqliteExecutor):
         for waiter in batch:
             if not waiter.done():
                 waiter.set_result(None)
+        if self.observe_batch is not None:
+            self.observe_batch(len(batch))
 
     async def _run(self, sql: str, args: tuple[Any, ...], kind: str) -> Any:
-        if self._lock.locked():
-            # Never slip into a transaction another task holds open across an await.
-            async with self._lock:
-                return await self._run_unlocked(sql, args, kind)
-        return await self._run_unlocked(sql, args, kind)
+        try:
+            if self._lock.locked():
+                # Never slip into a transaction another task holds open across an await.
+                async with self._lock:
+                    return await self._run_unlocked(sql, args, kind)
+            return await self._run_unlocked(sql, args, kind)
+        except sqlite3.Error as exc:
+            if _sqlite_outage(exc):
+                raise unavailable(exc) from exc
+            raise
 
     async def _run_unlocked(self, sql: str, args: tuple[Any, ...], kind: str) -> Any:
         if not self._is_write(sql):
@@ -218,22 +253,37 @@ def _rowcount(status: str) -> int:
 
 
 class _PgExecutor:
+    """Each call raises :class:`DatabaseUnavailable` for an outage (:data:`PG_OUTAGES`),
+    the driver's own error for anything else (a constraint, a bug)."""
+
     def __init__(self, conn: Any) -> None:
         self._conn = conn
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
-        row: Row | None = await self._conn.fetchrow(sql, *args)
+        try:
+            row: Row | None = await self._conn.fetchrow(sql, *args)
+        except PG_OUTAGES as exc:
+            raise unavailable(exc) from exc
         return row
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
-        rows: Sequence[Row] = await self._conn.fetch(sql, *args)
+        try:
+            rows: Sequence[Row] = await self._conn.fetch(sql, *args)
+        except PG_OUTAGES as exc:
+            raise unavailable(exc) from exc
         return rows
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        return await self._conn.fetchval(sql, *args)
+        try:
+            return await self._conn.fetchval(sql, *args)
+        except PG_OUTAGES as exc:
+            raise unavailable(exc) from exc
 
     async def execute(self, sql: str, *args: Any) -> int:
-        return _rowcount(await self._conn.execute(sql, *args))
+        try:
+            return _rowcount(await self._conn.execute(sql, *args))
+        except PG_OUTAGES as exc:
+            raise unavailable(exc) from exc
 
 
 class PostgresDatabase(_PgExecutor):
@@ -246,27 +296,48 @@ class PostgresDatabase(_PgExecutor):
         self._pool = pool
 
     @classmethod
-    async def connect(cls, dsn: str, *, max_size: int = 10) -> PostgresDatabase:
-        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size)
+    async def connect(
+        cls, dsn: str, *, max_size: int = 10, wait_seconds: float | None = None
+    ) -> PostgresDatabase:
+        """A pool of up to ``max_size`` connections. With ``wait_seconds``, opening a connection
+        and each statement give up after that many seconds (an outage then costs a
+        request that long at most, never a hang). Connections are opened when needed (no
+        floor to restore while the server is away): after an outage, the next request
+        reconnects."""
+        pool = await asyncpg.create_pool(
+            dsn,
+            min_size=0,
+            max_size=max_size,
+            timeout=wait_seconds or 60.0,
+            command_timeout=wait_seconds,
+        )
         return cls(pool)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield _PgExecutor(conn)
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                yield _PgExecutor(conn)
+        except PG_OUTAGES as exc:
+            raise unavailable(exc) from exc
 
     async def close(self) -> None:
         await self._pool.close()
 
 
 async def open_database(
-    database_url: str, *, synchronous: str = "NORMAL", create: bool = False
+    database_url: str,
+    *,
+    synchronous: str = "NORMAL",
+    create: bool = False,
+    wait_seconds: float | None = None,
 ) -> Database:
-    """Open the database; a missing SQLite file is created only with ``create``."""
+    """Open the database; a missing SQLite file is created only with ``create``.
+    ``wait_seconds`` bounds PostgreSQL's connects and statements."""
     if database_url.startswith("sqlite:"):
         path = Path(database_url.removeprefix("sqlite:///"))
         return SqliteDatabase(path, synchronous=synchronous, create=create)
-    return await PostgresDatabase.connect(database_url)
+    return await PostgresDatabase.connect(database_url, wait_seconds=wait_seconds)
 
 
 class DeferredDatabase:
@@ -283,9 +354,13 @@ class DeferredDatabase:
     def bind(self, db: Database | None) -> None:
         self._db = db
 
+    @property
+    def bound(self) -> bool:
+        return self._db is not None
+
     def _target(self) -> Database:
         if self._db is None:
-            raise RuntimeError("the database is not open: run the app inside its lifespan")
+            raise DatabaseUnavailable("the database is not connected (yet)")
         return self._db
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:

@@ -30,7 +30,13 @@ from authgate.domain import (
     User,
     UserId,
 )
-from authgate.storage.base import ClientIdTaken, EmailTaken, RegistrationTaken, SlugTaken
+from authgate.storage.base import (
+    ClientIdTaken,
+    EmailTaken,
+    RegistrationTaken,
+    SlugTaken,
+    UserHoldings,
+)
 from authgate.storage.sql.driver import Database, Executor, Row
 from authgate.text import storable
 
@@ -122,6 +128,121 @@ class SqlUserStore:
                 user_id,
             )
         return None if row is None else _user(row)
+
+    async def page(
+        self, *, after: UserId | None = None, limit: int = 100, search: str | None = None
+    ) -> list[User]:
+        if search is not None and not storable(search):
+            return []
+        if not search:
+            rows = await self._db.fetch(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2",
+                after or 0,
+                limit,
+            )
+            return [_user(row) for row in rows]
+        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = await self._db.fetch(
+            f"SELECT {_USER_COLUMNS} FROM users WHERE id > $1 AND (lower(email) LIKE $2 "
+            "ESCAPE '\\' OR lower(name) LIKE $2 ESCAPE '\\') ORDER BY id LIMIT $3",
+            after or 0,
+            f"%{escaped}%",
+            limit,
+        )
+        return [_user(row) for row in rows]
+
+    async def update(
+        self,
+        user_id: UserId,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        email_verified: bool | None = None,
+    ) -> User | None:
+        async with self._db.transaction() as tx:
+            if email is not None:
+                email = email.strip().lower()
+                taken = await tx.fetchval(
+                    "SELECT 1 FROM users WHERE email = $1 AND id <> $2", email, user_id
+                )
+                if taken:
+                    raise EmailTaken(email)
+            row = await tx.fetchrow(
+                "UPDATE users SET email = coalesce($2, email), name = coalesce($3, name), "
+                "email_verified = coalesce($4, email_verified) "
+                f"WHERE id = $1 RETURNING {_USER_COLUMNS}",
+                user_id,
+                email,
+                name,
+                email_verified,
+            )
+        return None if row is None else _user(row)
+
+    async def disable(self, user_id: UserId, now: int) -> UserHoldings | None:
+        async with self._db.transaction() as tx:
+            found = await tx.execute(
+                "UPDATE users SET is_active = $2 WHERE id = $1", user_id, False
+            )
+            if not found:
+                return None
+            live = "WHERE user_id = $1 AND revoked_at IS NULL"
+            return UserHoldings(
+                sessions=await tx.execute(
+                    f"UPDATE sessions SET revoked_at = $2 {live}", user_id, now
+                ),
+                access_tokens=await tx.execute(
+                    f"UPDATE access_tokens SET revoked_at = $2 {live}", user_id, now
+                ),
+                refresh_tokens=await tx.execute(
+                    f"UPDATE refresh_tokens SET revoked_at = $2 {live}", user_id, now
+                ),
+                codes=await tx.execute(
+                    "DELETE FROM authorization_codes WHERE user_id = $1 AND used_at IS NULL",
+                    user_id,
+                ),
+            )
+
+    async def enable(self, user_id: UserId) -> bool:
+        changed = await self._db.execute(
+            "UPDATE users SET is_active = $2 WHERE id = $1", user_id, True
+        )
+        return changed > 0
+
+    async def holdings(self, user_id: UserId, now: int) -> UserHoldings:
+        live = "user_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)"
+
+        async def count(sql: str, *args: Any) -> int:
+            return int(await self._db.fetchval(sql, *args) or 0)
+
+        return UserHoldings(
+            sessions=await count(f"SELECT count(*) FROM sessions WHERE {live}", user_id, now),
+            access_tokens=await count(
+                f"SELECT count(*) FROM access_tokens WHERE {live}", user_id, now
+            ),
+            refresh_tokens=await count(
+                f"SELECT count(*) FROM refresh_tokens WHERE {live} AND used_at IS NULL",
+                user_id,
+                now,
+            ),
+            codes=await count(
+                "SELECT count(*) FROM authorization_codes "
+                "WHERE user_id = $1 AND used_at IS NULL AND expires_at > $2",
+                user_id,
+                now,
+            ),
+            consents=await count("SELECT count(*) FROM consents WHERE user_id = $1", user_id),
+            memberships=await count("SELECT count(*) FROM memberships WHERE user_id = $1", user_id),
+            owned_clients=await count("SELECT count(*) FROM clients WHERE owner_id = $1", user_id),
+        )
+
+    async def delete(self, user_id: UserId) -> bool:
+        async with self._db.transaction() as tx:
+            # Their test tokens are the user's and go with the user: forget the copies.
+            await tx.execute(
+                "UPDATE clients SET test_token_sealed = NULL WHERE owner_id = $1", user_id
+            )
+            deleted: int = await tx.execute("DELETE FROM users WHERE id = $1", user_id)
+        return deleted > 0
 
 
 _CLIENT_COLUMNS = (

@@ -147,6 +147,7 @@ authorization_codes = Table(
         nullable=True,
     ),
     Column("auth_time", BigInteger, nullable=True),
+    Index("ix_authorization_codes_user", "user_id"),
 )
 
 consents = Table(
@@ -175,6 +176,7 @@ sessions = Table(
         ForeignKey("spaces.id", ondelete="CASCADE", name="fk_sessions_space"),
         nullable=True,
     ),
+    Index("ix_sessions_user", "user_id"),
 )
 
 signing_keys = Table(
@@ -219,4 +221,23 @@ memberships = Table(
     #: scopes this member may no longer use in the space (space-separated)
     Column("revoked_scopes", Text, nullable=False, server_default=""),
     Index("ix_memberships_user", "user_id"),
+)
+
+#: Append-only (nothing updates a row); no foreign keys, so that an event outlives the user,
+#: client or space it names. ``id`` orders the events and is the cursor of a page.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("actor_type", String(16), nullable=False),
+    Column("actor", Text, nullable=True),
+    Column("address", Text, nullable=True),
+    Column("target_type", String(16), nullable=True),
+    Column("target", Text, nullable=True),
+    Column("request_id", Text, nullable=True),
+    #: a JSON object
+    Column("details", Text, nullable=False, server_default="{}"),
+    Index("ix_audit_events_at", "at"),
 )

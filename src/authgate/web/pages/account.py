@@ -176,7 +176,7 @@ class AccountPages:
         token = site.session_token(request)
         session = await self._services.sessions.current(token, site.issuer.space_id)
         user = None if session is None else await self._services.users.by_id(session.user_id)
-        if user is None:
+        if user is None or not user.is_active:
             return self._pages.redirect(site.issuer, login_url(site, site.url("/")))
         return self._pages.render(
             site.issuer,

@@ -152,7 +152,11 @@ class AccountSettingsPages:
         if not errors:
             try:
                 await self._accounts.update_profile(
-                    me.user, name=typed.name, picture=typed.picture, phone=typed.phone_number
+                    me.user,
+                    name=typed.name,
+                    picture=typed.picture,
+                    phone=typed.phone_number,
+                    address=request_context(request).client_address,
                 )
             except RegistrationError as exc:
                 errors[exc.field or ""] = exc.description
@@ -213,7 +217,9 @@ class AccountSettingsPages:
             return posted
         site, me, _ = posted
         client_id = request.path_params.get("client_id", "")
-        client = await self._accounts.revoke_app(me.user, client_id[:100])
+        client = await self._accounts.revoke_app(
+            me.user, client_id[:100], address=request_context(request).client_address
+        )
         if client is None:
             return self._done(site, me, "That app is gone already.", "#apps")
         return self._done(site, me, f"{client.name} can no longer use your account.", "#apps")

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authgate.audit.events import Actor
 from authgate.domain import Session, User
 from authgate.errors import ConsentRequired, LoginRequired, OAuthError
 from authgate.protocol.authorization import (
@@ -19,6 +20,7 @@ from authgate.protocol.authorization import (
 )
 from authgate.protocol.requests import MAX_FIELDS
 from authgate.services import Services
+from authgate.web.context import request_context
 from authgate.web.pages.account import LOGOUT_PATH, login_url
 from authgate.web.pages.forms import read_pairs
 from authgate.web.pages.render import Pages
@@ -93,7 +95,10 @@ class AuthorizePages:
             site.session_token(request), site.issuer.space_id
         )
         user = None if session is None else await self._services.users.by_id(session.user_id)
-        return None if session is None or user is None else (session, user)
+        # A disabled user's sessions were revoked; refuse one a worker may still have cached.
+        if session is None or user is None or not user.is_active:
+            return None
+        return session, user
 
     def _to_login(self, site: Site, auth: AuthorizationRequest) -> Response:
         """Carry the request through sign-in as a GET URL (without prompt=login or
@@ -242,6 +247,11 @@ class AuthorizePages:
         if fields.get("decision") != "allow":
             return self._deliver(self._endpoint.deny(auth, site.issuer), 303, site)
         approved = await self._endpoint.approve(
-            auth, user.id, session.created_at, site.issuer, remember=True
+            auth,
+            user.id,
+            session.created_at,
+            site.issuer,
+            remember=True,
+            actor=Actor("user", user.email, request_context(request).client_address),
         )
         return self._deliver(approved, 303, site)

@@ -12,12 +12,14 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authgate.audit.events import Actor
 from authgate.crypto.tokens import matches
 from authgate.domain import Client
 from authgate.errors import OAuthError
 from authgate.protocol.developer import AppForm, FieldErrors
 from authgate.protocol.registration import RegistrationError
 from authgate.services import Services
+from authgate.web.context import request_context
 from authgate.web.pages.account import login_url
 from authgate.web.pages.render import Pages, duration
 from authgate.web.pages.signed_in import Flash, PageForm, SignedIn, read_page_form, signed_in
@@ -222,7 +224,9 @@ class DeveloperPages:
             errors[""] = "This form expired. Please check the values and send it again."
         if not errors:
             try:
-                created = await self._portal.register(me.user, form, form_id)
+                created = await self._portal.register(
+                    me.user, form, form_id, actor=_actor(request, me)
+                )
             except FieldErrors as exc:
                 errors = exc.errors
         if errors:
@@ -336,7 +340,7 @@ class DeveloperPages:
             return self.not_found(request)
         form = app_form(posted)
         try:
-            await self._portal.update(client, form)
+            await self._portal.update(client, form, actor=_actor(request, me))
         except FieldErrors as exc:
             return self._edit_form(request, site, me, client, form, exc.errors)
         return self._done(
@@ -353,7 +357,9 @@ class DeveloperPages:
         form_id = posted.get("form_id")
         if client.is_public or not self._portal.forms.valid_form_id(form_id):
             return self._done(site, me, app_path(client.client_id))
-        secret = await self._portal.rotate(client, form_id, posted.get("seen"))
+        secret = await self._portal.rotate(
+            client, form_id, posted.get("seen"), actor=_actor(request, me)
+        )
         if secret is None:
             return self._done(
                 site,
@@ -427,5 +433,10 @@ class DeveloperPages:
                 request, site, me, client, typed, "Type the app's name exactly to delete it."
             )
         with contextlib.suppress(RegistrationError):  # deleted by a request sent at once
-            await self._services.registry.delete(client.client_id)
+            await self._services.registry.delete(client.client_id, actor=_actor(request, me))
         return self._done(site, me, PORTAL, notice=f"{client.name} was deleted.")
+
+
+def _actor(request: Request, me: SignedIn) -> Actor:
+    """The signed-in developer, as the audit log names them."""
+    return Actor("user", me.user.email, request_context(request).client_address)

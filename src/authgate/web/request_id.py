@@ -1,0 +1,36 @@
+"""The request id: the client's (or its proxy's) ``X-Request-Id`` when it is a sane one,
+else a new one; returned on every response and carried by the request's log lines and
+audit events.
+
+A sane id is 1 to 128 characters of letters, digits and ``-._:/+=@``: what request-id
+schemes use (UUIDs, ``Root=1-…`` trace ids are refused for their ``;``), and nothing that
+could forge a log line or a header.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+
+from authgate.web.issuers import Scope
+
+HEADER = b"x-request-id"
+_SANE = re.compile(rb"[A-Za-z0-9\-._:/+=@]{1,128}")
+#: new ids: this process's random prefix and a counter (unique without a random draw each)
+_PREFIX = secrets.token_hex(6)
+_COUNT = itertools.count(1)
+
+
+def new_request_id() -> str:
+    return f"{_PREFIX}-{next(_COUNT):x}"
+
+
+def request_id_of(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == HEADER:
+            if _SANE.fullmatch(value):
+                sent: str = value.decode("ascii")
+                return sent
+            break
+    return new_request_id()

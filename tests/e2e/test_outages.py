@@ -160,9 +160,11 @@ def test_a_database_that_stops_answering_costs_bounded_time(
 
 
 @pytest.mark.redis
-def test_redis_going_away_and_coming_back(tmp_path: Path) -> None:
+@pytest.mark.parametrize("away_at_start", [False, True], ids=["later", "at-start"])
+def test_redis_going_away_and_coming_back(tmp_path: Path, away_at_start: bool) -> None:
     redis = RedisServer(tmp_path)
-    redis.start()
+    if not away_at_start:
+        redis.start()
     subprocess.run([AUTHGATE, "db", "upgrade"], cwd=tmp_path, env=clean_env(), check=True)
     done = subprocess.run(
         [AUTHGATE, "client", "create", "--name", "R", "--grant", "client_credentials", "--json"],
@@ -175,9 +177,10 @@ def test_redis_going_away_and_coming_back(tmp_path: Path) -> None:
     client = json.loads(done.stdout)
     server = LoggedServer(tmp_path, AUTHGATE_REDIS_URL=redis.url)
     try:
-        body = ready(server).json()
-        assert body["checks"]["redis"] == "ok", body
-        redis.stop()
+        if not away_at_start:
+            body = ready(server).json()
+            assert body["checks"]["redis"] == "ok", body
+            redis.stop()
         wait_for(lambda: ready(server).status_code == 503)
         assert ready(server).json()["checks"]["redis"].startswith("unreachable")
         # Rate limits count in memory meanwhile (rate_limit_on_redis_error = "open").

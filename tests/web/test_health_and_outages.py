@@ -126,3 +126,14 @@ async def test_the_app_connects_once_the_database_answers(database_url: str, clo
             )
             assert r.status_code == 200, r.text
             assert (await http.get("/.well-known/jwks.json")).json()["keys"]
+
+
+async def test_a_missing_sqlite_file_is_configuration_not_an_outage(tmp_path: Any) -> None:
+    from authgate.storage.sql.driver import NoDatabase
+
+    app = create_app(
+        Settings(database_url=f"sqlite:///{tmp_path}/none.db", secret_key="k", issuer="http://t")
+    )
+    with pytest.raises(NoDatabase):
+        async with app.router.lifespan_context(app):
+            pass

@@ -28,6 +28,7 @@ from authgate.storage.sql.driver import (
     PG_OUTAGES,
     Database,
     DeferredDatabase,
+    NoDatabase,
     SqliteDatabase,
     open_database,
 )
@@ -95,6 +96,11 @@ class Connector:
                 db = await open_database(
                     self._url, synchronous=self._synchronous, wait_seconds=self._wait
                 )
+            except NoDatabase:
+                if first:  # configuration: the file was never made
+                    raise
+                self._report("missing (its SQLite file is gone)")
+                return False
             except OUTAGES as exc:
                 self._report(f"unreachable ({type(exc).__name__})")
                 return False

@@ -389,13 +389,21 @@ BENCH_API_RATE_LIMIT = "50000/second"
 FALLBACK_LOG = "rate limit counters (Redis) unreachable"
 
 
-def server_envs(env: dict[str, str], redis_url: str | None) -> dict[str, dict[str, str]]:
+def server_envs(
+    env: dict[str, str], redis_url: str | None, metrics_port: int
+) -> dict[str, dict[str, str]]:
     """Each server's environment. The main authgate runs without request rate limits, so
     that its rows measure what they measured before them; the limiter's cost is the
     ``me-redis`` row, on a server of its own."""
     envs = {
         "bare": env,
-        "authgate": {**env, "AUTHGATE_RATE_LIMITS_ENABLED": "false"},
+        # With its metrics on (docs/operations.md): what production with a Prometheus costs,
+        # and after the load they must have counted what wrk saw.
+        "authgate": {
+            **env,
+            "AUTHGATE_RATE_LIMITS_ENABLED": "false",
+            "AUTHGATE_METRICS_PORT": str(metrics_port),
+        },
     }
     if redis_url:
         envs["authgate-redis"] = {
@@ -405,6 +413,82 @@ def server_envs(env: dict[str, str], redis_url: str | None) -> dict[str, dict[st
             "AUTHGATE_API_RATE_LIMIT": BENCH_API_RATE_LIMIT,
         }
     return envs
+
+
+def metrics_of(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The main authgate's ``/metrics``, as {(sample name, labels): value}."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    status, body = http("GET", "/metrics", port)
+    if status != 200:
+        raise BenchError(f"GET /metrics on the metrics port answered {status}")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(body.decode())
+        for sample in family.samples
+    }
+
+
+def quantile(found: dict[Any, float], endpoint: str, q: float) -> float | None:
+    """The histogram's estimate of the ``q`` quantile of ``endpoint``'s latency."""
+    buckets = sorted(
+        (float(dict(labels)["le"]), value)
+        for (name, labels), value in found.items()
+        if name == "authgate_http_request_duration_seconds_bucket"
+        and dict(labels).get("endpoint") == endpoint
+    )
+    if not buckets or buckets[-1][1] == 0:
+        return None
+    rank = q * buckets[-1][1]
+    for bound, count in buckets:
+        if count >= rank:
+            return bound
+    return None
+
+
+def metrics_report(found: dict[Any, float], token_ok: int) -> tuple[dict[str, Any], list[str]]:
+    """What the metrics counted during the run, printed; and what they got wrong."""
+    issued = found.get(
+        ("authgate_tokens_issued_total", (("grant_type", "client_credentials"),)), 0.0
+    )
+    problems = []
+    if issued < token_ok:
+        problems.append(f"wrk saw {token_ok} tokens issued but the metrics counted {issued:.0f}")
+    requests: dict[str, float] = {}
+    for (name, labels), value in found.items():
+        if name == "authgate_http_requests_total":
+            endpoint = dict(labels)["endpoint"]
+            requests[endpoint] = requests.get(endpoint, 0.0) + value
+    caches: dict[str, dict[str, float]] = {}
+    for (name, labels), value in found.items():
+        if name == "authgate_cache_lookups_total":
+            caches.setdefault(dict(labels)["cache"], {})[dict(labels)["result"]] = value
+    batches = found.get(("authgate_db_commit_batch_size_count", ()), 0.0)
+    writes = found.get(("authgate_db_commit_batch_size_sum", ()), 0.0)
+    print("\nmetrics (GET /metrics of authgate serve after the load)")
+    print(f"  tokens issued (client_credentials): {issued:.0f} (wrk saw {token_ok} as 200)")
+    for endpoint, count in sorted(requests.items(), key=lambda kv: -kv[1])[:6]:
+        p50, p99 = quantile(found, endpoint, 0.5), quantile(found, endpoint, 0.99)
+        shown = "" if p50 is None else f"  p50 <= {p50 * 1000:g} ms, p99 <= {p99 * 1000:g} ms"
+        print(f"  {endpoint:<28} {count:>10.0f} requests{shown}")
+    for cache, counts in sorted(caches.items()):
+        total = counts.get("hit", 0.0) + counts.get("miss", 0.0)
+        if total:
+            print(f"  cache {cache:<22} hit ratio {counts.get('hit', 0.0) / total:.4f}")
+    if batches:
+        print(f"  SQLite group commits: {batches:.0f}, {writes / batches:.1f} writes each")
+    summary = {
+        "tokens_issued": issued,
+        "requests": requests,
+        "cache_hit_ratios": {
+            c: v.get("hit", 0.0) / (v.get("hit", 0.0) + v.get("miss", 0.0))
+            for c, v in caches.items()
+            if v.get("hit", 0.0) + v.get("miss", 0.0)
+        },
+        "commit_batches": batches,
+        "writes_per_commit": writes / batches if batches else None,
+    }
+    return summary, problems
 
 
 def redis_reachable(url: str, timeout: float = 2.0) -> str | None:
@@ -910,13 +994,15 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
     procs = Processes()
     rounds: dict[str, list[Result]] = {}
     failures: list[str] = []
+    metrics_summary: dict[str, Any] = {}
     try:
         print(f"bench: fresh database in {tmp}")
         client, jwt_client = create_fixtures(authgate, env)
         why_not = redis_reachable(args.redis_url)
         if why_not:
             print(f"bench: {why_not}: the Redis rate-limit scenario is skipped")
-        envs = server_envs(env, None if why_not else args.redis_url)
+        metrics_port = free_port()
+        envs = server_envs(env, None if why_not else args.redis_url, metrics_port)
 
         servers: dict[str, tuple[subprocess.Popen[Any], int, Path]] = {}
         for key, (name, command, ready_path) in server_commands(pin_server, authgate).items():
@@ -957,11 +1043,13 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
         if "authgate-redis" in servers:
             _, port, log = servers["authgate-redis"]
             failures += redis_limiter_checks(port, log, client["test_access_token"])
-        for proc, _, _ in servers.values():
-            procs.stop(proc)
         token_ok = sum(
             r.statuses.get("200", 0) for k in ("token", "jwt_token") for r in rounds.get(k, [])
         )
+        metrics_summary, wrong = metrics_report(metrics_of(metrics_port), token_ok)
+        failures += wrong
+        for proc, _, _ in servers.values():
+            procs.stop(proc)
         stored = stored_tokens(tmp / "bench.db")
         if stored < token_ok:
             failures.append(
@@ -995,6 +1083,7 @@ def run(args: argparse.Namespace, wrk: str, authgate: Path, info: dict[str, Any]
             },
             "results": [r.as_json() for r in results],
             "id_token_signatures": signing,
+            "metrics": metrics_summary,
             "below_target": below,
             "failures": failures,
             "ok": not failures,

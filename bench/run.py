@@ -467,10 +467,10 @@ def metrics_report(found: dict[Any, float], token_ok: int) -> tuple[dict[str, An
     writes = found.get(("authgate_db_commit_batch_size_sum", ()), 0.0)
     print("\nmetrics (GET /metrics of authgate serve after the load)")
     print(f"  tokens issued (client_credentials): {issued:.0f} (wrk saw {token_ok} as 200)")
-    for endpoint, count in sorted(requests.items(), key=lambda kv: -kv[1])[:6]:
+    for endpoint, count in sorted(requests.items(), key=lambda kv: -kv[1])[:8]:
         p50, p99 = quantile(found, endpoint, 0.5), quantile(found, endpoint, 0.99)
         shown = "" if p50 is None else f"  p50 <= {p50 * 1000:g} ms, p99 <= {p99 * 1000:g} ms"
-        print(f"  {endpoint:<28} {count:>10.0f} requests{shown}")
+        print(f"  {endpoint:<34} {count:>10.0f} requests{shown}")
     for cache, counts in sorted(caches.items()):
         total = counts.get("hit", 0.0) + counts.get("miss", 0.0)
         if total:

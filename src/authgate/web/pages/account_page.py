@@ -12,14 +12,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.domain import Client, User
-from authgate.errors import OAuthError
 from authgate.protocol.accounts import ConnectedApp
 from authgate.protocol.rules import RegistrationError
 from authgate.services import Services
 from authgate.web.context import request_context
 from authgate.web.pages.account import login_url
 from authgate.web.pages.render import Pages
-from authgate.web.pages.signed_in import Flash, PageForm, SignedIn, read_page_form, signed_in
+from authgate.web.pages.signed_in import Flash, PageForm, SignedIn, checked_form, signed_in
 from authgate.web.pages.site import Site, site_of
 
 ACCOUNT = "/account"
@@ -67,24 +66,7 @@ class AccountSettingsPages:
         return site, me
 
     async def _form(self, request: Request, site: Site, me: SignedIn) -> PageForm | Response:
-        try:
-            form = await read_page_form(request)
-        except OAuthError as exc:
-            return self._pages.error(
-                site.issuer,
-                "This form could not be read",
-                exc.description or "bad request",
-                from_link=False,
-            )
-        if not self._services.csrf.check(me.token, PURPOSE, form.get("csrf_token")):
-            return self._pages.error(
-                site.issuer,
-                "Please try again",
-                "The form expired or did not come from this site.",
-                403,
-                from_link=False,
-            )
-        return form
+        return await checked_form(self._services, self._pages, request, site, me, PURPOSE)
 
     def _done(self, site: Site, me: SignedIn, notice: str, anchor: str = "") -> Response:
         response = self._pages.redirect(site.issuer, ACCOUNT + anchor)

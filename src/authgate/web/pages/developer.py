@@ -6,150 +6,31 @@ input, the form again with a message next to each field and what was typed)."""
 from __future__ import annotations
 
 import contextlib
-from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.audit.events import Actor
 from authgate.crypto.tokens import matches
 from authgate.domain import Client
-from authgate.errors import OAuthError
 from authgate.protocol.developer import AppForm, FieldErrors
 from authgate.protocol.registration import RegistrationError
-from authgate.services import Services
-from authgate.web.context import request_context
-from authgate.web.pages.account import login_url
-from authgate.web.pages.render import Pages, duration
-from authgate.web.pages.signed_in import Flash, PageForm, SignedIn, read_page_form, signed_in
-from authgate.web.pages.site import Site, site_of
+from authgate.web.pages.developer_base import (
+    APPS,
+    PORTAL,
+    PortalBase,
+    actor_of,
+    app_form,
+    app_path,
+)
+from authgate.web.pages.signed_in import SignedIn
+from authgate.web.pages.site import Site
 from authgate.web.pages.usage_chart import usage_chart
 
-PORTAL = "/developer"
-APPS = "/developer/apps"
-_MULTI = frozenset({"grant_types", "scopes"})
-#: the CSRF purpose of every portal form
-PURPOSE = "developer"
+__all__ = ["APPS", "PORTAL", "DeveloperPages"]
 
 
-def app_path(client_id: str, tail: str = "") -> str:
-    return f"{APPS}/{quote(client_id, safe='')}{tail}"
-
-
-def app_form(form: PageForm) -> AppForm:
-    return AppForm(
-        name=form.get("name"),
-        description=form.get("description"),
-        homepage_url=form.get("homepage_url"),
-        logo_url=form.get("logo_url"),
-        privacy_url=form.get("privacy_url"),
-        redirect_uris=form.get("redirect_uris"),
-        public=form.get("client_type") == "public",
-        grant_types=tuple(dict.fromkeys(form.all("grant_types"))),
-        scopes=tuple(dict.fromkeys(form.all("scopes"))),
-        token_lifetime=form.get("token_lifetime"),
-    )
-
-
-class DeveloperPages:
-    def __init__(self, services: Services, pages: Pages) -> None:
-        self._services = services
-        self._portal = services.developer
-        self._pages = pages
-        self._flash = Flash(services.box)
-        settings = services.settings
-        self._authorize_url = settings.issuer + settings.authorize_endpoint
-        self._token_url = settings.issuer + settings.token_endpoint
-
-    # ---------------------------------------------------------------- shared
-
-    async def _gate(self, request: Request, back: str) -> tuple[Site, SignedIn] | Response:
-        """The root issuer's signed-in person, or the answer instead: a 404 on a space's
-        issuer, the sign-in page (continuing to ``back``) for anyone signed out."""
-        site = site_of(request)
-        if site.issuer.space is not None:
-            return self.not_found(request)
-        me = await signed_in(self._services, request, site)
-        if me is None:
-            return self._pages.redirect(site.issuer, login_url(site, back))
-        return site, me
-
-    def not_found(self, request: Request) -> Response:
-        site = site_of(request)
-        return self._pages.render(site.issuer, "not_found.html", 404, home=site.url("/"))
-
-    def _page(
-        self,
-        request: Request,
-        site: Site,
-        me: SignedIn,
-        template: str,
-        status: int = 200,
-        *,
-        images: tuple[str | None, ...] = (),
-        notice: str = "",
-        **context: Any,
-    ) -> Response:
-        response = self._pages.render_page(
-            site.issuer,
-            template,
-            status,
-            images=images,
-            script=True,
-            uses_script=True,
-            section="developer",
-            user=me.user,
-            notice=notice,
-            csrf_token=self._services.csrf.token(me.token, PURPOSE),
-            logout_csrf_token=self._services.csrf.token(me.token, "logout"),
-            **context,
-        )
-        Flash.clear(request, response, self._pages.framing.cookies(site.issuer))
-        return response
-
-    async def _form(self, request: Request, site: Site, me: SignedIn) -> PageForm | Response:
-        """The posted form, once its CSRF token is checked; else the page that says so."""
-        try:
-            form = await read_page_form(request, _MULTI)
-        except OAuthError as exc:
-            return self._pages.error(
-                site.issuer,
-                "This form could not be read",
-                exc.description or "bad request",
-                from_link=False,
-            )
-        if not self._services.csrf.check(me.token, PURPOSE, form.get("csrf_token")):
-            return self._pages.error(
-                site.issuer,
-                "Please try again",
-                "The form expired or did not come from this site.",
-                403,
-                from_link=False,
-            )
-        return form
-
-    def _done(self, site: Site, me: SignedIn, path: str, **flash: str) -> Response:
-        response = self._pages.redirect(site.issuer, path)
-        if flash:
-            flags = self._pages.framing.cookies(site.issuer)
-            self._flash.put(response, flags, me.user, **flash)
-        return response
-
-    async def _owned(self, me: SignedIn, request: Request) -> Client | None:
-        return await self._portal.owned(me.user, request.path_params.get("client_id", ""))
-
-    def _form_context(self) -> dict[str, Any]:
-        lifetime = self._services.minter.default_access_lifetime
-        return {
-            "flows": self._portal.flows(),
-            "base_flows": self._portal.base_flows(),
-            "catalog": sorted(self._portal.catalog.items()),
-            "lifetimes": self._portal.lifetimes,
-            "default_lifetime": "never expire" if lifetime is None else duration(lifetime),
-        }
-
-    # ---------------------------------------------------------------- pages
+class DeveloperPages(PortalBase):
+    """The portal's handlers; :class:`PortalBase` holds what they share."""
 
     async def apps(self, request: Request) -> Response:
         gate = await self._gate(request, PORTAL)
@@ -208,13 +89,10 @@ class DeveloperPages:
         )
 
     async def create(self, request: Request) -> Response:
-        gate = await self._gate(request, APPS + "/new")
-        if isinstance(gate, Response):
-            return gate
-        site, me = gate
-        posted = await self._form(request, site, me)
-        if isinstance(posted, Response):
-            return posted
+        found = await self._posted(request, APPS + "/new")
+        if isinstance(found, Response):
+            return found
+        site, me, posted = found
         form = app_form(posted)
         form_id = posted.get("form_id")
         errors: dict[str, str] = {}
@@ -225,7 +103,7 @@ class DeveloperPages:
         if not errors:
             try:
                 created = await self._portal.register(
-                    me.user, form, form_id, actor=_actor(request, me)
+                    me.user, form, form_id, actor=actor_of(request, me)
                 )
             except FieldErrors as exc:
                 errors = exc.errors
@@ -238,14 +116,10 @@ class DeveloperPages:
         return self._done(site, me, app_path(registered.client.client_id), **flash)
 
     async def show(self, request: Request) -> Response:
-        client_id = request.path_params.get("client_id", "")
-        gate = await self._gate(request, app_path(client_id))
-        if isinstance(gate, Response):
-            return gate
-        site, me = gate
-        client = await self._owned(me, request)
-        if client is None:
-            return self.not_found(request)
+        found = await self._owned_app(request)
+        if isinstance(found, Response):
+            return found
+        site, me, client = found
         flash = self._flash.take(request, me.user)
         mine = flash.get("client_id") == client.client_id
         secret = flash.get("secret", "") if mine else ""
@@ -282,14 +156,10 @@ class DeveloperPages:
         )
 
     async def edit(self, request: Request) -> Response:
-        client_id = request.path_params.get("client_id", "")
-        gate = await self._gate(request, app_path(client_id, "/edit"))
-        if isinstance(gate, Response):
-            return gate
-        site, me = gate
-        client = await self._owned(me, request)
-        if client is None:
-            return self.not_found(request)
+        found = await self._owned_app(request, "/edit")
+        if isinstance(found, Response):
+            return found
+        site, me, client = found
         return self._edit_form(request, site, me, client, AppForm.of(client), {})
 
     def _edit_form(
@@ -316,31 +186,14 @@ class DeveloperPages:
             **self._form_context(),
         )
 
-    async def _app_post(
-        self, request: Request, back: str
-    ) -> tuple[Site, SignedIn, PageForm, Client | None] | Response:
-        """A form posted about one app: the signed-in owner, the checked form, the app
-        (``None`` when it is not theirs or no longer exists)."""
-        client_id = request.path_params.get("client_id", "")
-        gate = await self._gate(request, app_path(client_id, back))
-        if isinstance(gate, Response):
-            return gate
-        site, me = gate
-        posted = await self._form(request, site, me)
-        if isinstance(posted, Response):
-            return posted
-        return site, me, posted, await self._owned(me, request)
-
     async def update(self, request: Request) -> Response:
-        found = await self._app_post(request, "/edit")
+        found = await self._owned_post(request, "/edit")
         if isinstance(found, Response):
             return found
         site, me, posted, client = found
-        if client is None:
-            return self.not_found(request)
         form = app_form(posted)
         try:
-            await self._portal.update(client, form, actor=_actor(request, me))
+            await self._portal.update(client, form, actor=actor_of(request, me))
         except FieldErrors as exc:
             return self._edit_form(request, site, me, client, form, exc.errors)
         return self._done(
@@ -348,17 +201,15 @@ class DeveloperPages:
         )
 
     async def rotate(self, request: Request) -> Response:
-        found = await self._app_post(request, "")
+        found = await self._owned_post(request, "")
         if isinstance(found, Response):
             return found
         site, me, posted, client = found
-        if client is None:
-            return self.not_found(request)
         form_id = posted.get("form_id")
         if client.is_public or not self._portal.forms.valid_form_id(form_id):
             return self._done(site, me, app_path(client.client_id))
         secret = await self._portal.rotate(
-            client, form_id, posted.get("seen"), actor=_actor(request, me)
+            client, form_id, posted.get("seen"), actor=actor_of(request, me)
         )
         if secret is None:
             return self._done(
@@ -379,12 +230,10 @@ class DeveloperPages:
         )
 
     async def test_token(self, request: Request) -> Response:
-        found = await self._app_post(request, "")
+        found = await self._owned_post(request, "")
         if isinstance(found, Response):
             return found
         site, me, posted, client = found
-        if client is None:
-            return self.not_found(request)
         await self._portal.regenerate_test_token(client, posted.get("seen"))
         return self._done(
             site,
@@ -395,14 +244,10 @@ class DeveloperPages:
         )
 
     async def confirm_delete(self, request: Request) -> Response:
-        client_id = request.path_params.get("client_id", "")
-        gate = await self._gate(request, app_path(client_id, "/delete"))
-        if isinstance(gate, Response):
-            return gate
-        site, me = gate
-        client = await self._owned(me, request)
-        if client is None:
-            return self.not_found(request)
+        found = await self._owned_app(request, "/delete")
+        if isinstance(found, Response):
+            return found
+        site, me, client = found
         return await self._delete_page(request, site, me, client, "", "")
 
     async def _delete_page(
@@ -433,10 +278,5 @@ class DeveloperPages:
                 request, site, me, client, typed, "Type the app's name exactly to delete it."
             )
         with contextlib.suppress(RegistrationError):  # deleted by a request sent at once
-            await self._services.registry.delete(client.client_id, actor=_actor(request, me))
+            await self._services.registry.delete(client.client_id, actor=actor_of(request, me))
         return self._done(site, me, PORTAL, notice=f"{client.name} was deleted.")
-
-
-def _actor(request: Request, me: SignedIn) -> Actor:
-    """The signed-in developer, as the audit log names them."""
-    return Actor("user", me.user.email, request_context(request).client_address)

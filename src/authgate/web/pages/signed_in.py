@@ -17,11 +17,12 @@ from starlette.responses import Response
 
 from authgate.crypto.secretbox import SecretBox
 from authgate.domain import Session, User
-from authgate.errors import InvalidRequest
+from authgate.errors import InvalidRequest, OAuthError
 from authgate.protocol.requests import is_form_content_type
 from authgate.services import Services
 from authgate.web.oauth import read_limited_body
 from authgate.web.pages.cookies import CookieFlags, delete_cookie, set_cookie
+from authgate.web.pages.render import Pages
 from authgate.web.pages.site import Site
 
 FLASH = "authgate_flash"
@@ -94,6 +95,38 @@ async def read_page_form(request: Request, multi: frozenset[str] = frozenset()) 
         else:
             values[name] = value
     return PageForm(values, lists)
+
+
+async def checked_form(
+    services: Services,
+    pages: Pages,
+    request: Request,
+    site: Site,
+    me: SignedIn,
+    purpose: str,
+    multi: frozenset[str] = frozenset(),
+) -> PageForm | Response:
+    """A signed-in page's posted form once its CSRF token (made for ``purpose``) is
+    checked; else the page that says why: a 400 for a form that cannot be read, a 403 for
+    one that expired or came from another site."""
+    try:
+        form = await read_page_form(request, multi)
+    except OAuthError as exc:
+        return pages.error(
+            site.issuer,
+            "This form could not be read",
+            exc.description or "bad request",
+            from_link=False,
+        )
+    if not services.csrf.check(me.token, purpose, form.get("csrf_token")):
+        return pages.error(
+            site.issuer,
+            "Please try again",
+            "The form expired or did not come from this site.",
+            403,
+            from_link=False,
+        )
+    return form
 
 
 class Flash:

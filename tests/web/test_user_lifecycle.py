@@ -4,9 +4,14 @@ what they hold with them."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
+import pytest
 
 from authgate.audit.events import Actor, AuditQuery
+from authgate.domain import User, UserId
+from authgate.protocol.registration import Registered
 from authgate.services import Services
 from authgate.storage.sql.driver import open_database
 from tests.conftest import Factory
@@ -163,3 +168,66 @@ async def test_a_disabled_users_token_cannot_be_exchanged(
     await services.invalidation.changed()
     refused = await http.post("/oauth/token", data=form, auth=client_auth(reg))
     assert refused.status_code == 400 and refused.json()["error"] == "invalid_request"
+
+
+async def test_refreshes_racing_a_disable_leave_nothing_usable(
+    http: httpx.AsyncClient, services: Services, make: Factory
+) -> None:
+    """Twelve refreshes sent at once with the disabling: whichever of them the revocation
+    ran before or after, no access or refresh token of the user works afterwards."""
+    alice = await make.user()
+    reg = await make.client(grant_types=["password"])
+    families = [await password_tokens(http, reg) for _ in range(12)]
+    answers, _ = await asyncio.gather(
+        asyncio.gather(*(_refresh(http, reg, t) for t in families)),
+        services.user_admin.disable(alice, actor=OPERATOR),
+    )
+    assert all(r.status_code in (200, 400) for r in answers)
+    issued = [r.json() for r in answers if r.status_code == 200]
+    await _assert_all_dead(http, reg, families + issued)
+
+
+async def test_a_refresh_that_checked_the_user_before_the_disabling_mints_dead_tokens(
+    http: httpx.AsyncClient, services: Services, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refresh read the user as active, then the disabling committed before the
+    refresh wrote its new pair: the rotation is conditional on the old token being live,
+    so it writes nothing, and the answer is the reuse answer (the family is revoked)."""
+    alice = await make.user()
+    reg = await make.client(grant_types=["password"])
+    tokens = await password_tokens(http, reg)
+    users = services.users
+    read = users.by_id
+    disabled: list[int] = []
+
+    async def read_then_disable(user_id: UserId) -> User | None:
+        user = await read(user_id)
+        if not disabled:
+            disabled.append(1)
+            monkeypatch.setattr(users, "by_id", read)
+            await services.user_admin.disable(alice, actor=OPERATOR)
+        return user
+
+    monkeypatch.setattr(users, "by_id", read_then_disable)
+    r = await _refresh(http, reg, tokens)
+    assert disabled, "the refresh grant no longer reads the user"
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+    await _assert_all_dead(http, reg, [tokens])
+    assert (await services.user_admin.holdings(alice)).refresh_tokens == 0
+
+
+async def _refresh(
+    http: httpx.AsyncClient, reg: Registered, tokens: dict[str, str]
+) -> httpx.Response:
+    form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    return await http.post("/oauth/token", data=form, auth=client_auth(reg))
+
+
+async def _assert_all_dead(
+    http: httpx.AsyncClient, reg: Registered, pairs: list[dict[str, str]]
+) -> None:
+    for tokens in pairs:
+        me = await http.get("/api/me", headers=bearer(tokens["access_token"]))
+        assert me.status_code == 401, tokens
+        again = await _refresh(http, reg, tokens)
+        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"

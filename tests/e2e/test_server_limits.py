@@ -129,6 +129,22 @@ def test_request_head_within_the_limit_is_served(server: LoggedServer) -> None:
         assert status_of(read_response(sock)) == 200
 
 
+def test_websocket_upgrade_is_plain_http_and_quiet(server: LoggedServer) -> None:
+    """No WebSocket is served: the upgrade request is answered as HTTP, with no handshake
+    (no 101) and no log line beyond the request's own."""
+    since = server.mark()
+    upgrade = (
+        "Connection: Upgrade",
+        "Upgrade: websocket",
+        "Sec-WebSocket-Version: 13",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    )
+    with connect(server.port) as sock:
+        sock.sendall(get(server.port, "/api/ping", *upgrade))
+        assert status_of(read_response(sock)) == 200
+    assert_quiet(server.settled_output(since), requests=1)
+
+
 def test_small_head_with_a_large_body_in_the_same_read_is_served(server: LoggedServer) -> None:
     """Only the head counts against the limit, however much body comes with it."""
     pads = b"".join(b"&pad%d=" % i + b"p" * 2000 for i in range(20))

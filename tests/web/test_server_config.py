@@ -23,6 +23,15 @@ def test_no_proxy_is_trusted_by_default() -> None:
     assert Settings(database_url="sqlite:///x.db").forwarded_allow_ips == []
 
 
+def test_no_websocket_protocol_is_loaded() -> None:
+    """Nothing here speaks WebSocket: an upgrade request must not reach a protocol
+    implementation (and its parser) that no route needs."""
+    from uvicorn.config import WS_PROTOCOLS
+
+    config = config_for()
+    assert config.ws == "none" and WS_PROTOCOLS[config.ws] is None
+
+
 def test_configured_proxies_are_passed_to_uvicorn() -> None:
     config = config_for(forwarded_allow_ips=["10.0.0.0/8", "192.0.2.1"])
     assert config.proxy_headers is True

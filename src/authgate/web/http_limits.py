@@ -66,6 +66,11 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._progress = False  # body bytes arrived since the read timer was armed
         self._read_timer: asyncio.TimerHandle | None = None
 
+    def _unsupported_upgrade_warning(self) -> None:
+        """authgate speaks no WebSocket (``ws="none"``), so an ``Upgrade`` request is
+        served as plain HTTP, quietly: uvicorn's warning, and its advice to install a
+        WebSocket library, would be two log lines per request for any client to cause."""
+
     # ------------------------------------------------------------------ transport events
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]

@@ -37,7 +37,8 @@ def server_config(
 
     ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are read only from the peers in
     ``forwarded_allow_ips``; with none (the default), uvicorn's proxy-header middleware is
-    left out and every request's client is the TCP peer.
+    left out and every request's client is the TCP peer. authgate serves no WebSocket, so
+    uvicorn's WebSocket protocol is off: an ``Upgrade: websocket`` request is plain HTTP.
     """
     proxies = settings.forwarded_allow_ips
     return LimitedConfig(
@@ -51,6 +52,7 @@ def server_config(
         port=port,
         workers=workers,
         http=LimitedHttpProtocol,
+        ws="none",
         access_log=access_log,
         log_config=logging_config(settings.log_format),
         log_level="info",

@@ -156,6 +156,16 @@ def scenarios(client: dict[str, Any], jwt_client: dict[str, Any], jwt: str) -> l
     return [
         Scenario("bare", "bare ASGI", "bare", "GET", "/", expect='"ok":true'),
         Scenario(
+            "bare-post",
+            "bare ASGI, form POST",
+            "bare",
+            "POST",
+            "/",
+            expect='"ok":true',
+            headers=(("Authorization", basic), ("Content-Type", FORM)),
+            body=f"token={access_token}",
+        ),
+        Scenario(
             "token",
             "token issue",
             "authgate",

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from authgate.audit.events import Actor
 from authgate.crypto.tokens import digest, matches, new_secret
 from authgate.domain import Client
-from authgate.errors import InvalidClientMetadata, InvalidToken, OAuthError
+from authgate.errors import InvalidClientMetadata, OAuthError
 from authgate.protocol.client_metadata import (
     ClientMetadata,
     client_information,
@@ -34,7 +34,7 @@ from authgate.protocol.client_metadata import (
     read_metadata,
 )
 from authgate.protocol.context import RequestContext
-from authgate.protocol.initial_tokens import InitialTokens
+from authgate.protocol.initial_tokens import InitialTokens, RefusedToken
 from authgate.protocol.registration import ClientRegistry
 from authgate.protocol.rules import RegistrationError
 from authgate.ratelimit.registrations import RegistrationLimit
@@ -51,12 +51,12 @@ REGISTRATION_PATH = "/oauth/register"
 UNNAMED = "Unnamed client"
 
 
-class MissingToken(InvalidToken):
-    """RFC 6750 §3.1: no token where one is needed. The challenge carries no error code."""
+#: the one answer for a registration access token that is not the client's (or no client)
+NOT_ITS_TOKEN = "the registration access token is not valid for this client"
 
-    def __init__(self, description: str) -> None:
-        super().__init__("invalid")
-        self.description = description
+
+class MissingToken(RefusedToken):
+    """RFC 6750 §3.1: no token where one is needed. The challenge carries no error code."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +186,7 @@ class DynamicRegistration:
         client = await self._clients.by_client_id(client_id)
         registration = None if client is None else await self._registrations.get(client.pk)
         if client is None or registration is None or not matches(bearer, registration.token_digest):
-            raise InvalidToken("invalid")
+            raise RefusedToken(NOT_ITS_TOKEN)
         return client, registration
 
     async def read(self, client_id: str, bearer: str | None, context: RequestContext) -> Answer:
@@ -246,7 +246,7 @@ class DynamicRegistration:
         if not await self._registrations.replace(
             client.pk, registration.token_digest, digest(token), method, metadata.response_types
         ):
-            raise InvalidToken("invalid")
+            raise RefusedToken(NOT_ITS_TOKEN)
         try:
             updated = await self._registry.update(
                 client.client_id,
@@ -287,4 +287,4 @@ class DynamicRegistration:
                 client.client_id, actor=Actor("client", client.client_id, context.client_address)
             )
         except RegistrationError:
-            raise InvalidToken("invalid") from None  # deleted meanwhile
+            raise RefusedToken(NOT_ITS_TOKEN) from None  # deleted meanwhile

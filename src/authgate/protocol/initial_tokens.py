@@ -46,6 +46,19 @@ def parse_duration(value: str) -> int | None:
     return seconds
 
 
+class RefusedToken(InvalidToken):
+    """RFC 6750 §3.1 ``invalid_token`` for a token that is not an access token (an initial
+    or a registration access token), worded for it."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__("invalid")
+        self.description = description
+
+
+#: the one answer for an unknown, forged, expired or used-up initial access token
+REFUSED = "the initial access token is unknown, expired or used up"
+
+
 @dataclass(frozen=True, slots=True)
 class IssuedInitialToken:
     #: shown once, never stored
@@ -114,9 +127,9 @@ class InitialTokens:
         parsed = parse_token(token)
         row = None if parsed is None else await self._store.get(parsed[0])
         if parsed is None or row is None or not matches(parsed[1], row.secret_digest):
-            raise InvalidToken("invalid")
+            raise RefusedToken(REFUSED)
         if not await self._store.reserve(row.id, self.now()):
-            raise InvalidToken("invalid")
+            raise RefusedToken(REFUSED)
         return row
 
     async def release(self, row: InitialAccessToken) -> None:

@@ -22,6 +22,7 @@ from authgate.protocol.dynamic_registration import (
     DynamicRegistration,
     MissingToken,
 )
+from authgate.protocol.initial_tokens import RefusedToken
 from authgate.resource.responses import JsonResponse
 from authgate.web.context import request_context
 from authgate.web.responses import NO_STORE, oauth_error_json
@@ -35,7 +36,7 @@ def _bearer(request: Request) -> str | None:
         return None
     scheme, _, value = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
-        raise InvalidToken("invalid")
+        raise RefusedToken("send the token as Authorization: Bearer (RFC 6750 §2.1)")
     return value.strip()
 
 

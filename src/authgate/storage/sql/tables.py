@@ -251,8 +251,8 @@ initial_access_tokens = Table(
     Column("secret_digest", LargeBinary(32), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=True),
-    Column("max_uses", Integer, nullable=True),
-    Column("uses", Integer, nullable=False, server_default="0"),
+    Column("max_uses", BigInteger, nullable=True),
+    Column("uses", BigInteger, nullable=False, server_default="0"),
     Column("created_by", Text, nullable=True),
 )
 

@@ -30,8 +30,8 @@ def upgrade() -> None:
         sa.Column("secret_digest", sa.LargeBinary(32), nullable=False),
         sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.Column("expires_at", sa.BigInteger, nullable=True),
-        sa.Column("max_uses", sa.Integer, nullable=True),
-        sa.Column("uses", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("max_uses", sa.BigInteger, nullable=True),
+        sa.Column("uses", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("created_by", sa.Text, nullable=True),
     )
     op.create_table(

@@ -156,16 +156,23 @@ class DynamicRegistration:
             raise
         client = registered.client
         token = new_secret()
-        await self._registrations.add(
-            ClientRegistration(
-                client_pk=client.pk,
-                token_digest=digest(token),
-                auth_method=metadata.auth_method,
-                response_types=metadata.response_types,
-                created_at=client.created_at,
-                initial_token_id=None if initial is None else initial.id,
+        try:
+            await self._registrations.add(
+                ClientRegistration(
+                    client_pk=client.pk,
+                    token_digest=digest(token),
+                    auth_method=metadata.auth_method,
+                    response_types=metadata.response_types,
+                    created_at=client.created_at,
+                    initial_token_id=None if initial is None else initial.id,
+                )
             )
-        )
+        except BaseException:
+            # No client without the token that manages it: undo, and give the use back.
+            await self._registry.delete(client.client_id, actor=actor)
+            if initial is not None:
+                await self._tokens.release(initial)
+            raise
         body = client_information(
             client,
             auth_method=metadata.auth_method,

@@ -71,3 +71,39 @@ def test_bad_options_are_refused(cli: Cli, args: tuple[str, ...], says: str) -> 
     out = cli("client", "initial-token", *args)
     assert out.exit_code == 1
     assert says in out.error
+
+
+@pytest.mark.parametrize("settings_overrides", [{"dynamic_registration": "initial_token"}])
+async def test_an_operator_gives_a_client_a_new_registration_token(
+    cli: Cli, http: httpx.AsyncClient
+) -> None:
+    args = ("client", "initial-token", "--json")
+    token = ok(await asyncio.to_thread(cli, *args))["initial_access_token"]
+    r = await http.post(
+        "/oauth/register",
+        json={"redirect_uris": [CB]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    info = r.json()
+    path = info["registration_client_uri"].removeprefix("http://testserver")
+    args = ("client", "registration-token", info["client_id"], "--json")
+    new = ok(await asyncio.to_thread(cli, *args))["registration_access_token"]
+    old = {"Authorization": "Bearer " + info["registration_access_token"]}
+    assert (await http.get(path, headers=old)).status_code == 401
+    r = await http.get(path, headers={"Authorization": f"Bearer {new}"})
+    assert r.status_code == 200 and r.json()["registration_access_token"] == new
+    events = ok(await asyncio.to_thread(cli, "audit", "--event", "client", "--json"))["events"]
+    issued = events[0]
+    assert issued["event"] == "client.registration_token_issued"
+    assert issued["actor_type"] == "cli" and issued["target"] == info["client_id"]
+    assert new not in str(events)
+
+
+def test_only_clients_registered_over_http_have_a_registration_token(cli: Cli) -> None:
+    made = ok(
+        cli("client", "create", "--name", "CLI App", "--grant", "client_credentials", "--json")
+    )
+    out = cli("client", "registration-token", made["client_id"])
+    assert out.exit_code == 1 and "was not registered at /oauth/register" in out.error
+    out = cli("client", "registration-token", "nope")
+    assert out.exit_code == 1 and "no client" in out.error

@@ -374,5 +374,6 @@ def build_services(
             limit=RegistrationLimit(
                 rate_limiter, parse_limit(settings.dynamic_registration_rate_limit)
             ),
+            audit=audit,
         ),
     )

@@ -43,6 +43,8 @@ SPACE_MEMBER_UPDATED: Final = "space.member_updated"
 SPACE_MEMBER_REMOVED: Final = "space.member_removed"
 #: RFC 7591 §3: an operator created an initial access token for dynamic registration
 INITIAL_TOKEN_CREATED: Final = "initial_token.created"
+#: RFC 7592: an operator gave a dynamically registered client a new registration token
+CLIENT_REGISTRATION_TOKEN_ISSUED: Final = "client.registration_token_issued"
 #: every event name authgate writes (the column is as wide as the longest)
 EVENTS: Final = (
     SIGN_IN_SUCCEEDED,
@@ -67,6 +69,7 @@ EVENTS: Final = (
     SPACE_MEMBER_UPDATED,
     SPACE_MEMBER_REMOVED,
     INITIAL_TOKEN_CREATED,
+    CLIENT_REGISTRATION_TOKEN_ISSUED,
 )
 EVENT_CHARS: Final = 40
 #: the longest actor, target or address kept (an e-mail address is at most 320)

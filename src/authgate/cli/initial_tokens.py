@@ -1,5 +1,7 @@
 """``authgate client initial-token``: RFC 7591 §3 initial access tokens, with which
-someone may register a client at ``/oauth/register`` (``dynamic_registration``)."""
+someone may register a client at ``/oauth/register`` (``dynamic_registration``); and
+``authgate client registration-token``, a new RFC 7592 registration access token for a
+client that lost its own."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from authgate.cli.clients import client_app
+from authgate.cli.clients import TAKES_CLIENT_ID, ClientIdArgument, client_app
 from authgate.cli.common import (
     ConfigOption,
     JsonOption,
@@ -77,4 +79,26 @@ def client_initial_token(
         f"initial access token: {data['initial_access_token']}\n"
         f"It registers {count} at /oauth/register and {expiry}.\n"
         f"It is shown only now: keep it safe.{warning}",
+    )
+
+
+@client_app.command("registration-token", context_settings=TAKES_CLIENT_ID)
+def client_registration_token(
+    client_id: ClientIdArgument,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Give a client registered at /oauth/register a new registration access token
+    (RFC 7592); the old one stops working at once. It is shown once."""
+    settings = settings_from(config, profile)
+
+    async def work(services: Services) -> str:
+        return await services.dynamic_registration.reissue(client_id, actor=cli_actor())
+
+    token = run_with(settings, work)
+    emit(
+        as_json,
+        {"client_id": client_id, "registration_access_token": token},
+        f"new registration access token: {token}\nIt is shown only now: keep it safe.",
     )

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from authgate.audit.events import Actor
+from authgate.audit.events import CLIENT_REGISTRATION_TOKEN_ISSUED, Actor
+from authgate.audit.log import AuditLog
 from authgate.crypto.tokens import digest, matches, new_secret
 from authgate.domain import Client
 from authgate.errors import InvalidClientMetadata, OAuthError
@@ -97,7 +98,9 @@ class DynamicRegistration:
         *,
         mode: Mode,
         limit: RegistrationLimit | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
+        self._audit = audit
         self._registry = registry
         self._clients = clients
         self._registrations = registrations
@@ -146,13 +149,11 @@ class DynamicRegistration:
                 privacy_url=metadata.policy_uri,
                 actor=actor,
             )
-        except RegistrationError as exc:
+        except BaseException as exc:
             if initial is not None:
                 await self._tokens.release(initial)
-            raise refused(exc) from None
-        except BaseException:
-            if initial is not None:
-                await self._tokens.release(initial)
+            if isinstance(exc, RegistrationError):
+                raise refused(exc) from None
             raise
         client = registered.client
         token = new_secret()
@@ -295,3 +296,22 @@ class DynamicRegistration:
             )
         except RegistrationError:
             raise RefusedToken(NOT_ITS_TOKEN) from None  # deleted meanwhile
+
+    async def reissue(self, client_id: str, *, actor: Actor | None = None) -> str:
+        """A new registration access token for a client that lost its own (the operator's
+        way back in: the CLI, later the admin API); the old one stops working at once."""
+        client = await self._registry.get(client_id)
+        token = new_secret()
+        if not await self._registrations.reset(client.pk, digest(token)):
+            raise RegistrationError(
+                f"client {client_id!r} was not registered at {REGISTRATION_PATH}: it has no "
+                "registration access token"
+            )
+        if self._audit is not None:
+            self._audit.record(
+                CLIENT_REGISTRATION_TOKEN_ISSUED,
+                actor or Actor.system(),
+                target_type="client",
+                target=client.client_id,
+            )
+        return token

@@ -90,3 +90,8 @@ class ClientRegistrationStore(Protocol):
         """Store a new token digest and metadata only while the token is ``old_digest``
         (compare-and-set: of two updates with one token, one wins)."""
         ...
+
+    async def reset(self, client_pk: ClientPk, new_digest: bytes) -> bool:
+        """Replace the token whatever it is (the operator's reissue); ``False`` when the
+        client has no registration."""
+        ...

@@ -137,3 +137,11 @@ class SqlClientRegistrationStore:
             old_digest,
         )
         return changed > 0
+
+    async def reset(self, client_pk: ClientPk, new_digest: bytes) -> bool:
+        changed = await self._db.execute(
+            "UPDATE client_registrations SET token_digest = $1 WHERE client_pk = $2",
+            new_digest,
+            client_pk,
+        )
+        return changed > 0

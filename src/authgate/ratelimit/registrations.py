@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from authgate.errors import RateLimitExceeded, TemporarilyUnavailable
-from authgate.ratelimit.limiter import CountersUnavailable, Limit, RateLimiter
+from authgate.errors import RateLimitExceeded
+from authgate.ratelimit.counting import count
+from authgate.ratelimit.limiter import Limit, RateLimiter
 from authgate.ratelimit.notation import describe
 
 
@@ -17,13 +18,7 @@ class RegistrationLimit:
         """Count one registration from ``address``: :class:`RateLimitExceeded` (429 with
         ``Retry-After``) over the limit, :class:`TemporarilyUnavailable` (503) when the
         counters are away and the limiter fails closed."""
-        try:
-            decision = await self._limiter.hit(self._limit, "register", "address", address)
-        except CountersUnavailable as exc:
-            raise TemporarilyUnavailable(
-                "the rate limit counters cannot be reached; try again shortly",
-                headers={"Retry-After": str(exc.retry_after)},
-            ) from None
+        decision = await count(self._limiter, self._limit, "register", "address", address)
         if not decision.allowed:
             raise RateLimitExceeded(
                 f"this address may make {describe(self._limit)} to the registration "

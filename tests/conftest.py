@@ -31,6 +31,8 @@ from authgate.web.app import create_app
 
 POSTGRES_URL = os.environ.get("AUTHGATE_TEST_POSTGRES_URL")
 TABLES = (
+    "client_registrations",
+    "initial_access_tokens",
     "audit_events",
     "signing_keys",
     "memberships",

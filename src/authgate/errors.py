@@ -193,3 +193,16 @@ class ConsentRequired(OAuthError):
     """OpenID Connect Core §3.1.2.6: ``prompt=none`` and consent is needed."""
 
     error = "consent_required"
+
+
+class InvalidRedirectUri(OAuthError):
+    """RFC 7591 §3.2.2: one or more ``redirect_uris`` of a registration are invalid."""
+
+    error = "invalid_redirect_uri"
+
+
+class InvalidClientMetadata(OAuthError):
+    """RFC 7591 §3.2.2: a client metadata field is invalid, or the request is not a JSON
+    object of client metadata."""
+
+    error = "invalid_client_metadata"

@@ -22,6 +22,7 @@ from authgate.protocol.authorization import AuthorizePolicy
 from authgate.protocol.authorize import AuthorizeEndpoint
 from authgate.protocol.client_auth import ClientAuthenticator
 from authgate.protocol.developer import DeveloperPortal
+from authgate.protocol.dynamic_registration import DynamicRegistration
 from authgate.protocol.endpoints.introspect import IntrospectionEndpoint
 from authgate.protocol.endpoints.revoke import RevocationEndpoint
 from authgate.protocol.endpoints.token import TokenEndpoint, TokenExtension
@@ -32,6 +33,7 @@ from authgate.protocol.grants.client_credentials import ClientCredentialsGrant
 from authgate.protocol.grants.password import PasswordGrant
 from authgate.protocol.grants.refresh_token import RefreshTokenGrant
 from authgate.protocol.grants.token_exchange import TokenExchangeGrant
+from authgate.protocol.initial_tokens import InitialTokens
 from authgate.protocol.issuers import IssuerResolver
 from authgate.protocol.keyring import KeyRing
 from authgate.protocol.login import SessionManager
@@ -50,6 +52,7 @@ from authgate.protocol.user_admin import UserAdmin
 from authgate.ratelimit.failures import ThrottleFactory
 from authgate.ratelimit.limiter import RateLimiter
 from authgate.ratelimit.notation import parse_limit
+from authgate.ratelimit.registrations import RegistrationLimit
 from authgate.ratelimit.token_requests import ClientTokenLimit
 from authgate.redis_pool import connect
 from authgate.settings import Settings
@@ -64,6 +67,7 @@ from authgate.storage.cache import (
 from authgate.storage.sql.audit import SqlAuditStore
 from authgate.storage.sql.driver import Database
 from authgate.storage.sql.grants import SqlGrantStore
+from authgate.storage.sql.registrations import SqlClientRegistrationStore, SqlInitialTokenStore
 from authgate.storage.sql.stores import (
     SqlClientStore,
     SqlCodeStore,
@@ -127,6 +131,10 @@ class Services:
     audit: AuditLog
     #: users as operators manage them: disable, delete, passwords (the CLI, the admin API)
     user_admin: UserAdmin
+    #: RFC 7591 initial access tokens (the CLI makes them; ``dynamic_registration``)
+    initial_tokens: InitialTokens
+    #: RFC 7591 / 7592 registration at /oauth/register, over the registry
+    dynamic_registration: DynamicRegistration
 
     async def close(self) -> None:
         """Write the queued audit events, give back what the services hold besides the
@@ -258,6 +266,7 @@ def build_services(
         audit=audit,
     )
     session_store = SqlSessionStore(db)
+    initial_tokens = InitialTokens(SqlInitialTokenStore(db), clock, audit=audit)
     user_grants = AnnouncingGrantStore(SqlGrantStore(db), invalidation, tokens.forget)
     return Services(
         settings=settings,
@@ -355,4 +364,16 @@ def build_services(
         ),
         audit=audit,
         user_admin=UserAdmin(users, clients, audit, clock),
+        initial_tokens=initial_tokens,
+        dynamic_registration=DynamicRegistration(
+            registry,
+            clients,
+            SqlClientRegistrationStore(db),
+            initial_tokens,
+            mode=settings.dynamic_registration,
+            limit=RegistrationLimit(
+                rate_limiter, parse_limit(settings.dynamic_registration_rate_limit)
+            ),
+            audit=audit,
+        ),
     )

@@ -355,6 +355,17 @@ class Settings(BaseSettings):
         description="days the audit log keeps an event; 0 keeps every event forever",
     )
 
+    dynamic_registration: Literal["off", "initial_token", "open"] = Field(
+        "off",
+        description="RFC 7591 registration at /oauth/register: off (404), initial_token "
+        "(an operator's initial access token required), or open (anyone; rate-limited)",
+    )
+    dynamic_registration_rate_limit: str = Field(
+        "10/hour",
+        description="registrations per client address without an initial access token "
+        "(dynamic_registration = open)",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -498,7 +509,7 @@ class Settings(BaseSettings):
                 )
         return value
 
-    @field_validator("api_rate_limit", "token_rate_limit")
+    @field_validator("api_rate_limit", "token_rate_limit", "dynamic_registration_rate_limit")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         parse_limit(value)

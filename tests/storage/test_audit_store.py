@@ -4,10 +4,7 @@ delete past the retention; and the recorder in front of it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from authgate.audit.events import (
     EVENT_CHARS,
@@ -19,18 +16,9 @@ from authgate.audit.events import (
 )
 from authgate.audit.log import AuditLog
 from authgate.storage.sql.audit import SqlAuditStore
-from authgate.storage.sql.driver import Database, open_database
+from authgate.storage.sql.driver import Database
 
 NOW = 1_800_000_000
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    opened = await open_database(database_url)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 def event(at: int, name: str = "sign_in.failed", **details: Any) -> NewAuditEvent:

@@ -56,6 +56,7 @@ WIDTHS: dict[tuple[str, str], int | None] = {
     ("audit_events", "event"): 40,
     ("audit_events", "actor_type"): 16,
     ("audit_events", "target_type"): 16,
+    ("client_registrations", "auth_method"): 32,
 }
 SCOPES = {"read": "Read", "write": "Write", "admin": "Administer your spaces"}
 CB = "https://app.example.com/callback"
@@ -555,3 +556,26 @@ async def test_every_audit_event_actor_and_target_type_is_stored(services: Servi
     }
     assert expected <= stored
     assert max(len(t) for t in (*actors, *targets)) <= 16
+
+
+# ---------------------------------------------------------------------------- dynamic registration
+
+
+@pytest.mark.parametrize("settings_overrides", [{"dynamic_registration": "open"}])
+async def test_token_endpoint_auth_method_is_one_of_three_names(
+    http: httpx.AsyncClient,
+) -> None:
+    """``client_registrations.auth_method``: only RFC 7591's names authgate supports
+    (the longest is 19 characters) are stored; anything else is invalid_client_metadata."""
+    body = {"redirect_uris": [CB], "token_endpoint_auth_method": "client_secret_basic"}
+    r = await http.post("/oauth/register", json=body)
+    assert r.status_code == 201, r.text
+    info = r.json()
+    read = await http.get(
+        info["registration_client_uri"],
+        headers={"Authorization": "Bearer " + info["registration_access_token"]},
+    )
+    assert read.json()["token_endpoint_auth_method"] == "client_secret_basic"
+    body["token_endpoint_auth_method"] = "x" * 33
+    r = await http.post("/oauth/register", json=body)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_client_metadata"

@@ -17,7 +17,7 @@ from authgate.redaction import is_credential_name
 #: who acts: a user (signing in, consenting), a client (at the token endpoint), an
 #: operator at the command line, an administrator of the admin API, or authgate itself
 ActorType = Literal["user", "client", "cli", "admin", "system"]
-TargetType = Literal["user", "client", "key", "space", "token_family", "audit"]
+TargetType = Literal["user", "client", "key", "space", "token_family", "audit", "initial_token"]
 
 # The events, by name (``{subject}.{what happened}``). Each is defined once, here.
 SIGN_IN_SUCCEEDED: Final = "sign_in.succeeded"
@@ -41,6 +41,10 @@ SPACE_CREATED: Final = "space.created"
 SPACE_MEMBER_ADDED: Final = "space.member_added"
 SPACE_MEMBER_UPDATED: Final = "space.member_updated"
 SPACE_MEMBER_REMOVED: Final = "space.member_removed"
+#: RFC 7591 §3: an operator created an initial access token for dynamic registration
+INITIAL_TOKEN_CREATED: Final = "initial_token.created"
+#: RFC 7592: an operator gave a dynamically registered client a new registration token
+CLIENT_REGISTRATION_TOKEN_ISSUED: Final = "client.registration_token_issued"
 #: every event name authgate writes (the column is as wide as the longest)
 EVENTS: Final = (
     SIGN_IN_SUCCEEDED,
@@ -64,6 +68,8 @@ EVENTS: Final = (
     SPACE_MEMBER_ADDED,
     SPACE_MEMBER_UPDATED,
     SPACE_MEMBER_REMOVED,
+    INITIAL_TOKEN_CREATED,
+    CLIENT_REGISTRATION_TOKEN_ISSUED,
 )
 EVENT_CHARS: Final = 40
 #: the longest actor, target or address kept (an e-mail address is at most 320)

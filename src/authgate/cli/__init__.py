@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+import authgate.cli.initial_tokens
 import authgate.cli.space_members  # noqa: F401  (adds the member commands to space_app)
 from authgate.cli.audit import audit
 from authgate.cli.clients import client_app

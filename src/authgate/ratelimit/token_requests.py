@@ -8,8 +8,9 @@ in a loop is slowed down before it fills the database.
 from __future__ import annotations
 
 from authgate.domain import Client
-from authgate.errors import SlowDown, TemporarilyUnavailable
-from authgate.ratelimit.limiter import CountersUnavailable, Limit, RateLimiter
+from authgate.errors import SlowDown
+from authgate.ratelimit.counting import count
+from authgate.ratelimit.limiter import Limit, RateLimiter
 from authgate.ratelimit.notation import describe
 
 
@@ -22,13 +23,7 @@ class ClientTokenLimit:
         """Count one token request of ``client``: :class:`SlowDown` (429) over the limit,
         :class:`TemporarilyUnavailable` (503) when the counters are away and the limiter
         fails closed."""
-        try:
-            decision = await self._limiter.hit(self._limit, "token", "client", str(client.pk))
-        except CountersUnavailable as exc:
-            raise TemporarilyUnavailable(
-                "the rate limit counters cannot be reached; try again shortly",
-                headers={"Retry-After": str(exc.retry_after)},
-            ) from None
+        decision = await count(self._limiter, self._limit, "token", "client", str(client.pk))
         if not decision.allowed:
             raise SlowDown(
                 f"this client may make {describe(self._limit)} to the token endpoint; "

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from authgate.demo_api.openapi import OAuthSecurity
 from authgate.demo_api.routes import demo_routes
 from authgate.demo_api.scopes import ApiScopes
+from authgate.protocol.dynamic_registration import REGISTRATION_PATH
 from authgate.protocol.oidc.discovery import (
     ServerFeatures,
 )
@@ -32,6 +33,7 @@ from authgate.storage.base import DatabaseUnavailable
 from authgate.storage.sql.connector import Connector
 from authgate.storage.sql.driver import DeferredDatabase
 from authgate.web.discovery import JWKS_PATH, PublishedDocuments
+from authgate.web.dynamic_registration import RegistrationEndpoints
 from authgate.web.edge import EdgeApp
 from authgate.web.metrics import Metrics, stop_sync
 from authgate.web.oauth import (
@@ -114,6 +116,7 @@ def create_app(
             scopes=settings.scope_catalog,
             grant_types=services.grants.offered,
             allow_plain_pkce=settings.allow_plain_pkce,
+            registration_path=None if settings.dynamic_registration == "off" else REGISTRATION_PATH,
         ),
     )
     userinfo = UserInfoHandler(bearer, services.userinfo)
@@ -158,6 +161,8 @@ def create_app(
         Route("/favicon.ico", favicon, methods=["GET"]),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     ]
+    if settings.dynamic_registration != "off":
+        routes += RegistrationEndpoints(services.dynamic_registration).routes()
     if settings.demo:
         from authgate.demo import CALLBACK_PATH, demo_file
 

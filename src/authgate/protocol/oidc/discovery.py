@@ -29,6 +29,8 @@ class ServerFeatures:
     #: the grants the server offers (setting ``grant_types``), the implicit one included
     grant_types: Collection[str]
     allow_plain_pkce: bool
+    #: RFC 7591 §3: the registration endpoint's path, when dynamic registration is on
+    registration_path: str | None = None
 
 
 def provider_metadata(
@@ -36,7 +38,7 @@ def provider_metadata(
 ) -> dict[str, Any]:
     """Every endpoint is under the issuer URL, so a space's document names its own."""
     pkce = ["S256", "plain"] if features.allow_plain_pkce else ["S256"]
-    return {
+    document: dict[str, Any] = {
         "issuer": issuer_url,
         "authorization_endpoint": issuer_url + features.authorize_path,
         "token_endpoint": issuer_url + features.token_path,
@@ -62,3 +64,7 @@ def provider_metadata(
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "authorization_response_iss_parameter_supported": True,
     }
+    if features.registration_path is not None:
+        # RFC 8414 §2, OpenID Connect Discovery §3
+        document["registration_endpoint"] = issuer_url + features.registration_path
+    return document

@@ -241,3 +241,38 @@ audit_events = Table(
     Column("details", Text, nullable=False, server_default="{}"),
     Index("ix_audit_events_at", "at"),
 )
+
+#: RFC 7591 §3: initial access tokens, ``<id>.<secret>`` with only the secret's digest here.
+#: ``uses`` counts registrations reserved with the token; ``max_uses`` NULL is no limit.
+initial_access_tokens = Table(
+    "initial_access_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("secret_digest", LargeBinary(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=True),
+    Column("max_uses", BigInteger, nullable=True),
+    Column("uses", BigInteger, nullable=False, server_default="0"),
+    Column("created_by", Text, nullable=True),
+)
+
+#: RFC 7592: the clients registered at /oauth/register, with their registration access
+#: token's digest and the metadata the clients table has no column for.
+client_registrations = Table(
+    "client_registrations",
+    metadata,
+    Column(
+        "client_pk",
+        Id,
+        ForeignKey("clients.id", ondelete="CASCADE", name="fk_client_registrations_client"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("token_digest", LargeBinary(32), nullable=False),
+    Column("auth_method", String(32), nullable=False),
+    #: a JSON list of response types
+    Column("response_types", Text, nullable=False, server_default="[]"),
+    Column("created_at", BigInteger, nullable=False),
+    #: no foreign key: the registration outlives nothing, but says which token made it
+    Column("initial_token_id", Id, nullable=True),
+)

@@ -56,6 +56,10 @@ def error_response(
     return JsonResponse(body, status_code=status, headers={**NO_STORE, **(headers or {})})
 
 
+def admin_not_found() -> JsonResponse:
+    return error_response(404, "not_found", "Not Found")
+
+
 async def on_oauth_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OAuthError)
     body = exc.to_dict()

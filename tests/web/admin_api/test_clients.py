@@ -128,6 +128,8 @@ async def test_list_pages_and_tokens_revoke_all(
     page = first.json()
     assert len(page["items"]) == 2 and page["next_cursor"]
     assert 'rel="next"' in first.headers["Link"] and "cursor=" in first.headers["Link"]
+    # Lists are reads too: an ETag (a digest of the page), and never cached.
+    assert first.headers["ETag"].startswith('"') and first.headers["Cache-Control"] == "no-store"
     rest = await http.get(
         f"{API}/clients", headers=admin, params={"limit": 2, "cursor": page["next_cursor"]}
     )

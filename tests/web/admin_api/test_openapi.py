@@ -25,8 +25,12 @@ async def test_the_document_is_valid_openapi_3_1(http: httpx.AsyncClient) -> Non
             }
             [requirement] = op["security"]
             assert requirement["admin"], (method, path)
-            if method in ("patch", "delete") and "{" in path.rsplit("/", 1)[-1]:
-                assert "412" in op["responses"] and "428" in op["responses"]
+            conditional = any(p["name"] == "If-Match" for p in op.get("parameters", []))
+            assert conditional == ("412" in op["responses"]) == ("428" in op["responses"])
+            revisioned = path in ("/clients/{client_id}", "/users/{user_id}") or (
+                path == "/spaces/{slug}/members/{user_id}"
+            )
+            assert conditional == (revisioned and method in ("put", "patch", "delete")), path
     flows = document["components"]["securitySchemes"]["admin"]["flows"]
     assert flows["clientCredentials"]["tokenUrl"] == "http://testserver/oauth/token"
     assert "authgate:admin" in flows["clientCredentials"]["scopes"]

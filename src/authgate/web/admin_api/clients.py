@@ -187,7 +187,7 @@ def router(admin: ClientAdmin, bearer: AdminBearer) -> APIRouter:
         etags.tagged(response, etag_of(client))
         return client_out(client)
 
-    @api.patch("/{client_id}", operation_id="updateClient")
+    @api.patch("/{client_id}", operation_id="updateClient", openapi_extra=etags.CONDITIONAL)
     async def update_client(
         client_id: ClientId,
         request: Request,
@@ -209,7 +209,11 @@ def router(admin: ClientAdmin, bearer: AdminBearer) -> APIRouter:
         return client_out(updated)
 
     @api.delete(
-        "/{client_id}", status_code=204, response_class=Response, operation_id="deleteClient"
+        "/{client_id}",
+        status_code=204,
+        response_class=Response,
+        operation_id="deleteClient",
+        openapi_extra=etags.CONDITIONAL,
     )
     async def delete_client(
         client_id: ClientId,

@@ -160,7 +160,7 @@ def router(
         user = await users.get(UserId(user_id))
         return tagged_member(response, space, await spaces.member(space, user))
 
-    @api.put("/{slug}/members/{user_id}", operation_id="putMember")
+    @api.put("/{slug}/members/{user_id}", operation_id="putMember", openapi_extra=etags.CONDITIONAL)
     async def put_member(
         slug: Slug,
         user_id: Id,
@@ -189,7 +189,9 @@ def router(
             response.status_code = 201
         return tagged_member(response, space, member)
 
-    @api.patch("/{slug}/members/{user_id}", operation_id="updateMember")
+    @api.patch(
+        "/{slug}/members/{user_id}", operation_id="updateMember", openapi_extra=etags.CONDITIONAL
+    )
     async def update_member(
         slug: Slug,
         user_id: Id,
@@ -219,6 +221,7 @@ def router(
         status_code=204,
         response_class=Response,
         operation_id="removeMember",
+        openapi_extra=etags.CONDITIONAL,
     )
     async def remove_member(
         slug: Slug,

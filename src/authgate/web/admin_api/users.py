@@ -143,7 +143,7 @@ def router(admin: UserAdmin, bearer: AdminBearer) -> APIRouter:
     ) -> UserOut:
         return _tagged_user(response, await admin.get(UserId(user_id)))
 
-    @api.patch("/{user_id}", operation_id="updateUser")
+    @api.patch("/{user_id}", operation_id="updateUser", openapi_extra=etags.CONDITIONAL)
     async def update_user(
         user_id: Id,
         request: Request,
@@ -166,7 +166,13 @@ def router(admin: UserAdmin, bearer: AdminBearer) -> APIRouter:
         )
         return _tagged_user(response, updated)
 
-    @api.delete("/{user_id}", status_code=204, response_class=Response, operation_id="deleteUser")
+    @api.delete(
+        "/{user_id}",
+        status_code=204,
+        response_class=Response,
+        operation_id="deleteUser",
+        openapi_extra=etags.CONDITIONAL,
+    )
     async def delete_user(
         user_id: Id,
         request: Request,

@@ -162,6 +162,7 @@ def router(admin: ClientAdmin, bearer: AdminBearer) -> APIRouter:
 
     @api.post("", status_code=201, operation_id="createClient")
     async def create_client(
+        request: Request,
         response: Response,
         caller: Annotated[Caller, Security(bearer, scopes=WRITE)],
         body: ClientCreate,
@@ -172,7 +173,7 @@ def router(admin: ClientAdmin, bearer: AdminBearer) -> APIRouter:
             body.name, actor=caller.actor, privileged=caller.privileged, **fields
         )
         etags.tagged(response, etag_of(registered.client))
-        response.headers["Location"] = f"clients/{registered.client.client_id}"
+        paging.location(request, response, registered.client.client_id)
         return ClientCreated(
             **client_out(registered.client).model_dump(), client_secret=registered.client_secret
         )

@@ -117,13 +117,14 @@ def router(
 
     @api.post("", status_code=201, operation_id="createSpace")
     async def create_space(
+        request: Request,
         response: Response,
         caller: Annotated[Caller, Security(bearer, scopes=WRITE)],
         body: SpaceCreate,
     ) -> SpaceOut:
         """Create a space: an issuer of its own, on its subdomain or path, and domains."""
         space = await spaces.create(body.slug, body.name, body.domains, actor=caller.actor)
-        response.headers["Location"] = f"spaces/{space.slug}"
+        paging.location(request, response, space.slug)
         return space_out(space, response)
 
     @api.get("/{slug}", operation_id="getSpace")

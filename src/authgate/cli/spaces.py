@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import typer
 
-from authgate.audit.events import SPACE_CREATED
 from authgate.cli.common import (
     ConfigOption,
     JsonOption,
@@ -25,11 +24,8 @@ from authgate.cli.common import (
     utc,
 )
 from authgate.domain import Membership, Space
-from authgate.protocol import space_fields
 from authgate.protocol.issuers import valid_slug
 from authgate.services import Services
-from authgate.settings import Settings
-from authgate.storage.base import SlugTaken
 
 V = TypeVar("V")
 space_app = group("Spaces (tenants), each its own issuer, and their members.")
@@ -94,11 +90,6 @@ def space_text(data: dict[str, Any]) -> str:
     return "\n".join(f"{key:<11} {value}" for key, value in rows)
 
 
-def checked_domains(values: list[str], settings: Settings) -> tuple[str, ...]:
-    found = [checked(space_fields.domain, v, settings.issuer, settings.base_domain) for v in values]
-    return tuple(dict.fromkeys(found))
-
-
 @space_app.command("create")
 def space_create(
     slug: Annotated[str, typer.Option(metavar="SLUG", help="Lowercase DNS label: acme.")],
@@ -116,31 +107,10 @@ def space_create(
     profile: ProfileOption = None,
 ) -> None:
     """Create a space: an issuer of its own, on its subdomain or path, and its domains."""
-    if not valid_slug(slug):
-        fail(
-            f"slug {slug[:80]!r} must be a DNS label: 1 to 63 lowercase letters, digits or "
-            "hyphens, not starting or ending with a hyphen"
-        )
-    title = checked(space_fields.name, name, "space name")
-    if title is None:
-        fail("the space name must not be empty")
     settings = settings_from(config, profile)
-    domains = checked_domains(domain or [], settings)
 
     async def work(services: Services) -> dict[str, Any]:
-        try:
-            space = await services.spaces.create(slug, title, domains, services.minter.now())
-        except SlugTaken:
-            these = " or one of these domains" if domains else ""
-            fail(f"a space with slug {slug!r}{these} already exists")
-        services.audit.record(
-            SPACE_CREATED,
-            cli_actor(),
-            target_type="space",
-            target=space.slug,
-            name=space.name,
-            domains=list(space.domains),
-        )
+        space = await services.space_admin.create(slug, name, domain or [], actor=cli_actor())
         return space_dict(space, services)
 
     data = run_with(settings, work)

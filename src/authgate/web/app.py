@@ -32,6 +32,9 @@ from authgate.settings import Settings, load_settings
 from authgate.storage.base import DatabaseUnavailable
 from authgate.storage.sql.connector import Connector
 from authgate.storage.sql.driver import DeferredDatabase
+from authgate.web.admin_api.app import PATH as ADMIN_API_PATH
+from authgate.web.admin_api.app import admin_api
+from authgate.web.admin_api.errors import admin_not_found
 from authgate.web.discovery import JWKS_PATH, PublishedDocuments
 from authgate.web.dynamic_registration import RegistrationEndpoints
 from authgate.web.edge import EdgeApp
@@ -159,6 +162,8 @@ def create_app(
         Route(APPS + "/{client_id}/delete", developer.confirm_delete, methods=["GET"]),
         Route(APPS + "/{client_id}/delete", developer.delete, methods=["POST"]),
         Route("/favicon.ico", favicon, methods=["GET"]),
+        # The admin REST API: FastAPI, off the hot OAuth paths (DESIGN.md).
+        Mount(ADMIN_API_PATH, app=admin_api(services, bearer, pages)),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     ]
     if settings.dynamic_registration != "off":
@@ -229,8 +234,11 @@ def create_app(
 
     async def not_found(request: Request, exc: Exception) -> Response:
         """A page for people (the API keeps its plain answer)."""
-        if route_path(request.scope).startswith("/api/"):
+        path = route_path(request.scope)
+        if path.startswith("/api/"):
             return PlainTextResponse("Not Found", status_code=404)
+        if path.startswith(ADMIN_API_PATH):  # one the mount's pattern misses (a newline)
+            return admin_not_found()
         return developer.not_found(request)
 
     async def on_unavailable(request: Request, exc: Exception) -> Response:

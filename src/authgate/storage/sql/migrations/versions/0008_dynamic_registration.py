@@ -5,7 +5,7 @@ access token's digest, its token endpoint auth method and response types).
 Self-contained: two new tables, nothing else changed, so that it can follow any other
 revision.
 
-Revision ID: 0008_dynamic_registration
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-02
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_dynamic_registration"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

@@ -295,6 +295,9 @@ class TestTheRegistrysRules:
         ("metadata", "says"),
         [
             ({"scope": "read nonsense"}, "unknown scope"),
+            # the admin API's reserved scopes: never through registration
+            ({"scope": "read authgate:admin"}, "unknown scope"),
+            ({"scope": "authgate:clients"}, "unknown scope"),
             ({"grant_types": ["magic"]}, "unknown grant type"),
             ({"grant_types": ["refresh_token"], "response_types": []}, "refresh_token"),
             (

@@ -26,7 +26,7 @@ from authgate.services import Services
 from authgate.settings import Settings
 from authgate.storage.sql import migrate
 from authgate.storage.sql.driver import open_database
-from authgate.storage.sql.stores import SqlSpaceStore
+from authgate.storage.sql.spaces import SqlSpaceStore
 from authgate.web.app import create_app
 
 POSTGRES_URL = os.environ.get("AUTHGATE_TEST_POSTGRES_URL")

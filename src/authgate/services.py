@@ -69,19 +69,19 @@ from authgate.storage.cache import (
 )
 from authgate.storage.sql.admin import SqlAdminStore
 from authgate.storage.sql.audit import SqlAuditStore
+from authgate.storage.sql.clients import SqlClientStore
 from authgate.storage.sql.driver import Database
 from authgate.storage.sql.grants import SqlGrantStore
 from authgate.storage.sql.registrations import SqlClientRegistrationStore, SqlInitialTokenStore
+from authgate.storage.sql.spaces import SqlSpaceStore
 from authgate.storage.sql.stores import (
-    SqlClientStore,
     SqlCodeStore,
     SqlConsentStore,
     SqlKeyStore,
     SqlSessionStore,
-    SqlSpaceStore,
     SqlTokenStore,
-    SqlUserStore,
 )
+from authgate.storage.sql.users import SqlUserStore
 
 
 @dataclass(frozen=True)

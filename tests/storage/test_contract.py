@@ -21,7 +21,7 @@ from authgate.domain import (
 )
 from authgate.services import Services
 from authgate.storage.base import ClientIdTaken, EmailTaken
-from authgate.storage.sql.stores import SqlSpaceStore
+from authgate.storage.sql.spaces import SqlSpaceStore
 
 NOW = 1_800_000_000
 

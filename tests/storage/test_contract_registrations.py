@@ -9,9 +9,9 @@ import asyncio
 from authgate.crypto.tokens import digest
 from authgate.domain import NewClient
 from authgate.storage.registrations import ClientRegistration
+from authgate.storage.sql.clients import SqlClientStore
 from authgate.storage.sql.driver import Database, open_database
 from authgate.storage.sql.registrations import SqlClientRegistrationStore, SqlInitialTokenStore
-from authgate.storage.sql.stores import SqlClientStore
 
 NOW = 1_800_000_000
 

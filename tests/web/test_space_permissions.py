@@ -14,7 +14,7 @@ import pytest
 from authgate.domain import Membership, Space, SpaceId, User, UserId
 from authgate.protocol.registration import Registered
 from authgate.services import Services
-from authgate.storage.sql.stores import SqlSpaceStore
+from authgate.storage.sql.spaces import SqlSpaceStore
 from tests.conftest import Factory
 from tests.web.oidc_support import change_member, space_with_member
 from tests.web.token_support import client_auth, password_tokens

@@ -143,3 +143,12 @@ async def test_reserved_scopes_need_a_privileged_caller(services: Services) -> N
         await registry.update(made.client.client_id, scopes=["authgate:admin", "read"])
     renamed = await registry.update(made.client.client_id, name="Admin 2", actor=Actor.system())
     assert renamed.scopes == frozenset({"authgate:admin"})
+
+
+async def test_clients_come_a_page_at_a_time(services: Services, make: Factory) -> None:
+    made = [(await make.client(name=f"App {n}")).client for n in range(5)]
+    first = await services.clients.page(limit=2)
+    assert [c.pk for c in first] == [c.pk for c in made[:2]]
+    rest = await services.clients.page(after=first[-1].pk, limit=10)
+    assert [c.pk for c in rest] == [c.pk for c in made[2:]]
+    assert await services.clients.page(after=made[-1].pk) == []

@@ -140,6 +140,9 @@ class CachedClientStore:
     async def all(self) -> list[Client]:
         return await self._inner.all()
 
+    async def page(self, *, after: ClientPk | None = None, limit: int = 100) -> list[Client]:
+        return await self._inner.page(after=after, limit=limit)
+
     async def update(
         self, client_id: str, *, revision: int | None = None, **changes: Any
     ) -> Client | None:

@@ -53,9 +53,9 @@ class ClientAdmin:
         return await self._clients.by_pk(pk)
 
     async def page(self, *, after: ClientPk | None, limit: int) -> list[Client]:
-        """Clients by creation (pk), those after ``after``. Clients are few (registered by
-        people): read them all and slice."""
-        return [c for c in await self._clients.all() if after is None or c.pk > after][:limit]
+        """Clients by creation (pk), those after ``after``: one page read, however many
+        clients dynamic registration made."""
+        return await self._clients.page(after=after, limit=limit)
 
     async def create(
         self, name: str, *, actor: Actor, privileged: bool = False, **fields: Any

@@ -162,6 +162,14 @@ class SqlClientStore:
         rows = await self._db.fetch(f"SELECT {_CLIENT_COLUMNS} FROM clients ORDER BY id")
         return [_client(row) for row in rows]
 
+    async def page(self, *, after: ClientPk | None = None, limit: int = 100) -> list[Client]:
+        rows = await self._db.fetch(
+            f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE id > $1 ORDER BY id LIMIT $2",
+            after or 0,
+            limit,
+        )
+        return [_client(row) for row in rows]
+
     async def update(
         self, client_id: str, *, revision: int | None = None, **changes: Any
     ) -> Client | None:

@@ -46,7 +46,7 @@ def test_list_pages_and_searches(cli: Cli) -> None:
     ]
     assert ok(cli("user", "list", "--search", "a_n", "--json"))["users"] == []
     text = cli("user", "list").stdout.splitlines()
-    assert text[0].split() == ["ID", "EMAIL", "NAME", "ACTIVE", "VERIFIED", "CREATED"]
+    assert text[0].split() == ["ID", "EMAIL", "NAME", "ACTIVE", "VERIFIED", "ADMIN", "CREATED"]
     assert text[1].split()[1:4] == ["ann@example.com", "-", "yes"]
     assert text[1].rstrip().endswith(" UTC")
 

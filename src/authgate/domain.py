@@ -58,6 +58,10 @@ class User:
     #: the user's own profile (account page): an https URL, a phone number
     picture: str | None = None
     phone_number: str | None = None
+    #: a server administrator (``authgate user update --admin``): the admin console's users
+    is_admin: bool = False
+    #: increases with every change of the row: the admin API's ETag (If-Match)
+    revision: int = field(default=1, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,8 @@ class Client:
     #: an https URL or a /path, shown with no referrer and never fetched by the server
     logo_url: str | None = None
     privacy_url: str | None = None
+    #: increases with every change of the row: the admin API's ETag (If-Match)
+    revision: int = field(default=1, compare=False)
 
     def allows_grant(self, grant_type: str) -> bool:
         """Registered with ``grant_type``. Whether the client may use it now is
@@ -289,6 +295,8 @@ class Membership:
     created_at: int
     #: scopes the member may no longer use in this space (seed 001: revoked admin rights)
     revoked_scopes: frozenset[str] = frozenset()
+    #: increases with every change of the row: the admin API's ETag (If-Match)
+    revision: int = field(default=1, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,3 +340,14 @@ class ClientUsage:
     per_day: tuple[int, ...]
     #: when it last got a token, at any time (``None``: never)
     last_used: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """What a user granted an app on one issuer (the consent page's record)."""
+
+    user_id: UserId
+    client_pk: ClientPk
+    space_id: SpaceId | None
+    scopes: frozenset[str]
+    granted_at: int

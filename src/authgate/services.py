@@ -18,6 +18,9 @@ from authgate.crypto.secretbox import SecretBox
 from authgate.crypto.tokens import CLIENT_ID_GENERATORS
 from authgate.invalidation import Invalidation
 from authgate.protocol.accounts import Accounts
+from authgate.protocol.admin.clients import ClientAdmin
+from authgate.protocol.admin.spaces import SpaceAdmin
+from authgate.protocol.admin.user_access import UserAccess
 from authgate.protocol.authorization import AuthorizePolicy
 from authgate.protocol.authorize import AuthorizeEndpoint
 from authgate.protocol.client_auth import ClientAuthenticator
@@ -61,6 +64,7 @@ from authgate.storage.cache import (
     CachedTokenStore,
     CachedUserStore,
 )
+from authgate.storage.sql.admin import SqlAdminStore
 from authgate.storage.sql.audit import SqlAuditStore
 from authgate.storage.sql.driver import Database
 from authgate.storage.sql.grants import SqlGrantStore
@@ -127,6 +131,12 @@ class Services:
     audit: AuditLog
     #: users as operators manage them: disable, delete, passwords (the CLI, the admin API)
     user_admin: UserAdmin
+    #: clients as the admin API and console manage them (their tokens too)
+    client_admin: ClientAdmin
+    #: a user's sessions and grants, every consent (the admin API and console)
+    user_access: UserAccess
+    #: spaces and members with the rules of ``authgate space`` (the admin API and console)
+    space_admin: SpaceAdmin
 
     async def close(self) -> None:
         """Write the queued audit events, give back what the services hold besides the
@@ -259,6 +269,7 @@ def build_services(
     )
     session_store = SqlSessionStore(db)
     user_grants = AnnouncingGrantStore(SqlGrantStore(db), invalidation, tokens.forget)
+    admin_store = SqlAdminStore(db)
     return Services(
         settings=settings,
         users=users,
@@ -355,4 +366,16 @@ def build_services(
         ),
         audit=audit,
         user_admin=UserAdmin(users, clients, audit, clock),
+        client_admin=ClientAdmin(
+            registry, clients, admin_store, audit, clock, invalidation.changed
+        ),
+        user_access=UserAccess(admin_store, session_store, user_grants, audit, clock),
+        space_admin=SpaceAdmin(
+            spaces,
+            audit,
+            clock,
+            issuer=settings.issuer,
+            base_domain=settings.base_domain,
+            catalog=settings.scope_catalog,
+        ),
     )

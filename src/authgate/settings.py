@@ -485,6 +485,11 @@ class Settings(BaseSettings):
         for name in value:
             if not name or any(not (0x21 <= ord(c) <= 0x7E) or c in '"\\' for c in name):
                 raise ValueError(f"scope name {name!r} is not a valid RFC 6749 §3.3 scope token")
+            if name.startswith("authgate:"):
+                raise ValueError(
+                    f"scope name {name!r}: authgate:* scopes are reserved for the admin API "
+                    "(docs/admin-api.md) and cannot be in the catalog"
+                )
         return value
 
     @field_validator("bearer_error_descriptions", "error_descriptions")

@@ -29,6 +29,7 @@ CLIENT_CREATED: Final = "client.created"
 CLIENT_UPDATED: Final = "client.updated"
 CLIENT_DELETED: Final = "client.deleted"
 CLIENT_SECRET_ROTATED: Final = "client.secret_rotated"
+CLIENT_TOKENS_REVOKED: Final = "client.tokens_revoked"
 KEY_CREATED: Final = "key.created"
 KEY_ROTATED: Final = "key.rotated"
 USER_CREATED: Final = "user.created"
@@ -37,6 +38,7 @@ USER_DISABLED: Final = "user.disabled"
 USER_ENABLED: Final = "user.enabled"
 USER_DELETED: Final = "user.deleted"
 USER_PASSWORD_SET: Final = "user.password_set"
+USER_SESSIONS_REVOKED: Final = "user.sessions_revoked"
 SPACE_CREATED: Final = "space.created"
 SPACE_MEMBER_ADDED: Final = "space.member_added"
 SPACE_MEMBER_UPDATED: Final = "space.member_updated"
@@ -52,6 +54,7 @@ EVENTS: Final = (
     CLIENT_UPDATED,
     CLIENT_DELETED,
     CLIENT_SECRET_ROTATED,
+    CLIENT_TOKENS_REVOKED,
     KEY_CREATED,
     KEY_ROTATED,
     USER_CREATED,
@@ -60,6 +63,7 @@ EVENTS: Final = (
     USER_ENABLED,
     USER_DELETED,
     USER_PASSWORD_SET,
+    USER_SESSIONS_REVOKED,
     SPACE_CREATED,
     SPACE_MEMBER_ADDED,
     SPACE_MEMBER_UPDATED,

@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 import authgate.cli.space_members  # noqa: F401  (adds the member commands to space_app)
+from authgate.cli.admin import admin_app
 from authgate.cli.audit import audit
 from authgate.cli.clients import client_app
 from authgate.cli.common import (
@@ -121,6 +122,7 @@ app.add_typer(client_app, name="client")
 app.add_typer(keys_app, name="keys")
 app.add_typer(space_app, name="space")
 app.add_typer(profile_app, name="profile")
+app.add_typer(admin_app, name="admin")
 
 
 def show_version(value: bool) -> None:

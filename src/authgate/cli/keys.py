@@ -101,12 +101,7 @@ def keys_rotate(
     async def work(services: Services) -> dict[str, Any]:
         ring = services.keys
         now = services.minter.now()
-        # With no key signing yet, nobody can be waiting for this one: it signs at once.
-        first = not any(ring.state(k, now) == "active" for k in await ring.keys())
-        key = await ring.rotate(algorithm, at_once=first, actor=cli_actor())
-        replaced = [
-            k.kid for k in await ring.keys() if k.kid != key.kid and k.retired_at == key.signs_from
-        ]
+        key, replaced = await ring.rotate_by(cli_actor(), algorithm)
         # The clock may have ticked into the next second during the rotation.
         now = max(now, key.created_at)
         return {

@@ -3,12 +3,10 @@ with which role, profile and revoked scopes (seed 001)."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated, Any
 
 import typer
 
-from authgate.audit.events import SPACE_MEMBER_ADDED, SPACE_MEMBER_REMOVED, SPACE_MEMBER_UPDATED
 from authgate.cli.common import (
     ConfigOption,
     JsonOption,
@@ -19,27 +17,9 @@ from authgate.cli.common import (
     run_with,
     settings_from,
 )
-from authgate.cli.spaces import checked, member_dict, space_app, space_named
+from authgate.cli.spaces import member_dict, space_app, space_named
 from authgate.domain import Membership, Role, Space, User
-from authgate.protocol import space_fields
 from authgate.services import Services
-
-
-def record_member(
-    services: Services, event: str, space: Space, user: User, member: Membership | None
-) -> None:
-    """A change to who belongs to a space, and with which rights, is an audit event."""
-    rights: dict[str, Any] = {}
-    if member is not None:
-        rights = {"role": member.role, "revoked_scopes": sorted(member.revoked_scopes)}
-    services.audit.record(
-        event,
-        cli_actor(),
-        target_type="user",
-        target=user.email,
-        space=space.slug,
-        **rights,
-    )
 
 
 def role_option(value: str | None) -> Role | None:
@@ -71,13 +51,6 @@ def space_add_member(
     """Add a user to a space, or change a member: options given replace the old values
     ('' clears one), options left out keep them."""
     chosen = role_option(role)
-    changes: dict[str, str | None] = {}
-    if name is not None:
-        changes["name"] = checked(space_fields.name, name)
-    if picture is not None:
-        changes["picture"] = checked(space_fields.picture, picture)
-    if phone is not None:
-        changes["phone_number"] = checked(space_fields.phone, phone)
     settings = settings_from(config, profile)
 
     async def work(services: Services) -> dict[str, Any]:
@@ -85,32 +58,16 @@ def space_add_member(
         user = await services.users.by_email(email)
         if user is None:
             fail(f"no user with e-mail {email.strip()[:320]!r}: see `authgate user create`")
-        old = await services.spaces.membership(found.id, user.id)
-
-        def value(field: str) -> str | None:
-            kept: str | None = None if old is None else getattr(old, field)
-            return changes.get(field, kept)
-
-        member = await services.spaces.add_member(
-            Membership(
-                space_id=found.id,
-                user_id=user.id,
-                role=chosen or (old.role if old is not None else "member"),
-                name=value("name"),
-                picture=value("picture"),
-                phone_number=value("phone_number"),
-                created_at=services.minter.now() if old is None else old.created_at,
-                revoked_scopes=frozenset() if old is None else old.revoked_scopes,
-            )
-        )
-        record_member(
-            services,
-            SPACE_MEMBER_ADDED if old is None else SPACE_MEMBER_UPDATED,
+        member, added = await services.space_admin.put_member(
             found,
             user,
-            member,
+            actor=cli_actor(),
+            role=chosen,
+            name=name,
+            picture=picture,
+            phone_number=phone,
         )
-        return {"space": found.slug, "added": old is None, **member_dict(member, user.email)}
+        return {"space": found.slug, "added": added, **member_dict(member, user.email)}
 
     data = run_with(settings, work)
     verb = "added" if data["added"] else "updated"
@@ -181,15 +138,10 @@ def space_update_member(
         fail(f"scope {both[0]!r} is both revoked and restored: give it once")
 
     async def work(services: Services) -> dict[str, Any]:
-        found, user, old = await member_of(services, space, email)
-        member = await services.spaces.add_member(
-            dataclasses.replace(
-                old,
-                role=chosen or old.role,
-                revoked_scopes=(old.revoked_scopes - restore) | revoke,
-            )
+        found, user, _ = await member_of(services, space, email)
+        member = await services.space_admin.update_member(
+            found, user, actor=cli_actor(), role=chosen, revoke=revoke, restore=restore
         )
-        record_member(services, SPACE_MEMBER_UPDATED, found, user, member)
         return {"space": found.slug, **member_dict(member, user.email)}
 
     data = run_with(settings, work)
@@ -216,8 +168,7 @@ def space_remove_member(
 
     async def work(services: Services) -> dict[str, Any]:
         found, user, _ = await member_of(services, space, email)
-        await services.spaces.remove_member(found.id, user.id)
-        record_member(services, SPACE_MEMBER_REMOVED, found, user, None)
+        await services.space_admin.remove_member(found, user, actor=cli_actor())
         return {"space": found.slug, "email": user.email, "removed": True}
 
     data = run_with(settings, work)

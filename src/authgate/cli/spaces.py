@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import typer
 
-from authgate.audit.events import SPACE_CREATED
 from authgate.cli.common import (
     ConfigOption,
     JsonOption,
@@ -29,7 +28,6 @@ from authgate.protocol import space_fields
 from authgate.protocol.issuers import valid_slug
 from authgate.services import Services
 from authgate.settings import Settings
-from authgate.storage.base import SlugTaken
 
 V = TypeVar("V")
 space_app = group("Spaces (tenants), each its own issuer, and their members.")
@@ -116,31 +114,10 @@ def space_create(
     profile: ProfileOption = None,
 ) -> None:
     """Create a space: an issuer of its own, on its subdomain or path, and its domains."""
-    if not valid_slug(slug):
-        fail(
-            f"slug {slug[:80]!r} must be a DNS label: 1 to 63 lowercase letters, digits or "
-            "hyphens, not starting or ending with a hyphen"
-        )
-    title = checked(space_fields.name, name, "space name")
-    if title is None:
-        fail("the space name must not be empty")
     settings = settings_from(config, profile)
-    domains = checked_domains(domain or [], settings)
 
     async def work(services: Services) -> dict[str, Any]:
-        try:
-            space = await services.spaces.create(slug, title, domains, services.minter.now())
-        except SlugTaken:
-            these = " or one of these domains" if domains else ""
-            fail(f"a space with slug {slug!r}{these} already exists")
-        services.audit.record(
-            SPACE_CREATED,
-            cli_actor(),
-            target_type="space",
-            target=space.slug,
-            name=space.name,
-            domains=list(space.domains),
-        )
+        space = await services.space_admin.create(slug, name, domain or [], actor=cli_actor())
         return space_dict(space, services)
 
     data = run_with(settings, work)

@@ -54,6 +54,7 @@ def user_dict(user: User) -> dict[str, Any]:
         "name": user.name,
         "active": user.is_active,
         "email_verified": user.email_verified,
+        "admin": user.is_admin,
         "subject": user.subject,
         "created_at": user.created_at,
     }
@@ -148,7 +149,7 @@ def user_list(
             else "no users yet: create one with `authgate user create --email EMAIL`"
         )
         return
-    header = ("ID", "EMAIL", "NAME", "ACTIVE", "VERIFIED", "CREATED")
+    header = ("ID", "EMAIL", "NAME", "ACTIVE", "VERIFIED", "ADMIN", "CREATED")
     rows = [
         (
             str(u.id),
@@ -156,6 +157,7 @@ def user_list(
             u.name or "-",
             "yes" if u.is_active else "no",
             "yes" if u.email_verified else "no",
+            "yes" if u.is_admin else "no",
             utc(u.created_at),
         )
         for u in users
@@ -207,23 +209,39 @@ def user_update(
             show_default=False,
         ),
     ] = None,
+    admin: Annotated[
+        bool | None,
+        typer.Option(
+            "--admin/--no-admin",
+            help="Whether the user is a server administrator (the admin console's users).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Change a user's e-mail address, name or verified flag."""
+    """Change a user's e-mail address, name, verified flag or server-admin role."""
     if email is not None:
         email = checked(checked_email, email)
     if name is not None:
         checked(checked_name, name)
-    if email is None and name is None and email_verified is None:
-        fail("nothing to change: give --email, --name or --email-verified/--email-unverified")
+    if email is None and name is None and email_verified is None and admin is None:
+        fail(
+            "nothing to change: give --email, --name, --email-verified/--email-unverified "
+            "or --admin/--no-admin"
+        )
     settings = settings_from(config, profile)
 
     async def work(services: Services) -> dict[str, Any]:
         found = await services.user_admin.find(user)
         updated = await services.user_admin.update(
-            found, actor=cli_actor(), email=email, name=name, email_verified=email_verified
+            found,
+            actor=cli_actor(),
+            email=email,
+            name=name,
+            email_verified=email_verified,
+            is_admin=admin,
         )
         return user_dict(updated)
 

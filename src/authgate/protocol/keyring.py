@@ -213,6 +213,20 @@ class KeyRing:
             )
         return key
 
+    async def rotate_by(
+        self, actor: Actor, alg: Algorithm | None = None
+    ) -> tuple[SigningKey, list[str]]:
+        """An operator's rotation (``authgate keys rotate``, the admin API): with no key
+        signing yet, nobody can be waiting for the new one, so it signs at once. Returns
+        the key and the kids of the keys it replaces."""
+        now = self._clock()
+        first = not any(self.state(k, now) == "active" for k in await self.keys())
+        key = await self.rotate(alg, at_once=first, actor=actor)
+        replaced = [
+            k.kid for k in await self.keys() if k.kid != key.kid and k.retired_at == key.signs_from
+        ]
+        return key, replaced
+
     async def ensure(self) -> None:
         """Make sure a key can sign now (the first start, or a changed secret key)."""
         self._loaded = None

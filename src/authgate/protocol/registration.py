@@ -30,6 +30,7 @@ from authgate.domain import (
     TokenId,
 )
 from authgate.protocol import rules
+from authgate.protocol.admin.scopes import ADMIN_SCOPES, is_reserved
 from authgate.protocol.grant_policy import REFRESHING, GrantPolicy, grant_names
 from authgate.protocol.minting import TokenMinter
 from authgate.protocol.rules import RegistrationError
@@ -182,8 +183,26 @@ class ClientRegistry:
             raise RegistrationError("a client needs at least one grant type", field="grant_types")
         return frozenset(grants)
 
-    def _scopes(self, scopes: Iterable[str]) -> frozenset[str]:
-        return rules.scope_choice(scopes, self._catalog)
+    def _scopes(
+        self,
+        scopes: Iterable[str],
+        *,
+        privileged: bool = False,
+        grants: frozenset[str] = frozenset(),
+        public: bool = False,
+    ) -> frozenset[str]:
+        """Scopes of the catalog; the reserved ``authgate:*`` ones only when
+        ``privileged`` (protocol/admin/scopes.py), and only for a confidential client with
+        the client_credentials grant alone: no token acting for a user ever holds them."""
+        catalog = {**self._catalog, **ADMIN_SCOPES} if privileged else self._catalog
+        chosen = rules.scope_choice(scopes, catalog)
+        if any(is_reserved(s) for s in chosen) and (public or grants != {"client_credentials"}):
+            raise RegistrationError(
+                "authgate:* scopes are for confidential clients with the client_credentials "
+                "grant only",
+                field="scopes",
+            )
+        return chosen
 
     def _format(self, value: str | None, lifetime: int | None) -> TokenFormat | None:
         """A client's access-token format (``None``: the server's setting), checked against
@@ -241,12 +260,15 @@ class ClientRegistry:
         client_secret: str | None = None,
         registration_digest: bytes | None = None,
         actor: Actor | None = None,
+        privileged: bool = False,
     ) -> Registered:
         """Register a client; without ``refresh_policy``, the server's default one.
 
         ``client_secret`` (the portal's, derived from its form) replaces a random one;
         ``registration_digest`` names the form, and a second client from the same form is
-        refused with :class:`RegistrationTaken`."""
+        refused with :class:`RegistrationTaken`. Only a ``privileged`` caller (``authgate
+        admin bootstrap``, the admin API for an ``authgate:admin`` token) may give the
+        reserved ``authgate:*`` scopes."""
         name = rules.client_name(name)
         about = rules.description(description)
         homepage = rules.page_url(homepage_url, "homepage_url", "homepage")
@@ -274,7 +296,12 @@ class ClientRegistry:
                 is_public=public,
                 redirect_uris=self._redirects(redirect_uris, grants),
                 grant_types=grants,
-                scopes=self._scopes(self._default_scopes if scopes is None else scopes),
+                scopes=self._scopes(
+                    self._default_scopes if scopes is None else scopes,
+                    privileged=privileged,
+                    grants=grants,
+                    public=public,
+                ),
                 token_lifetime=token_lifetime,
                 refresh_policy=refresh_policy,
                 owner_id=None if owner is None else owner.id,
@@ -363,12 +390,15 @@ class ClientRegistry:
         privacy_url: str | None = None,
         default_lifetime: bool = False,
         actor: Actor | None = None,
+        privileged: bool = False,
+        revision: int | None = None,
     ) -> Client:
         """Change a client (``""`` clears a description or URL; ``default_lifetime``
         makes it follow the server's ``access_token_lifetime`` again). Tokens issued
         before keep the scopes they were issued with, and their format.
         ``access_token_format`` is ``opaque``, ``jwt`` or :data:`DEFAULT_FORMAT` (follow
-        the server's setting)."""
+        the server's setting). ``privileged``: as for :meth:`register`. With
+        ``revision``, only while the client is at it (:class:`RevisionMismatch`)."""
         given = (
             name,
             redirect_uris,
@@ -417,7 +447,11 @@ class ClientRegistry:
         if redirect_uris is not None:
             changes["redirect_uris"] = checked
         if scopes is not None:
-            changes["scopes"] = self._scopes(scopes)
+            changes["scopes"] = self._scopes(
+                scopes, privileged=privileged, grants=grants, public=client.is_public
+            )
+        elif grants != client.grant_types and any(map(is_reserved, client.scopes)):
+            self._scopes(client.scopes, privileged=True, grants=grants, public=client.is_public)
         if token_lifetime is not None:
             changes["token_lifetime"] = _lifetime(token_lifetime)
         elif default_lifetime and client.token_lifetime is not None:
@@ -432,7 +466,7 @@ class ClientRegistry:
             checked_format = self._format(token_format, lifetime)
             if access_token_format is not None:
                 changes["access_token_format"] = checked_format
-        updated = await self._clients.update(client_id, **changes)
+        updated = await self._clients.update(client_id, revision=revision, **changes)
         if updated is None:
             raise RegistrationError(f"no client with id {client_id!r}")
         before, after = _described(client), _described(updated)
@@ -484,9 +518,12 @@ class ClientRegistry:
         if parsed is not None and self._tokens is not None:
             await self._tokens.revoke_access(TokenId(parsed[0]), self._minter.now())
 
-    async def delete(self, client_id: str, *, actor: Actor | None = None) -> None:
+    async def delete(
+        self, client_id: str, *, actor: Actor | None = None, revision: int | None = None
+    ) -> None:
+        """Delete the client and its tokens (with ``revision``: only at that revision)."""
         client = await self._clients.by_client_id(client_id)
-        if not await self._clients.delete(client_id):
+        if not await self._clients.delete(client_id, revision):
             raise RegistrationError(f"no client with id {client_id!r}")
         self._record(CLIENT_DELETED, actor, client_id, name=None if client is None else client.name)
 

@@ -36,8 +36,15 @@ from authgate.crypto.passwords import hash_password
 from authgate.domain import Client, User, UserId
 from authgate.errors import InvalidRequest
 from authgate.protocol import rules
+from authgate.protocol.admin.errors import Conflict, NotFound
 from authgate.protocol.rules import RegistrationError
-from authgate.storage.base import ClientStore, EmailTaken, UserHoldings, UserStore
+from authgate.storage.base import (
+    ClientStore,
+    EmailTaken,
+    RevisionMismatch,
+    UserHoldings,
+    UserStore,
+)
 
 OwnedClients = Literal["refuse", "delete", "keep"]
 MAX_EMAIL = 320
@@ -45,6 +52,14 @@ MAX_EMAIL = 320
 
 class AccountError(InvalidRequest):
     """A user cannot be found or changed as asked; the message says why."""
+
+
+class EmailInUse(AccountError, Conflict):
+    """Another user has the e-mail address."""
+
+
+class OwnsClients(AccountError, Conflict):
+    """The user owns clients, and the caller did not say what becomes of them."""
 
 
 def _ruled(check: Callable[[str], str], value: str) -> str:
@@ -98,6 +113,20 @@ class UserAdmin:
             raise AccountError(f"no user {text[:MAX_EMAIL]!r} (an e-mail address or an id)")
         return user
 
+    async def get(self, user_id: UserId) -> User:
+        """A user by id (the admin API's and console's URLs name users by id)."""
+        user = await self._users.by_id(user_id)
+        if user is None:
+            raise NotFound(f"no user with id {user_id}")
+        return user
+
+    async def page(
+        self, *, after: UserId | None, limit: int, search: str | None = None
+    ) -> list[User]:
+        """Users by id, those after ``after``; ``search`` is a part of the e-mail address
+        or the name, in any case."""
+        return await self._users.page(after=after, limit=limit, search=search)
+
     async def owned_clients(self, user: User) -> list[Client]:
         return [c for c in await self._clients.all() if c.owner_id == user.id]
 
@@ -110,7 +139,7 @@ class UserAdmin:
         try:
             user = await self._users.create(email, checked_name(name), hashed, self._now())
         except EmailTaken:
-            raise AccountError(f"a user with e-mail {email!r} already exists") from None
+            raise EmailInUse(f"a user with e-mail {email!r} already exists") from None
         self._audit.record(
             USER_CREATED, actor, target_type="user", target=user.email, user_id=user.id
         )
@@ -124,22 +153,28 @@ class UserAdmin:
         email: str | None = None,
         name: str | None = None,
         email_verified: bool | None = None,
+        is_admin: bool | None = None,
+        revision: int | None = None,
     ) -> User:
-        """Change the given fields. A new e-mail address is the user's new login name."""
+        """Change the given fields. A new e-mail address is the user's new login name;
+        ``is_admin`` makes them a server administrator (the admin console lets them in).
+        With ``revision``, only while the user is at it (:class:`RevisionMismatch`)."""
         try:
             updated = await self._users.update(
                 user.id,
                 email=None if email is None else checked_email(email),
                 name=None if name is None else checked_name(name),
                 email_verified=email_verified,
+                is_admin=is_admin,
+                revision=revision,
             )
         except EmailTaken as exc:
-            raise AccountError(f"a user with e-mail {exc.args[0]!r} already exists") from None
+            raise EmailInUse(f"a user with e-mail {exc.args[0]!r} already exists") from None
         if updated is None:
             raise AccountError(f"no user {user.email!r}")
         changed = {
             field: getattr(updated, field)
-            for field in ("email", "name", "email_verified")
+            for field in ("email", "name", "email_verified", "is_admin")
             if getattr(updated, field) != getattr(user, field)
         }
         if changed:
@@ -181,14 +216,22 @@ class UserAdmin:
         self._audit.record(USER_PASSWORD_SET, actor, target_type="user", target=user.email)
 
     async def delete(
-        self, user: User, *, actor: Actor, owned_clients: OwnedClients = "refuse"
+        self,
+        user: User,
+        *,
+        actor: Actor,
+        owned_clients: OwnedClients = "refuse",
+        revision: int | None = None,
     ) -> tuple[UserHoldings, list[str]]:
         """Delete the user and what they hold; returns what went, and the ids of the
-        clients deleted with them."""
+        clients deleted with them. With ``revision``, only while the user is at it
+        (:class:`RevisionMismatch`, checked before their clients go)."""
+        if revision is not None and revision != user.revision:
+            raise RevisionMismatch(user.id)
         owned = await self.owned_clients(user)
         if owned and owned_clients == "refuse":
             ids = ", ".join(c.client_id for c in owned[:5]) + (", …" if len(owned) > 5 else "")
-            raise AccountError(
+            raise OwnsClients(
                 f"{user.email} owns {len(owned)} client{'s' if len(owned) > 1 else ''} "
                 f"({ids}): delete them with the user, or keep them without an owner"
             )
@@ -206,7 +249,7 @@ class UserAdmin:
                         name=client.name,
                         with_owner=user.email,
                     )
-        if not await self._users.delete(user.id):
+        if not await self._users.delete(user.id, revision):
             raise AccountError(f"no user {user.email!r}")
         self._audit.record(
             USER_DELETED,

@@ -20,6 +20,7 @@ from authgate.domain import (
     Client,
     ClientPk,
     ClientUsage,
+    Consent,
     Membership,
     NewAccessToken,
     NewAuthorizationCode,
@@ -53,6 +54,11 @@ class ClientIdTaken(Exception):
 
 class SlugTaken(Exception):
     """A space with this slug or one of these domains already exists."""
+
+
+class RevisionMismatch(Exception):
+    """The row is no longer at the revision the caller read (``If-Match``): another
+    change came first; nothing was written."""
 
 
 class RegistrationTaken(Exception):
@@ -107,8 +113,12 @@ class UserStore(Protocol):
         email: str | None = None,
         name: str | None = None,
         email_verified: bool | None = None,
+        is_admin: bool | None = None,
+        revision: int | None = None,
     ) -> User | None:
-        """Change the given fields; raises :class:`EmailTaken`; ``None`` if no such user."""
+        """Change the given fields; raises :class:`EmailTaken`; ``None`` if no such user.
+        With ``revision``, only while the row is at it (in the same statement), else
+        :class:`RevisionMismatch`; every change adds one to the revision."""
         ...
 
     async def disable(self, user_id: UserId, now: int) -> UserHoldings | None:
@@ -123,8 +133,9 @@ class UserStore(Protocol):
         """What the user holds: live sessions and tokens, consents, memberships, clients."""
         ...
 
-    async def delete(self, user_id: UserId) -> bool:
-        """Delete the user and, with it, their sessions, codes, tokens, consents and
+    async def delete(self, user_id: UserId, revision: int | None = None) -> bool:
+        """(With ``revision``: only at that revision, else :class:`RevisionMismatch`.)
+        Delete the user and, with it, their sessions, codes, tokens, consents and
         memberships; clients they own lose their owner (and their test token)."""
         ...
 
@@ -137,8 +148,11 @@ class ClientStore(Protocol):
     async def by_client_id(self, client_id: str) -> Client | None: ...
     async def by_pk(self, pk: ClientPk) -> Client | None: ...
     async def all(self) -> list[Client]: ...
-    async def update(self, client_id: str, **changes: Any) -> Client | None:
-        """Change the named fields of :class:`Client`; ``None`` if there is no such client."""
+    async def update(
+        self, client_id: str, *, revision: int | None = None, **changes: Any
+    ) -> Client | None:
+        """Change the named fields of :class:`Client`; ``None`` if there is no such client.
+        With ``revision``, only while the row is at it, else :class:`RevisionMismatch`."""
         ...
 
     async def owned_by(self, owner_id: UserId) -> list[Client]:
@@ -158,8 +172,9 @@ class ClientStore(Protocol):
         """Set the sealed test token to ``new`` only while it is ``old``."""
         ...
 
-    async def delete(self, client_id: str) -> bool:
-        """Delete the client and every token issued to it."""
+    async def delete(self, client_id: str, revision: int | None = None) -> bool:
+        """Delete the client and every token issued to it (with ``revision``: only at that
+        revision, else :class:`RevisionMismatch`)."""
         ...
 
 
@@ -288,12 +303,15 @@ class SpaceStore(Protocol):
     async def by_domain(self, domain: str) -> Space | None: ...
     async def all(self) -> list[Space]: ...
 
-    async def add_member(self, member: Membership) -> Membership:
-        """Add the membership, or replace the role and profile of an existing one."""
+    async def add_member(self, member: Membership, revision: int | None = None) -> Membership:
+        """Add the membership, or replace the role and profile of an existing one; with
+        ``revision``, replace only that revision of it, else :class:`RevisionMismatch`."""
         ...
 
     async def membership(self, space_id: SpaceId, user_id: UserId) -> Membership | None: ...
-    async def remove_member(self, space_id: SpaceId, user_id: UserId) -> bool: ...
+    async def remove_member(
+        self, space_id: SpaceId, user_id: UserId, revision: int | None = None
+    ) -> bool: ...
     async def members(self, space_id: SpaceId) -> list[Membership]: ...
 
     async def spaces_of(self, user_id: UserId) -> list[tuple[Space, Membership]]:
@@ -345,4 +363,41 @@ class AuditStore(Protocol):
 
     async def delete_before(self, before: int) -> int:
         """Delete events that happened before ``before``; returns how many."""
+        ...
+
+
+class AdminStore(Protocol):
+    """What the admin API and console list and revoke that no request path reads: a
+    client's tokens, a user's sessions, every consent. Revocations here drop cached token
+    rows through the caller (protocol/admin)."""
+
+    async def client_tokens(
+        self, client_pk: ClientPk, now: int, *, after: TokenId | None, limit: int
+    ) -> list[AccessToken]:
+        """The client's live access tokens by id, those after ``after``."""
+        ...
+
+    async def revoke_client_tokens(self, client_pk: ClientPk, now: int) -> int:
+        """Revoke every access and refresh token of the client, including one a refresh
+        racing with this adds; returns how many."""
+        ...
+
+    async def sessions_of(self, user_id: UserId, now: int) -> list[Session]:
+        """The user's live sessions, oldest first."""
+        ...
+
+    async def revoke_session(self, user_id: UserId, session_id: TokenId, now: int) -> bool:
+        """Revoke one live session of the user; ``False`` if there is none by that id."""
+        ...
+
+    async def consents(
+        self,
+        *,
+        user_id: UserId | None = None,
+        client_pk: ClientPk | None = None,
+        after: tuple[int, int, int] | None = None,
+        limit: int = 100,
+    ) -> list[Consent]:
+        """Consents by (user, client, issuer), those after ``after`` (a page's cursor:
+        user id, client pk, space id or 0)."""
         ...

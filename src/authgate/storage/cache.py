@@ -140,13 +140,15 @@ class CachedClientStore:
     async def all(self) -> list[Client]:
         return await self._inner.all()
 
-    async def update(self, client_id: str, **changes: Any) -> Client | None:
-        updated = await self._inner.update(client_id, **changes)
+    async def update(
+        self, client_id: str, *, revision: int | None = None, **changes: Any
+    ) -> Client | None:
+        updated = await self._inner.update(client_id, revision=revision, **changes)
         await _announce(self._changes, self.forget)
         return updated
 
-    async def delete(self, client_id: str) -> bool:
-        deleted = await self._inner.delete(client_id)
+    async def delete(self, client_id: str, revision: int | None = None) -> bool:
+        deleted = await self._inner.delete(client_id, revision)
         await _announce(self._changes, self.forget)
         return deleted
 
@@ -276,9 +278,16 @@ class CachedUserStore:
         email: str | None = None,
         name: str | None = None,
         email_verified: bool | None = None,
+        is_admin: bool | None = None,
+        revision: int | None = None,
     ) -> User | None:
         updated = await self._inner.update(
-            user_id, email=email, name=name, email_verified=email_verified
+            user_id,
+            email=email,
+            name=name,
+            email_verified=email_verified,
+            is_admin=is_admin,
+            revision=revision,
         )
         await _announce(self._changes, self.forget)
         return updated
@@ -302,8 +311,8 @@ class CachedUserStore:
     async def holdings(self, user_id: UserId, now: int) -> UserHoldings:
         return await self._inner.holdings(user_id, now)
 
-    async def delete(self, user_id: UserId) -> bool:
-        deleted = await self._inner.delete(user_id)
+    async def delete(self, user_id: UserId, revision: int | None = None) -> bool:
+        deleted = await self._inner.delete(user_id, revision)
         await _announce(self._changes, self.forget)
         return deleted
 
@@ -368,13 +377,15 @@ class CachedSpaceStore:
         found_now = await self._inner.membership(space_id, user_id)
         return self._memberships.put(key, found_now, generation)
 
-    async def add_member(self, member: Membership) -> Membership:
-        added = await self._inner.add_member(member)
+    async def add_member(self, member: Membership, revision: int | None = None) -> Membership:
+        added = await self._inner.add_member(member, revision)
         await _announce(self._changes, self.forget)
         return added
 
-    async def remove_member(self, space_id: SpaceId, user_id: UserId) -> bool:
-        removed = await self._inner.remove_member(space_id, user_id)
+    async def remove_member(
+        self, space_id: SpaceId, user_id: UserId, revision: int | None = None
+    ) -> bool:
+        removed = await self._inner.remove_member(space_id, user_id, revision)
         await _announce(self._changes, self.forget)
         return removed
 

@@ -31,6 +31,8 @@ from authgate.settings import Settings, load_settings
 from authgate.storage.base import DatabaseUnavailable
 from authgate.storage.sql.connector import Connector
 from authgate.storage.sql.driver import DeferredDatabase
+from authgate.web.admin_api.app import PATH as ADMIN_API_PATH
+from authgate.web.admin_api.app import admin_api
 from authgate.web.discovery import JWKS_PATH, PublishedDocuments
 from authgate.web.edge import EdgeApp
 from authgate.web.metrics import Metrics, stop_sync
@@ -156,6 +158,8 @@ def create_app(
         Route(APPS + "/{client_id}/delete", developer.confirm_delete, methods=["GET"]),
         Route(APPS + "/{client_id}/delete", developer.delete, methods=["POST"]),
         Route("/favicon.ico", favicon, methods=["GET"]),
+        # The admin REST API: FastAPI, off the hot OAuth paths (DESIGN.md).
+        Mount(ADMIN_API_PATH, app=admin_api(services, bearer, pages)),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     ]
     if settings.demo:

@@ -34,6 +34,7 @@ from authgate.storage.base import (
     ClientIdTaken,
     EmailTaken,
     RegistrationTaken,
+    RevisionMismatch,
     SlugTaken,
     UserHoldings,
 )
@@ -42,7 +43,7 @@ from authgate.text import storable
 
 _USER_COLUMNS = (
     "id, email, name, password_hash, created_at, is_active, subject, email_verified, "
-    "picture, phone_number"
+    "picture, phone_number, is_admin, revision"
 )
 
 
@@ -58,7 +59,14 @@ def _user(row: Row) -> User:
         email_verified=bool(row["email_verified"]),
         picture=row["picture"],
         phone_number=row["phone_number"],
+        is_admin=bool(row["is_admin"]),
+        revision=row["revision"],
     )
+
+
+#: ``WHERE … AND (${n} = 0 OR revision = ${n})``: 0 (revisions start at 1) is "whatever
+#: the row's revision": the statement is written once for both cases
+ANY_REVISION = 0
 
 
 class SqlUserStore:
@@ -97,14 +105,17 @@ class SqlUserStore:
 
     async def set_password(self, user_id: UserId, password_hash: str) -> None:
         await self._db.execute(
-            "UPDATE users SET password_hash = $1 WHERE id = $2", password_hash, user_id
+            "UPDATE users SET password_hash = $1, revision = revision + 1 WHERE id = $2",
+            password_hash,
+            user_id,
         )
 
     async def update_profile(
         self, user_id: UserId, *, name: str, picture: str | None, phone_number: str | None
     ) -> User | None:
         row = await self._db.fetchrow(
-            "UPDATE users SET name = $1, picture = $2, phone_number = $3 WHERE id = $4 "
+            "UPDATE users SET name = $1, picture = $2, phone_number = $3, revision = revision + 1 "
+            "WHERE id = $4 "
             f"RETURNING {_USER_COLUMNS}",
             name,
             picture,
@@ -121,7 +132,8 @@ class SqlUserStore:
             ):
                 raise EmailTaken(email)
             row = await tx.fetchrow(
-                "UPDATE users SET email = $1, email_verified = $2 WHERE id = $3 "
+                "UPDATE users SET email = $1, email_verified = $2, revision = revision + 1 "
+                "WHERE id = $3 "
                 f"RETURNING {_USER_COLUMNS}",
                 email,
                 False,
@@ -158,6 +170,8 @@ class SqlUserStore:
         email: str | None = None,
         name: str | None = None,
         email_verified: bool | None = None,
+        is_admin: bool | None = None,
+        revision: int | None = None,
     ) -> User | None:
         async with self._db.transaction() as tx:
             if email is not None:
@@ -169,19 +183,30 @@ class SqlUserStore:
                     raise EmailTaken(email)
             row = await tx.fetchrow(
                 "UPDATE users SET email = coalesce($2, email), name = coalesce($3, name), "
-                "email_verified = coalesce($4, email_verified) "
-                f"WHERE id = $1 RETURNING {_USER_COLUMNS}",
+                "email_verified = coalesce($4, email_verified), "
+                "is_admin = coalesce($5, is_admin), revision = revision + 1 "
+                f"WHERE id = $1 AND ($6 = 0 OR revision = $6) RETURNING {_USER_COLUMNS}",
                 user_id,
                 email,
                 name,
                 email_verified,
+                is_admin,
+                revision or ANY_REVISION,
             )
+            if (
+                row is None
+                and revision
+                and await tx.fetchval("SELECT 1 FROM users WHERE id = $1", user_id)
+            ):
+                raise RevisionMismatch(user_id)
         return None if row is None else _user(row)
 
     async def disable(self, user_id: UserId, now: int) -> UserHoldings | None:
         async with self._db.transaction() as tx:
             found = await tx.execute(
-                "UPDATE users SET is_active = $2 WHERE id = $1", user_id, False
+                "UPDATE users SET is_active = $2, revision = revision + 1 WHERE id = $1",
+                user_id,
+                False,
             )
             if not found:
                 return None
@@ -204,7 +229,7 @@ class SqlUserStore:
 
     async def enable(self, user_id: UserId) -> bool:
         changed = await self._db.execute(
-            "UPDATE users SET is_active = $2 WHERE id = $1", user_id, True
+            "UPDATE users SET is_active = $2, revision = revision + 1 WHERE id = $1", user_id, True
         )
         return changed > 0
 
@@ -235,20 +260,32 @@ class SqlUserStore:
             owned_clients=await count("SELECT count(*) FROM clients WHERE owner_id = $1", user_id),
         )
 
-    async def delete(self, user_id: UserId) -> bool:
+    async def delete(self, user_id: UserId, revision: int | None = None) -> bool:
         async with self._db.transaction() as tx:
             # Their test tokens are the user's and go with the user: forget the copies.
             await tx.execute(
-                "UPDATE clients SET test_token_sealed = NULL WHERE owner_id = $1", user_id
+                "UPDATE clients SET test_token_sealed = NULL, revision = revision + 1 "
+                "WHERE owner_id = $1 AND test_token_sealed IS NOT NULL",
+                user_id,
             )
-            deleted: int = await tx.execute("DELETE FROM users WHERE id = $1", user_id)
+            deleted: int = await tx.execute(
+                "DELETE FROM users WHERE id = $1 AND ($2 = 0 OR revision = $2)",
+                user_id,
+                revision or ANY_REVISION,
+            )
+            if (
+                not deleted
+                and revision
+                and await tx.fetchval("SELECT 1 FROM users WHERE id = $1", user_id)
+            ):
+                raise RevisionMismatch(user_id)  # rolls the clients' change back
         return deleted > 0
 
 
 _CLIENT_COLUMNS = (
     "id, client_id, name, secret_digest, is_public, redirect_uris, grant_types, scopes, "
     "token_lifetime, refresh_policy, owner_id, created_at, test_token_sealed, is_resource_server, "
-    "access_token_format, description, homepage_url, logo_url, privacy_url"
+    "access_token_format, description, homepage_url, logo_url, privacy_url, revision"
 )
 # Client fields that ``update`` may change, with how each is written to its column.
 _UPDATABLE: dict[str, Any] = {
@@ -293,6 +330,7 @@ def _client(row: Row) -> Client:
         homepage_url=row["homepage_url"],
         logo_url=row["logo_url"],
         privacy_url=row["privacy_url"],
+        revision=row["revision"],
     )
 
 
@@ -352,7 +390,8 @@ class SqlClientStore:
         if not storable(client_id) or old is None:
             return False
         changed = await self._db.execute(
-            "UPDATE clients SET secret_digest = $1 WHERE client_id = $2 AND secret_digest = $3",
+            "UPDATE clients SET secret_digest = $1, revision = revision + 1 "
+            "WHERE client_id = $2 AND secret_digest = $3",
             new,
             client_id,
             old,
@@ -364,14 +403,14 @@ class SqlClientStore:
             return False
         if old is None:
             changed = await self._db.execute(
-                "UPDATE clients SET test_token_sealed = $1 "
+                "UPDATE clients SET test_token_sealed = $1, revision = revision + 1 "
                 "WHERE client_id = $2 AND test_token_sealed IS NULL",
                 new,
                 client_id,
             )
         else:
             changed = await self._db.execute(
-                "UPDATE clients SET test_token_sealed = $1 "
+                "UPDATE clients SET test_token_sealed = $1, revision = revision + 1 "
                 "WHERE client_id = $2 AND test_token_sealed = $3",
                 new,
                 client_id,
@@ -395,30 +434,45 @@ class SqlClientStore:
         rows = await self._db.fetch(f"SELECT {_CLIENT_COLUMNS} FROM clients ORDER BY id")
         return [_client(row) for row in rows]
 
-    async def update(self, client_id: str, **changes: Any) -> Client | None:
+    async def update(
+        self, client_id: str, *, revision: int | None = None, **changes: Any
+    ) -> Client | None:
         unknown = set(changes) - set(_UPDATABLE)
         if unknown:
             raise TypeError(f"cannot update client fields {sorted(unknown)}")
-        if not changes or not storable(client_id):
+        if not storable(client_id):
+            return None
+        if not changes and not revision:
             return await self.by_client_id(client_id)
         names = sorted(changes)
-        assignments = ", ".join(
-            f"{_COLUMN_OF.get(name, name)} = ${i}" for i, name in enumerate(names, start=2)
+        assignments = "".join(
+            f"{_COLUMN_OF.get(name, name)} = ${i}, " for i, name in enumerate(names, start=3)
         )
         row = await self._db.fetchrow(
-            f"UPDATE clients SET {assignments} WHERE client_id = $1 RETURNING {_CLIENT_COLUMNS}",
+            f"UPDATE clients SET {assignments}revision = revision + 1 "
+            f"WHERE client_id = $1 AND ($2 = 0 OR revision = $2) RETURNING {_CLIENT_COLUMNS}",
             client_id,
+            revision or ANY_REVISION,
             *(_UPDATABLE[name](changes[name]) for name in names),
         )
+        if row is None and revision and await self.by_client_id(client_id) is not None:
+            raise RevisionMismatch(client_id)
         return None if row is None else _client(row)
 
-    async def delete(self, client_id: str) -> bool:
+    async def delete(self, client_id: str, revision: int | None = None) -> bool:
         if not storable(client_id):
             return False
-        return await self._db.execute("DELETE FROM clients WHERE client_id = $1", client_id) > 0
+        deleted = await self._db.execute(
+            "DELETE FROM clients WHERE client_id = $1 AND ($2 = 0 OR revision = $2)",
+            client_id,
+            revision or ANY_REVISION,
+        )
+        if not deleted and revision and await self.by_client_id(client_id) is not None:
+            raise RevisionMismatch(client_id)
+        return deleted > 0
 
 
-_ACCESS_COLUMNS = (
+ACCESS_COLUMNS = (
     "id, secret_digest, client_pk, user_id, scope, issued_at, expires_at, revoked_at, "
     "family_id, grant_type, space_id"
 )
@@ -438,7 +492,7 @@ _INSERT_REFRESH = (
 )
 
 
-def _access(row: Row) -> AccessToken:
+def access_row(row: Row) -> AccessToken:
     return AccessToken(
         id=TokenId(row["id"]),
         secret_digest=bytes(row["secret_digest"]),
@@ -521,9 +575,9 @@ class SqlTokenStore:
 
     async def access(self, token_id: TokenId) -> AccessToken | None:
         row = await self._db.fetchrow(
-            f"SELECT {_ACCESS_COLUMNS} FROM access_tokens WHERE id = $1", token_id
+            f"SELECT {ACCESS_COLUMNS} FROM access_tokens WHERE id = $1", token_id
         )
-        return None if row is None else _access(row)
+        return None if row is None else access_row(row)
 
     async def refresh(self, token_id: TokenId) -> RefreshToken | None:
         row = await self._db.fetchrow(
@@ -858,10 +912,14 @@ def _membership(row: Row) -> Membership:
         phone_number=row["phone_number"],
         created_at=row["created_at"],
         revoked_scopes=frozenset(row["revoked_scopes"].split()),
+        revision=row["revision"],
     )
 
 
-_MEMBER_COLUMNS = "space_id, user_id, role, name, picture, phone_number, created_at, revoked_scopes"
+_MEMBER_COLUMNS = (
+    "space_id, user_id, role, name, picture, phone_number, created_at, revoked_scopes, revision"
+)
+_MEMBER_VALUES = _MEMBER_COLUMNS.removesuffix(", revision")
 
 
 class SqlSpaceStore:
@@ -933,14 +991,8 @@ class SqlSpaceStore:
             by_space.setdefault(d["space_id"], []).append(d["domain"])
         return [_space(row, tuple(by_space.get(row["id"], []))) for row in rows]
 
-    async def add_member(self, member: Membership) -> Membership:
-        row = await self._db.fetchrow(
-            f"INSERT INTO memberships ({_MEMBER_COLUMNS}) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-            "ON CONFLICT (space_id, user_id) DO UPDATE SET role = excluded.role, "
-            "name = excluded.name, picture = excluded.picture, "
-            "phone_number = excluded.phone_number, revoked_scopes = excluded.revoked_scopes "
-            f"RETURNING {_MEMBER_COLUMNS}",
+    async def add_member(self, member: Membership, revision: int | None = None) -> Membership:
+        values = (
             member.space_id,
             member.user_id,
             member.role,
@@ -949,6 +1001,28 @@ class SqlSpaceStore:
             member.phone_number,
             member.created_at,
             " ".join(sorted(member.revoked_scopes)),
+        )
+        if revision:  # replace that revision of an existing membership only
+            row = await self._db.fetchrow(
+                "UPDATE memberships SET role = $3, name = $4, picture = $5, phone_number = $6, "
+                "revoked_scopes = $8, revision = revision + 1 "
+                "WHERE space_id = $1 AND user_id = $2 AND created_at = $7 AND revision = $9 "
+                f"RETURNING {_MEMBER_COLUMNS}",
+                *values,
+                revision,
+            )
+            if row is None:
+                raise RevisionMismatch(member.user_id)
+            return _membership(row)
+        row = await self._db.fetchrow(
+            f"INSERT INTO memberships ({_MEMBER_VALUES}) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+            "ON CONFLICT (space_id, user_id) DO UPDATE SET role = excluded.role, "
+            "name = excluded.name, picture = excluded.picture, "
+            "phone_number = excluded.phone_number, revoked_scopes = excluded.revoked_scopes, "
+            "revision = memberships.revision + 1 "
+            f"RETURNING {_MEMBER_COLUMNS}",
+            *values,
         )
         assert row is not None
         return _membership(row)
@@ -961,10 +1035,18 @@ class SqlSpaceStore:
         )
         return None if row is None else _membership(row)
 
-    async def remove_member(self, space_id: SpaceId, user_id: UserId) -> bool:
+    async def remove_member(
+        self, space_id: SpaceId, user_id: UserId, revision: int | None = None
+    ) -> bool:
         removed = await self._db.execute(
-            "DELETE FROM memberships WHERE space_id = $1 AND user_id = $2", space_id, user_id
+            "DELETE FROM memberships WHERE space_id = $1 AND user_id = $2 "
+            "AND ($3 = 0 OR revision = $3)",
+            space_id,
+            user_id,
+            revision or ANY_REVISION,
         )
+        if not removed and revision and await self.membership(space_id, user_id) is not None:
+            raise RevisionMismatch(user_id)
         return removed > 0
 
     async def members(self, space_id: SpaceId) -> list[Membership]:

@@ -41,6 +41,10 @@ users = Table(
     #: ``phone_number`` on the root issuer
     Column("picture", Text, nullable=True),
     Column("phone_number", String(32), nullable=True),
+    #: a server administrator: the admin console lets only such users in
+    Column("is_admin", Boolean, nullable=False, server_default="0"),
+    #: the row's ETag in the admin API: every UPDATE adds one (0008)
+    Column("revision", BigInteger, nullable=False, server_default="1"),
 )
 
 clients = Table(
@@ -71,6 +75,7 @@ clients = Table(
     #: same form sent twice finds this client instead of registering another
     Column("registration_digest", LargeBinary(32), nullable=True),
     Index("ux_clients_registration", "registration_digest", unique=True),
+    Column("revision", BigInteger, nullable=False, server_default="1"),
 )
 
 access_tokens = Table(
@@ -220,6 +225,7 @@ memberships = Table(
     Column("created_at", BigInteger, nullable=False),
     #: scopes this member may no longer use in the space (space-separated)
     Column("revoked_scopes", Text, nullable=False, server_default=""),
+    Column("revision", BigInteger, nullable=False, server_default="1"),
     Index("ix_memberships_user", "user_id"),
 )
 

@@ -1,0 +1,71 @@
+"""``ETag`` and ``If-Match`` (RFC 9110 §8.8.3, §13.1.1): every resource read carries an
+ETag; an update or delete names the one it read, and runs only while it still holds.
+
+Users, clients and memberships have a revision in their row (migration 0008): the ETag is
+``"{kind}.{id}.{revision}"``, and the store's UPDATE or DELETE is conditional on that
+revision in the same statement, so of two concurrent writers with one ETag exactly one
+wins (the other gets 412). Other resources (spaces, keys) are read-only or have no
+updates; their ETag is a digest of the representation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from fastapi import Request, Response
+
+from authgate.protocol.admin.errors import PreconditionFailed, PreconditionRequired
+
+
+def revision_tag(kind: str, key: object, revision: int) -> str:
+    return f'"{kind}.{key}.{revision}"'
+
+
+def content_tag(body: Any) -> str:
+    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
+
+
+def tagged(response: Response, etag: str) -> None:
+    response.headers["ETag"] = etag
+
+
+def _tags(header: str) -> list[str]:
+    return [t.strip().removeprefix("W/") for t in header.split(",") if t.strip()]
+
+
+def expected_revision(
+    request: Request, kind: str, key: object, *, required: bool = True
+) -> int | None:
+    """The revision ``If-Match`` names for this resource; ``None`` for ``*`` or (if not
+    ``required``) no header. A missing header on an update is 428; a tag of another
+    resource, or one that is not ours, is 412."""
+    header = request.headers.get("if-match")
+    if header is None or not header.strip():
+        if required:
+            raise PreconditionRequired("send If-Match with the ETag of the resource as you read it")
+        return None
+    tags = _tags(header)
+    if tags == ["*"]:
+        return None
+    prefix = f'"{kind}.{key}.'
+    for tag in tags:
+        if tag.startswith(prefix) and tag.endswith('"'):
+            number = tag[len(prefix) : -1]
+            # revisions start at 1; 0 would mean "any" to the store
+            if number.isascii() and number.isdigit() and len(number) < 19 and int(number) > 0:
+                return int(number)
+    raise PreconditionFailed("the resource changed since it was read (If-Match)")
+
+
+def check_content(request: Request, current: str, *, required: bool = True) -> None:
+    """``If-Match`` against a content ETag (resources without a revision)."""
+    header = request.headers.get("if-match")
+    if header is None or not header.strip():
+        if required:
+            raise PreconditionRequired("send If-Match with the ETag of the resource as you read it")
+        return
+    tags = _tags(header)
+    if tags != ["*"] and current not in tags:
+        raise PreconditionFailed("the resource changed since it was read (If-Match)")

@@ -33,6 +33,7 @@ from authgate.storage.sql.connector import Connector
 from authgate.storage.sql.driver import DeferredDatabase
 from authgate.web.admin_api.app import PATH as ADMIN_API_PATH
 from authgate.web.admin_api.app import admin_api
+from authgate.web.admin_console import console_routes
 from authgate.web.discovery import JWKS_PATH, PublishedDocuments
 from authgate.web.edge import EdgeApp
 from authgate.web.metrics import Metrics, stop_sync
@@ -162,6 +163,7 @@ def create_app(
         Mount(ADMIN_API_PATH, app=admin_api(services, bearer, pages)),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     ]
+    routes += console_routes(services, pages)
     if settings.demo:
         from authgate.demo import CALLBACK_PATH, demo_file
 

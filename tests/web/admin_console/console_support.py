@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
-from authgate.audit.events import Actor
+from authgate.audit.events import Actor, AuditEvent, AuditQuery
 from authgate.domain import User
 from authgate.services import Services
 from tests.conftest import Factory
@@ -48,3 +49,25 @@ class Console:
         r = await self.post(shown_on, action, **data)
         assert r.status_code == 303, (r.status_code, r.text[:3000])
         return await self.page(r.headers["location"])
+
+
+async def events(services: Services, **query: Any) -> list[AuditEvent]:
+    await services.audit.flush()
+    return (await services.audit.page(AuditQuery(**query))).events
+
+
+@pytest.fixture
+async def admin(services: Services, make: Factory) -> User:
+    return await make_admin(services, make)
+
+
+@pytest.fixture
+async def console(http: httpx.AsyncClient, admin: User) -> Console:
+    signed_in = Console(http)
+    await signed_in.sign_in()
+    return signed_in
+
+
+@pytest.fixture
+async def bob(make: Factory) -> User:
+    return await make.user("bob@example.com")

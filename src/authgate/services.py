@@ -369,7 +369,7 @@ def build_services(
         client_admin=ClientAdmin(
             registry, clients, admin_store, audit, clock, invalidation.changed
         ),
-        user_access=UserAccess(admin_store, session_store, user_grants, audit, clock),
+        user_access=UserAccess(admin_store, session_store, user_grants, clients, audit, clock),
         space_admin=SpaceAdmin(
             spaces,
             audit,

@@ -63,6 +63,7 @@ class AuditLog:
         self.max_pending = max_pending
         self._pending: deque[NewAuditEvent] = deque()
         self._wake = asyncio.Event()
+        self._flushing = asyncio.Lock()
         self._observers: list[Observer] = []
         self._stopping = False
         #: events dropped because too many were waiting for the database
@@ -125,7 +126,13 @@ class AuditLog:
 
     async def flush(self) -> None:
         """Write every queued event now; raises what the store raised if it could not
-        (the events stay queued)."""
+        (the events stay queued). One flush at a time: when it returns, what was recorded
+        before it is written, also a batch the writer task had taken already (the admin
+        API's audit page reads right after)."""
+        async with self._flushing:
+            await self._flush()
+
+    async def _flush(self) -> None:
         while self._pending:
             batch = [self._pending.popleft() for _ in range(min(self.BATCH, len(self._pending)))]
             try:

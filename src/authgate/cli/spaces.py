@@ -24,10 +24,8 @@ from authgate.cli.common import (
     utc,
 )
 from authgate.domain import Membership, Space
-from authgate.protocol import space_fields
 from authgate.protocol.issuers import valid_slug
 from authgate.services import Services
-from authgate.settings import Settings
 
 V = TypeVar("V")
 space_app = group("Spaces (tenants), each its own issuer, and their members.")
@@ -90,11 +88,6 @@ def space_text(data: dict[str, Any]) -> str:
         ("created at", utc(data["created_at"])),
     ]
     return "\n".join(f"{key:<11} {value}" for key, value in rows)
-
-
-def checked_domains(values: list[str], settings: Settings) -> tuple[str, ...]:
-    found = [checked(space_fields.domain, v, settings.issuer, settings.base_domain) for v in values]
-    return tuple(dict.fromkeys(found))
 
 
 @space_app.command("create")

@@ -33,6 +33,7 @@ from authgate.storage.sql.connector import Connector
 from authgate.storage.sql.driver import DeferredDatabase
 from authgate.web.admin_api.app import PATH as ADMIN_API_PATH
 from authgate.web.admin_api.app import admin_api
+from authgate.web.admin_api.errors import admin_not_found
 from authgate.web.admin_console import console_routes
 from authgate.web.discovery import JWKS_PATH, PublishedDocuments
 from authgate.web.edge import EdgeApp
@@ -230,8 +231,11 @@ def create_app(
 
     async def not_found(request: Request, exc: Exception) -> Response:
         """A page for people (the API keeps its plain answer)."""
-        if route_path(request.scope).startswith("/api/"):
+        path = route_path(request.scope)
+        if path.startswith("/api/"):
             return PlainTextResponse("Not Found", status_code=404)
+        if path.startswith(ADMIN_API_PATH):  # one the mount's pattern misses (a newline)
+            return admin_not_found()
         return developer.not_found(request)
 
     async def on_unavailable(request: Request, exc: Exception) -> Response:

@@ -29,7 +29,7 @@ async def test_create_show_update_delete(
     body = made.json()
     client_id, secret = body["client_id"], body["client_secret"]
     assert body["type"] == "confidential" and body["scopes"] == ["read"]
-    assert made.headers["Location"] == f"clients/{client_id}"
+    assert made.headers["Location"] == f"{API}/clients/{client_id}"
     assert (await token(http, client_id, secret)).status_code == 200
 
     shown = await http.get(f"{API}/clients/{client_id}", headers=admin)
@@ -127,7 +127,10 @@ async def test_list_pages_and_tokens_revoke_all(
     first = await http.get(f"{API}/clients", headers=admin, params={"limit": 2})
     page = first.json()
     assert len(page["items"]) == 2 and page["next_cursor"]
-    assert 'rel="next"' in first.headers["Link"] and "cursor=" in first.headers["Link"]
+    assert first.headers["Link"].startswith(f"<http://testserver{API}/clients?limit=2&cursor=")
+    assert first.headers["Link"].endswith('>; rel="next"')
+    # Lists are reads too: an ETag (a digest of the page), and never cached.
+    assert first.headers["ETag"].startswith('"') and first.headers["Cache-Control"] == "no-store"
     rest = await http.get(
         f"{API}/clients", headers=admin, params={"limit": 2, "cursor": page["next_cursor"]}
     )

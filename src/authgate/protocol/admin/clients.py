@@ -12,7 +12,7 @@ from authgate.domain import AccessToken, Client, ClientPk, TokenId
 from authgate.errors import InsufficientScope
 from authgate.protocol.admin.errors import NotFound, PreconditionFailed
 from authgate.protocol.admin.scopes import ADMIN, is_reserved
-from authgate.protocol.registration import ClientRegistry, Registered
+from authgate.protocol.registration import ClientRegistry, Registered, RegistrationError
 from authgate.storage.base import AdminStore, ClientStore, RevisionMismatch
 
 Announce = Callable[[], Awaitable[None]]
@@ -84,6 +84,9 @@ class ClientAdmin:
             )
         except RevisionMismatch:
             raise PreconditionFailed("the client changed since it was read") from None
+        except RegistrationError:
+            await self.get(client_id)  # deleted meanwhile: 404, not the registry's 400
+            raise
 
     async def rotate_secret(self, client_id: str, *, actor: Actor) -> str:
         """A new secret, shown once; the old one stops working at once."""

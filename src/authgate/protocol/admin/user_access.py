@@ -9,7 +9,7 @@ from authgate.audit.events import CONSENT_REVOKED, USER_SESSIONS_REVOKED, Actor
 from authgate.audit.log import AuditLog
 from authgate.domain import Client, Consent, Session, TokenId, User, UserGrant
 from authgate.protocol.admin.errors import NotFound
-from authgate.storage.base import AdminStore, GrantStore, SessionStore
+from authgate.storage.base import AdminStore, ClientStore, GrantStore, SessionStore
 
 
 class UserAccess:
@@ -18,6 +18,7 @@ class UserAccess:
         store: AdminStore,
         sessions: SessionStore,
         grants: GrantStore,
+        clients: ClientStore,
         audit: AuditLog,
         clock: Callable[[], float],
     ) -> None:
@@ -25,6 +26,7 @@ class UserAccess:
         self._sessions = sessions
         #: revocations through it drop cached token rows on every worker
         self._grants = grants
+        self._clients = clients
         self._audit = audit
         self._clock = clock
 
@@ -66,11 +68,13 @@ class UserAccess:
         )
         return count
 
-    async def revoke_grants(self, user: User, clients: list[Client], *, actor: Actor) -> int:
-        """Revoke every grant of the user (``clients``: the apps :meth:`grants` names)."""
+    async def revoke_grants(self, user: User, *, actor: Actor) -> int:
+        """Revoke every grant of the user: each app's consents and tokens."""
         total = 0
-        for client in clients:
-            total += await self.revoke_grant(user, client, actor=actor)
+        for pk in sorted({g.client_pk for g in await self.grants(user)}):
+            client = await self._clients.by_pk(pk)
+            if client is not None:
+                total += await self.revoke_grant(user, client, actor=actor)
         return total
 
     async def consents(

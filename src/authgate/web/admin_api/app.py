@@ -20,6 +20,7 @@ from authgate.web.admin_api import (
     users,
 )
 from authgate.web.admin_api.auth import AdminBearer
+from authgate.web.admin_api.edge import AdminEdge
 from authgate.web.admin_api.reference import ReferencePage
 from authgate.web.pages.render import Pages
 
@@ -56,11 +57,11 @@ def _document(app: FastAPI) -> Any:
         document = original(app)
         error_ref = {"$ref": "#/components/schemas/ErrorBody"}
         for item in document.get("paths", {}).values():
-            for method, op in item.items():
+            for op in item.values():
                 responses = op.setdefault("responses", {})
                 responses.pop("422", None)
                 extra = dict(ERRORS)
-                if method in ("put", "patch", "delete"):
+                if any(p.get("name") == "If-Match" for p in op.get("parameters", [])):
                     extra.update(WRITE_ERRORS)
                 for code, text in extra.items():
                     responses.setdefault(
@@ -117,4 +118,4 @@ def admin_api(services: Services, bearer: BearerAuth, pages: Pages) -> ASGIApp:
         methods=["GET"],
         include_in_schema=False,
     )
-    return errors.AdminEdge(app)
+    return AdminEdge(app)

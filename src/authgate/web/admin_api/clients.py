@@ -162,6 +162,7 @@ def router(admin: ClientAdmin, bearer: AdminBearer) -> APIRouter:
 
     @api.post("", status_code=201, operation_id="createClient")
     async def create_client(
+        request: Request,
         response: Response,
         caller: Annotated[Caller, Security(bearer, scopes=WRITE)],
         body: ClientCreate,
@@ -172,7 +173,7 @@ def router(admin: ClientAdmin, bearer: AdminBearer) -> APIRouter:
             body.name, actor=caller.actor, privileged=caller.privileged, **fields
         )
         etags.tagged(response, etag_of(registered.client))
-        response.headers["Location"] = f"clients/{registered.client.client_id}"
+        paging.location(request, response, registered.client.client_id)
         return ClientCreated(
             **client_out(registered.client).model_dump(), client_secret=registered.client_secret
         )
@@ -187,7 +188,7 @@ def router(admin: ClientAdmin, bearer: AdminBearer) -> APIRouter:
         etags.tagged(response, etag_of(client))
         return client_out(client)
 
-    @api.patch("/{client_id}", operation_id="updateClient")
+    @api.patch("/{client_id}", operation_id="updateClient", openapi_extra=etags.CONDITIONAL)
     async def update_client(
         client_id: ClientId,
         request: Request,
@@ -209,7 +210,11 @@ def router(admin: ClientAdmin, bearer: AdminBearer) -> APIRouter:
         return client_out(updated)
 
     @api.delete(
-        "/{client_id}", status_code=204, response_class=Response, operation_id="deleteClient"
+        "/{client_id}",
+        status_code=204,
+        response_class=Response,
+        operation_id="deleteClient",
+        openapi_extra=etags.CONDITIONAL,
     )
     async def delete_client(
         client_id: ClientId,

@@ -13,6 +13,7 @@ from authgate.protocol.user_admin import UserAdmin
 from authgate.web.admin_api import paging
 from authgate.web.admin_api.auth import AdminBearer, Caller
 from authgate.web.admin_api.clients import ClientId, Revoked
+from authgate.web.admin_api.user_access import revoke_one
 from authgate.web.admin_api.users import READ, WRITE, Id
 
 
@@ -75,8 +76,6 @@ def router(
         caller: Annotated[Caller, Security(bearer, scopes=WRITE)],
     ) -> Revoked:
         """Forget the user's consents to the app (every issuer) and revoke its tokens."""
-        user = await users.get(UserId(user_id))
-        client = await clients.get(client_id)
-        return Revoked(revoked=await access.revoke_grant(user, client, actor=caller.actor))
+        return await revoke_one(users, clients, access, user_id, client_id, caller)
 
     return api

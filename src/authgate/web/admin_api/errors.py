@@ -13,7 +13,6 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from authgate.errors import OAuthError
 from authgate.protocol.admin.errors import PreconditionFailed
@@ -54,6 +53,10 @@ def error_response(
         body["error_description"] = safe_description(description)
     body.update({k: v for k, v in extra.items() if v is not None})
     return JsonResponse(body, status_code=status, headers={**NO_STORE, **(headers or {})})
+
+
+def admin_not_found() -> JsonResponse:
+    return error_response(404, "not_found", "Not Found")
 
 
 async def on_oauth_error(request: Request, exc: Exception) -> Response:
@@ -124,32 +127,3 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RevisionMismatch, on_revision)
     app.add_exception_handler(DatabaseUnavailable, on_unavailable)
     app.add_exception_handler(Exception, on_bug)
-
-
-class AdminEdge:
-    """Around the API: every answer is ``Cache-Control: no-store`` (it may hold a secret,
-    and is an operator's view), and a bug stops here. Starlette's server-error middleware
-    answers a bug with :func:`on_bug` and then raises it again, for a server to log; it was
-    logged and answered already, so it does not reach the outer app (whose error page is for
-    people)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                headers = list(message.get("headers", ()))
-                if not any(name.lower() == b"cache-control" for name, _ in headers):
-                    message["headers"] = [*headers, (b"cache-control", b"no-store")]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking)
-        except Exception:
-            if not started:
-                raise

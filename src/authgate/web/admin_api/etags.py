@@ -17,6 +17,20 @@ from fastapi import Request, Response
 
 from authgate.protocol.admin.errors import PreconditionFailed, PreconditionRequired
 
+#: ``openapi_extra`` of an operation that takes ``If-Match`` (412 and 428 follow from it)
+CONDITIONAL: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "If-Match",
+            "in": "header",
+            "required": False,
+            "description": "The ETag of the resource as read, or `*`. Without it an update "
+            "or delete is 428; with a stale one, 412.",
+            "schema": {"type": "string"},
+        }
+    ]
+}
+
 
 def revision_tag(kind: str, key: object, revision: int) -> str:
     return f'"{kind}.{key}.{revision}"'
@@ -25,6 +39,11 @@ def revision_tag(kind: str, key: object, revision: int) -> str:
 def content_tag(body: Any) -> str:
     raw = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
     return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
+
+
+def body_tag(body: bytes) -> str:
+    """The ETag of a representation without a revision: a digest of its bytes."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 def tagged(response: Response, etag: str) -> None:
@@ -57,15 +76,3 @@ def expected_revision(
             if number.isascii() and number.isdigit() and len(number) < 19 and int(number) > 0:
                 return int(number)
     raise PreconditionFailed("the resource changed since it was read (If-Match)")
-
-
-def check_content(request: Request, current: str, *, required: bool = True) -> None:
-    """``If-Match`` against a content ETag (resources without a revision)."""
-    header = request.headers.get("if-match")
-    if header is None or not header.strip():
-        if required:
-            raise PreconditionRequired("send If-Match with the ETag of the resource as you read it")
-        return
-    tags = _tags(header)
-    if tags != ["*"] and current not in tags:
-        raise PreconditionFailed("the resource changed since it was read (If-Match)")

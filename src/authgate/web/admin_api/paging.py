@@ -72,6 +72,11 @@ def cut(found: Sequence[T], limit: int, key: Any) -> tuple[list[T], str | None]:
     return items, encode(key(items[-1])) if len(found) > limit and items else None
 
 
+def location(request: Request, response: Response, key: object) -> None:
+    """``Location`` of a created resource: this collection's URL path and its key."""
+    response.headers["Location"] = f"{request.url.path.rstrip('/')}/{key}"
+
+
 def link_next(request: Request, response: Response, next_cursor: str | None) -> None:
     """``Link: <this URL with cursor=next>; rel="next"`` when there is a next page."""
     if next_cursor is None:

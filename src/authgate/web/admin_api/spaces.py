@@ -117,13 +117,14 @@ def router(
 
     @api.post("", status_code=201, operation_id="createSpace")
     async def create_space(
+        request: Request,
         response: Response,
         caller: Annotated[Caller, Security(bearer, scopes=WRITE)],
         body: SpaceCreate,
     ) -> SpaceOut:
         """Create a space: an issuer of its own, on its subdomain or path, and domains."""
         space = await spaces.create(body.slug, body.name, body.domains, actor=caller.actor)
-        response.headers["Location"] = f"spaces/{space.slug}"
+        paging.location(request, response, space.slug)
         return space_out(space, response)
 
     @api.get("/{slug}", operation_id="getSpace")
@@ -160,7 +161,7 @@ def router(
         user = await users.get(UserId(user_id))
         return tagged_member(response, space, await spaces.member(space, user))
 
-    @api.put("/{slug}/members/{user_id}", operation_id="putMember")
+    @api.put("/{slug}/members/{user_id}", operation_id="putMember", openapi_extra=etags.CONDITIONAL)
     async def put_member(
         slug: Slug,
         user_id: Id,
@@ -189,7 +190,9 @@ def router(
             response.status_code = 201
         return tagged_member(response, space, member)
 
-    @api.patch("/{slug}/members/{user_id}", operation_id="updateMember")
+    @api.patch(
+        "/{slug}/members/{user_id}", operation_id="updateMember", openapi_extra=etags.CONDITIONAL
+    )
     async def update_member(
         slug: Slug,
         user_id: Id,
@@ -219,6 +222,7 @@ def router(
         status_code=204,
         response_class=Response,
         operation_id="removeMember",
+        openapi_extra=etags.CONDITIONAL,
     )
     async def remove_member(
         slug: Slug,

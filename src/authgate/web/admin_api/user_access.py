@@ -102,9 +102,7 @@ def router(
     ) -> Revoked:
         """Forget every consent of the user and revoke every app's tokens for them."""
         user = await users.get(UserId(user_id))
-        held = {g.client_pk for g in await access.grants(user)}
-        apps = [c for c in [await clients.by_pk(pk) for pk in sorted(held)] if c is not None]
-        return Revoked(revoked=await access.revoke_grants(user, apps, actor=caller.actor))
+        return Revoked(revoked=await access.revoke_grants(user, actor=caller.actor))
 
     @api.delete("/grants/{client_id}", operation_id="revokeUserGrant")
     async def revoke_grant(
@@ -113,8 +111,21 @@ def router(
         caller: Annotated[Caller, Security(bearer, scopes=WRITE)],
     ) -> Revoked:
         """Forget the user's consents to one app and revoke its tokens for them."""
-        user = await users.get(UserId(user_id))
-        client = await clients.get(client_id)
-        return Revoked(revoked=await access.revoke_grant(user, client, actor=caller.actor))
+        return await revoke_one(users, clients, access, user_id, client_id, caller)
 
     return api
+
+
+async def revoke_one(
+    users: UserAdmin,
+    clients: ClientAdmin,
+    access: UserAccess,
+    user_id: int,
+    client_id: str,
+    caller: Caller,
+) -> Revoked:
+    """A user's grant to one app: ``/users/{id}/grants/{client_id}`` and
+    ``/consents/{user_id}/{client_id}`` are the same operation."""
+    user = await users.get(UserId(user_id))
+    client = await clients.get(client_id)
+    return Revoked(revoked=await access.revoke_grant(user, client, actor=caller.actor))

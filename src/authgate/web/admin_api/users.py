@@ -126,6 +126,7 @@ def router(admin: UserAdmin, bearer: AdminBearer) -> APIRouter:
 
     @api.post("", status_code=201, operation_id="createUser")
     async def create_user(
+        request: Request,
         response: Response,
         caller: Annotated[Caller, Security(bearer, scopes=WRITE)],
         body: UserCreate,
@@ -134,7 +135,7 @@ def router(admin: UserAdmin, bearer: AdminBearer) -> APIRouter:
         user = await admin.create(body.email, body.password, body.name, actor=caller.actor)
         if body.is_admin:
             user = await admin.update(user, actor=caller.actor, is_admin=True)
-        response.headers["Location"] = f"users/{user.id}"
+        paging.location(request, response, user.id)
         return _tagged_user(response, user)
 
     @api.get("/{user_id}", operation_id="getUser")
@@ -143,7 +144,7 @@ def router(admin: UserAdmin, bearer: AdminBearer) -> APIRouter:
     ) -> UserOut:
         return _tagged_user(response, await admin.get(UserId(user_id)))
 
-    @api.patch("/{user_id}", operation_id="updateUser")
+    @api.patch("/{user_id}", operation_id="updateUser", openapi_extra=etags.CONDITIONAL)
     async def update_user(
         user_id: Id,
         request: Request,
@@ -166,7 +167,13 @@ def router(admin: UserAdmin, bearer: AdminBearer) -> APIRouter:
         )
         return _tagged_user(response, updated)
 
-    @api.delete("/{user_id}", status_code=204, response_class=Response, operation_id="deleteUser")
+    @api.delete(
+        "/{user_id}",
+        status_code=204,
+        response_class=Response,
+        operation_id="deleteUser",
+        openapi_extra=etags.CONDITIONAL,
+    )
     async def delete_user(
         user_id: Id,
         request: Request,

@@ -6,6 +6,8 @@ with the administrator as its actor, and a stale form changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -277,3 +279,21 @@ async def test_deleting_a_user_who_owns_clients_says_what_becomes_of_them(
     await console.done(path, path, confirm=bob.email, owned_clients=choice)
     client = await services.clients.by_client_id(reg.client.client_id)
     assert (client is None) == (choice == "delete")
+
+
+async def test_two_admins_saving_at_once_one_wins_the_other_is_told(
+    console: Console, services: Services, bob: User
+) -> None:
+    path = f"/admin/users/{bob.id}"
+    form = form_fields(await console.page(path + "/edit"), path)
+    answers = await asyncio.gather(
+        *(
+            console.http.post(path, data={**form, "email": bob.email, "name": name})
+            for name in ("First", "Second")
+        )
+    )
+    assert sorted(r.status_code for r in answers) == [303, 409]
+    won = "First" if answers[0].status_code == 303 else "Second"
+    now = await stored(services, bob)
+    assert now is not None and now.name == won
+    assert len(await events(services, event="user.updated", target=bob.email)) == 1

@@ -8,7 +8,8 @@ the signed-in administrator as the audit log's actor."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +21,9 @@ from authgate.web.pages.account import login_url
 from authgate.web.pages.render import Pages
 from authgate.web.pages.signed_in import Flash, PageForm, SignedIn, checked_form, signed_in
 from authgate.web.pages.site import Site, site_of
+
+T = TypeVar("T")
+Find = Callable[[], Awaitable[T | None]]
 
 CONSOLE = "/admin"
 #: the CSRF purpose of every console form (a portal form's token does not pass here)
@@ -143,6 +147,55 @@ class ConsoleBase:
         if isinstance(form, Response):
             return form
         return site, me, form
+
+    async def _found(
+        self, request: Request, back: str, find: Find[T]
+    ) -> tuple[Site, SignedIn, T] | Response:
+        """The administrator and what the path names (``find()``), or the answer
+        instead: the gate's (continuing to ``back``), or a 404 when there is no such thing."""
+        gate = await self._gate(request, back)
+        if isinstance(gate, Response):
+            return gate
+        found = await find()
+        if found is None:
+            return self.not_found(request)
+        return (*gate, found)
+
+    async def _posted_found(
+        self, request: Request, back: str, find: Find[T]
+    ) -> tuple[Site, SignedIn, PageForm, T | None] | Response:
+        """A checked form about what the path names (``None``: it no longer exists, as
+        when a form is sent twice)."""
+        posted = await self._posted(request, back)
+        if isinstance(posted, Response):
+            return posted
+        return (*posted, await find())
+
+    def _confirm(
+        self,
+        request: Request,
+        site: Site,
+        me: SignedIn,
+        *,
+        area: str,
+        crumbs: list[tuple[str, str]],
+        status: int = 400,
+        **context: Any,
+    ) -> Response:
+        """A confirmation page (``admin_confirm.html``): ``title``, ``message``,
+        ``action``, ``button``, ``back``; optional ``typed_name`` to type, ``revision``,
+        ``hidden`` fields; with an ``error``, answered with ``status``."""
+        return self._page(
+            request,
+            site,
+            me,
+            "admin_confirm.html",
+            status if context.get("error") else 200,
+            area=area,
+            crumbs=crumbs,
+            back=crumbs[-1][1],
+            **context,
+        )
 
     def _done(self, site: Site, me: SignedIn, path: str, **flash: str) -> Response:
         """The redirect after a POST, with a notice (or a secret) for the next page."""

@@ -42,14 +42,9 @@ class ClientPages(ConsoleBase):
         self, request: Request, tail: str = ""
     ) -> tuple[Site, SignedIn, Client] | Response:
         client_id = request.path_params.get("client_id", "")[:200]
-        gate = await self._gate(request, client_path(client_id, tail))
-        if isinstance(gate, Response):
-            return gate
-        site, me = gate
-        client = await self._find(client_id)
-        if client is None:
-            return self.not_found(request)
-        return site, me, client
+        return await self._found(
+            request, client_path(client_id, tail), lambda: self._find(client_id)
+        )
 
     async def _find(self, client_id: str) -> Client | None:
         try:
@@ -62,11 +57,9 @@ class ClientPages(ConsoleBase):
     ) -> tuple[Site, SignedIn, PageForm, Client | None] | Response:
         """A posted form about a client (``None``: it no longer exists)."""
         client_id = request.path_params.get("client_id", "")[:200]
-        found = await self._posted(request, client_path(client_id, tail))
-        if isinstance(found, Response):
-            return found
-        site, me, form = found
-        return site, me, form, await self._find(client_id)
+        return await self._posted_found(
+            request, client_path(client_id, tail), lambda: self._find(client_id)
+        )
 
     async def list(self, request: Request) -> Response:
         gate = await self._gate(request, CLIENTS)
@@ -235,21 +228,12 @@ class ClientPages(ConsoleBase):
             notice="The secret was rotated; the old one no longer works.",
         )
 
-    def _confirm(
+    def _ask(
         self, request: Request, site: Site, me: SignedIn, client: Client, **context: Any
     ) -> Response:
-        error = context.get("error", "")
-        return self._page(
-            request,
-            site,
-            me,
-            "admin_confirm.html",
-            400 if error else 200,
-            area="clients",
-            crumbs=[("Clients", CLIENTS), (client.name, client_path(client.client_id))],
-            back=client_path(client.client_id),
-            revision=client.revision,
-            **context,
+        crumbs = [("Clients", CLIENTS), (client.name, client_path(client.client_id))]
+        return self._confirm(
+            request, site, me, area="clients", crumbs=crumbs, revision=client.revision, **context
         )
 
     async def confirm_revoke(self, request: Request) -> Response:
@@ -257,7 +241,7 @@ class ClientPages(ConsoleBase):
         if isinstance(found, Response):
             return found
         site, me, client = found
-        return self._confirm(
+        return self._ask(
             request,
             site,
             me,
@@ -297,7 +281,7 @@ class ClientPages(ConsoleBase):
     def _delete_page(
         self, request: Request, site: Site, me: SignedIn, client: Client, **context: Any
     ) -> Response:
-        return self._confirm(
+        return self._ask(
             request,
             site,
             me,

@@ -37,14 +37,12 @@ class KeyPages(ConsoleBase):
         if isinstance(gate, Response):
             return gate
         site, me = gate
-        return self._page(
+        return self._confirm(
             request,
             site,
             me,
-            "admin_confirm.html",
             area="keys",
             crumbs=[("Signing keys", KEYS)],
-            back=KEYS,
             title="Rotate the signing key?",
             message="A new key is published at once; it starts signing once every worker and "
             "relying party has had time to fetch it, and the current key stays published "

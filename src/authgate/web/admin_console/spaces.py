@@ -41,14 +41,7 @@ class SpacePages(ConsoleBase):
         self, request: Request, tail: str = ""
     ) -> tuple[Site, SignedIn, Space] | Response:
         slug = request.path_params.get("slug", "")[:63]
-        gate = await self._gate(request, f"{SPACES}/{slug}{tail}")
-        if isinstance(gate, Response):
-            return gate
-        site, me = gate
-        space = await self._find(slug)
-        if space is None:
-            return self.not_found(request)
-        return site, me, space
+        return await self._found(request, f"{SPACES}/{slug}{tail}", lambda: self._find(slug))
 
     async def _find(self, slug: str) -> Space | None:
         try:
@@ -60,11 +53,12 @@ class SpacePages(ConsoleBase):
         self, request: Request, tail: str = ""
     ) -> tuple[Site, SignedIn, PageForm, Space] | Response:
         slug = request.path_params.get("slug", "")[:63]
-        found = await self._posted(request, f"{SPACES}/{slug}{tail}")
+        found = await self._posted_found(
+            request, f"{SPACES}/{slug}{tail}", lambda: self._find(slug)
+        )
         if isinstance(found, Response):
             return found
-        site, me, form = found
-        space = await self._find(slug)
+        site, me, form, space = found
         if space is None:
             return self.not_found(request)
         return site, me, form, space
@@ -239,21 +233,11 @@ class SpacePages(ConsoleBase):
         errors = {f"member-{user.id}": f"{user.email}'s membership {STALE}"}
         return await self._show(request, site, me, space, {}, errors, 409)
 
-    def _confirm(
+    def _ask(
         self, request: Request, site: Site, me: SignedIn, space: Space, **context: Any
     ) -> Response:
-        error = context.get("error", "")
-        return self._page(
-            request,
-            site,
-            me,
-            "admin_confirm.html",
-            409 if error else 200,
-            area="spaces",
-            crumbs=[("Spaces", SPACES), (space.name, space_path(space))],
-            back=space_path(space),
-            **context,
-        )
+        crumbs = [("Spaces", SPACES), (space.name, space_path(space))]
+        return self._confirm(request, site, me, area="spaces", crumbs=crumbs, status=409, **context)
 
     async def confirm_remove(self, request: Request) -> Response:
         found = await self._space(request)
@@ -264,7 +248,7 @@ class SpacePages(ConsoleBase):
         if held is None:
             return self.not_found(request)
         user, member = held
-        return self._confirm(
+        return self._ask(
             request,
             site,
             me,
@@ -291,7 +275,7 @@ class SpacePages(ConsoleBase):
                 space, user, actor=actor_of(request, me), revision=revision_of(posted)
             )
         except PreconditionFailed:
-            return self._confirm(
+            return self._ask(
                 request,
                 site,
                 me,

@@ -27,26 +27,12 @@ _SELF = "You cannot {} your own account here: another administrator can."
 
 
 class UserActions(UserPagesBase):
-    def _confirm(
-        self,
-        request: Request,
-        site: Site,
-        me: SignedIn,
-        user: User,
-        **context: Any,
+    def _ask(
+        self, request: Request, site: Site, me: SignedIn, user: User, **context: Any
     ) -> Response:
-        error = context.get("error", "")
-        return self._page(
-            request,
-            site,
-            me,
-            "admin_confirm.html",
-            400 if error else 200,
-            area="users",
-            crumbs=[("Users", USERS), (user.email, user_path(user))],
-            back=user_path(user),
-            revision=user.revision,
-            **context,
+        crumbs = [("Users", USERS), (user.email, user_path(user))]
+        return self._confirm(
+            request, site, me, area="users", crumbs=crumbs, revision=user.revision, **context
         )
 
     # ------------------------------------------------------------------ disable, enable
@@ -56,7 +42,7 @@ class UserActions(UserPagesBase):
         if isinstance(found, Response):
             return found
         site, me, user = found
-        return self._confirm(
+        return self._ask(
             request,
             site,
             me,
@@ -180,7 +166,7 @@ class UserActions(UserPagesBase):
     ) -> Response:
         owned = await self._services.user_admin.owned_clients(user)
         held = await self._services.user_admin.holdings(user)
-        return self._confirm(
+        return self._ask(
             request,
             site,
             me,

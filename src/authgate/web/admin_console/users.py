@@ -88,14 +88,7 @@ class UserPagesBase(ConsoleBase):
     ) -> tuple[Site, SignedIn, User] | Response:
         """The administrator and the user the path names, or the answer instead."""
         raw = request.path_params.get("user_id", "")
-        gate = await self._gate(request, f"{USERS}/{raw[:20]}{tail}")
-        if isinstance(gate, Response):
-            return gate
-        site, me = gate
-        user = await self._find(raw)
-        if user is None:
-            return self.not_found(request)
-        return site, me, user
+        return await self._found(request, f"{USERS}/{raw[:20]}{tail}", lambda: self._find(raw))
 
     async def _find(self, raw: str) -> User | None:
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
@@ -109,11 +102,12 @@ class UserPagesBase(ConsoleBase):
         self, request: Request, tail: str = ""
     ) -> tuple[Site, SignedIn, PageForm, User] | Response:
         raw = request.path_params.get("user_id", "")
-        found = await self._posted(request, f"{USERS}/{raw[:20]}{tail}")
+        found = await self._posted_found(
+            request, f"{USERS}/{raw[:20]}{tail}", lambda: self._find(raw)
+        )
         if isinstance(found, Response):
             return found
-        site, me, form = found
-        user = await self._find(raw)
+        site, me, form, user = found
         if user is None:
             return self.not_found(request)
         return site, me, form, user

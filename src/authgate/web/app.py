@@ -164,7 +164,7 @@ def create_app(
         Mount(ADMIN_API_PATH, app=admin_api(services, bearer, pages)),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     ]
-    routes += console_routes(services, pages)
+    routes += console_routes(services, pages, db)
     if settings.demo:
         from authgate.demo import CALLBACK_PATH, demo_file
 

@@ -84,3 +84,66 @@ async def test_a_stale_member_form_changes_nothing(
     assert r.status_code == 409
     held = await services.spaces.membership(acme.id, bob.id)
     assert held is not None and held.role == "admin" and not held.revoked_scopes
+
+
+async def test_a_space_is_renamed_and_its_domains_changed(
+    console: Console, services: Services
+) -> None:
+    await console.done("/admin/spaces", "/admin/spaces", slug="acme", name="Acme")
+    await console.done("/admin/spaces", "/admin/spaces", slug="other", name="Other")
+    space = "/admin/spaces/acme"
+    page = await console.done(
+        space, space, space_name="Acme Robotics", domains="login.acme.example\nid.acme.example"
+    )
+    assert "The space was saved." in page
+    acme = await services.space_admin.get("acme")
+    assert acme.name == "Acme Robotics"
+    assert set(acme.domains) == {"login.acme.example", "id.acme.example"}
+    # a domain another space serves, a bad name: the form again, nothing changed
+    await console.done(
+        "/admin/spaces/other", "/admin/spaces/other", space_name="Other", domains="o.example"
+    )
+    r = await console.post(space, space, space_name="Acme", domains="o.example")
+    assert r.status_code == 400 and "another space serves" in field_errors(r.text)["domains"]
+    r = await console.post(space, space, space_name="", domains="")
+    assert r.status_code == 400 and "space_name" in field_errors(r.text)
+    assert (await services.space_admin.get("acme")).name == "Acme Robotics"
+    (updated,) = await events(services, event="space.updated", target="acme")
+    assert updated.actor.name == "root@example.com"
+    assert updated.details["name"] == "Acme Robotics"
+
+
+async def test_a_stale_space_form_changes_nothing(console: Console, services: Services) -> None:
+    await console.done("/admin/spaces", "/admin/spaces", slug="acme", name="Acme")
+    space = "/admin/spaces/acme"
+    form = form_fields(await console.page(space), space)
+    remove = form_fields(await console.page(space + "/delete"), space + "/delete")
+    # the same form in another tab renames it first
+    await console.done(space, space, space_name="Theirs", domains="")
+    r = await console.http.post(space, data={**form, "space_name": "Mine", "domains": ""})
+    assert r.status_code == 409 and "changed meanwhile" in r.text
+    r = await console.http.post(space + "/delete", data={**remove, "confirm": "acme"})
+    assert r.status_code == 400 and "changed meanwhile" in r.text
+    assert (await services.space_admin.get("acme")).name == "Theirs"
+
+
+async def test_deleting_a_space_needs_its_slug_and_takes_its_members(
+    console: Console, services: Services, bob: User
+) -> None:
+    await console.done("/admin/spaces", "/admin/spaces", slug="acme", name="Acme")
+    await console.done("/admin/spaces/acme", "/admin/spaces/acme/members", email=bob.email)
+    path = "/admin/spaces/acme/delete"
+    assert "Delete the space Acme?" in await console.page(path)
+    r = await console.post(path, path, confirm="Acme")
+    assert r.status_code == 400 and "exactly" in r.text
+    form = form_fields(await console.page(path), path)
+    page = await console.done(path, path, confirm="acme")
+    assert "The space Acme was deleted." in page
+    assert await services.spaces.by_slug("acme") is None
+    assert not await services.spaces.spaces_of(bob.id)
+    r = await console.http.get("/spaces/acme/.well-known/openid-configuration")
+    assert r.status_code in (400, 404)
+    r = await console.http.post(path, data={**form, "confirm": "acme"})  # sent twice
+    assert r.status_code == 303 and r.headers["location"] == "/admin/spaces"
+    (deleted,) = await events(services, event="space.deleted")
+    assert deleted.actor.name == "root@example.com" and deleted.target == "acme"

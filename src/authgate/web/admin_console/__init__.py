@@ -7,12 +7,16 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from authgate.services import Services
+from authgate.storage.sql.driver import Database
+from authgate.storage.sql.space_edits import SqlSpaceEdits
 from authgate.web.admin_console.audit import AUDIT, AuditPages
 from authgate.web.admin_console.base import CONSOLE
 from authgate.web.admin_console.clients import CLIENTS, ClientPages
 from authgate.web.admin_console.keys import KEYS, KeyPages
 from authgate.web.admin_console.overview import OverviewPage
-from authgate.web.admin_console.spaces import SPACES, SpacePages
+from authgate.web.admin_console.space_edits import SpaceEdits
+from authgate.web.admin_console.space_settings import SpaceSettingsPages
+from authgate.web.admin_console.spaces import SPACES
 from authgate.web.admin_console.user_actions import UserActions
 from authgate.web.admin_console.users import USERS, UserPages
 from authgate.web.pages.render import Pages
@@ -28,12 +32,20 @@ def _post(path: str, endpoint: object) -> Route:
     return Route(path, endpoint, methods=["POST"])  # type: ignore[arg-type]
 
 
-def console_routes(services: Services, pages: Pages) -> list[Route]:
+def console_routes(services: Services, pages: Pages, db: Database) -> list[Route]:
+    """The console's routes; ``db`` is for its own service (:class:`SpaceEdits`)."""
+    edits = SpaceEdits(
+        SqlSpaceEdits(db),
+        services.invalidation,
+        services.audit,
+        issuer=services.settings.issuer,
+        base_domain=services.settings.base_domain,
+    )
     overview = OverviewPage(services, pages)
     users, acts = UserPages(services, pages), UserActions(services, pages)
     clients = ClientPages(services, pages)
     spaces, keys, audit = (
-        SpacePages(services, pages),
+        SpaceSettingsPages(services, pages, edits),
         KeyPages(services, pages),
         AuditPages(services, pages),
     )
@@ -70,6 +82,9 @@ def console_routes(services: Services, pages: Pages) -> list[Route]:
         _get(SPACES, spaces.list),
         _post(SPACES, spaces.create),
         _get(space, spaces.show),
+        _post(space, spaces.update),
+        _get(space + "/delete", spaces.confirm_delete),
+        _post(space + "/delete", spaces.delete),
         _post(space + "/members", spaces.add_member),
         _post(member, spaces.update_member),
         _get(member + "/remove", spaces.confirm_remove),

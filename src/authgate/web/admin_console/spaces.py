@@ -4,6 +4,8 @@ revision the form was shown at, and removing a member (after a confirmation page
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from starlette.requests import Request
@@ -30,6 +32,13 @@ _ROLES: tuple[Role, ...] = ("member", "admin")
 
 def space_path(space: Space, tail: str = "") -> str:
     return f"{SPACES}/{space.slug}{tail}"
+
+
+def space_revision(space: Space) -> str:
+    """What the space's forms carry as its revision: a digest of what can change in it
+    (spaces have no revision column)."""
+    shown = json.dumps([space.name, sorted(space.domains)])
+    return hashlib.sha256(shown.encode()).hexdigest()[:20]
 
 
 def role_of(text: str) -> Role | None:
@@ -164,6 +173,7 @@ class SpacePages(ConsoleBase):
             catalog=sorted(self._services.settings.scope_catalog.items()),
             form=form,
             errors=errors,
+            space_revision=space_revision(space),
         )
 
     # ------------------------------------------------------------------ members

@@ -32,11 +32,13 @@ def is_reserved(scope: str) -> bool:
     return scope.startswith(RESERVED_PREFIX)
 
 
-def needed(resource: Resource, *, write: bool) -> frozenset[str]:
-    """The scopes any one of which allows the operation."""
-    full = f"{RESERVED_PREFIX}{resource}"
-    return frozenset({ADMIN, full} if write else {ADMIN, full, f"{full}:read"})
-
-
-def allows(granted: frozenset[str], resource: Resource, *, write: bool) -> bool:
-    return bool(granted & needed(resource, write=write))
+def allowing(declared: list[str]) -> frozenset[str]:
+    """The scopes that allow an operation declared with ``authgate:{resource}`` (to change
+    it) or ``authgate:{resource}:read`` (to read it): those, ``authgate:{resource}`` for a
+    read, and ``authgate:admin`` always."""
+    allowed = {ADMIN}
+    for scope in declared:
+        allowed.add(scope)
+        if scope.endswith(":read"):
+            allowed.add(scope.removesuffix(":read"))
+    return frozenset(allowed)

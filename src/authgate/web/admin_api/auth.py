@@ -16,7 +16,7 @@ from fastapi.security.base import SecurityBase
 from authgate.audit.events import Actor
 from authgate.errors import InsufficientScope, OAuthError
 from authgate.protocol.admin.errors import NotFound
-from authgate.protocol.admin.scopes import ADMIN, ADMIN_SCOPES, RESERVED_PREFIX, RESOURCES
+from authgate.protocol.admin.scopes import ADMIN, ADMIN_SCOPES, RESERVED_PREFIX, allowing
 from authgate.resource.bearer import BearerAuth, MissingToken
 from authgate.web.context import request_context
 
@@ -36,16 +36,6 @@ class Caller:
     def privileged(self) -> bool:
         """Holds ``authgate:admin``: may give ``authgate:*`` scopes and the admin role."""
         return ADMIN in self.scopes
-
-
-def _any_of(declared: list[str]) -> frozenset[str]:
-    """The scopes that allow an operation declared with ``authgate:{resource}[:read]``."""
-    allowed = {ADMIN}
-    for scope in declared:
-        allowed.add(scope)
-        if scope.endswith(":read"):
-            allowed.add(scope.removesuffix(":read"))
-    return frozenset(allowed)
 
 
 class AdminBearer(SecurityBase):
@@ -80,7 +70,7 @@ class AdminBearer(SecurityBase):
             raise self._refuse(exc) from None
         if info is None:
             raise self._refuse(MissingToken("an access token of an admin client is required"))
-        allowed = _any_of(security_scopes.scopes)
+        allowed = allowing(security_scopes.scopes)
         needed = " ".join(sorted(allowed))
         if info.for_user:
             raise self._refuse(
@@ -99,6 +89,3 @@ class AdminBearer(SecurityBase):
             frozenset(s for s in info.scopes if s.startswith(RESERVED_PREFIX)),
             context.client_address,
         )
-
-
-__all__ = ["RESOURCES", "AdminBearer", "Caller"]

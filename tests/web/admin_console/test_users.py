@@ -212,19 +212,23 @@ async def test_sessions_and_grants_are_listed_and_ended(
     reg = await make.client(
         name="Notes", grant_types=["authorization_code"], redirect_uris=[CB], scopes=["read"]
     )
+    tasks = await make.client(
+        name="Tasks", grant_types=["authorization_code"], redirect_uris=[CB], scopes=["read"]
+    )
     other = httpx.AsyncClient(transport=http._transport, base_url="http://testserver")
     async with other:
         assert (await Browser(other).login(email=bob.email)).status_code == 303
         bobs = Browser(other)
         assert (await bobs.login(email=bob.email)).status_code == 303
-        code = await bobs.code_for(
-            response_type="code",
-            client_id=reg.client.client_id,
-            redirect_uri=CB,
-            scope="read",
-            state="s",
-        )
-        assert code
+        for app in (reg, tasks):
+            code = await bobs.code_for(
+                response_type="code",
+                client_id=app.client.client_id,
+                redirect_uri=CB,
+                scope="read",
+                state="s",
+            )
+            assert code
     sessions = await services.user_access.sessions(bob)
     assert len(sessions) == 2
     path = f"/admin/users/{bob.id}"
@@ -240,6 +244,9 @@ async def test_sessions_and_grants_are_listed_and_ended(
     assert "Notes" in page and "<code>read</code>" in page
     page = await console.done(path, f"{path}/grants/{reg.client.client_id}/revoke")
     assert "Notes can no longer use" in page
+    assert len(await services.user_access.grants(bob)) == 1  # Tasks
+    page = await console.done(path, f"{path}/grants/revoke")
+    assert "No app can use bob@example.com's account any more" in page.replace("&#39;", "'")
     assert not await services.user_access.grants(bob)
     names = [e.event for e in await events(services, actor="root@example.com")]
     assert names.count("user.sessions_revoked") == 2 and "consent.revoked" in names

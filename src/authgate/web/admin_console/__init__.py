@@ -67,6 +67,7 @@ def console_routes(services: Services, pages: Pages, db: Database) -> list[Route
         _post(user + "/password", acts.password),
         _post(user + "/sessions/revoke", acts.revoke_sessions),
         _post(user + "/sessions/{session_id}/revoke", acts.revoke_session),
+        _post(user + "/grants/revoke", acts.revoke_grants),
         _post(user + "/grants/{client_id}/revoke", acts.revoke_grant),
         _get(user + "/delete", acts.confirm_delete),
         _post(user + "/delete", acts.delete),

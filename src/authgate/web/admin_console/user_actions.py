@@ -131,6 +131,19 @@ class UserActions(UserPagesBase):
             site, me, user_path(user, "#sessions"), notice=f"{count} sessions were ended."
         )
 
+    async def revoke_grants(self, request: Request) -> Response:
+        found = await self._posted_user(request)
+        if isinstance(found, Response):
+            return found
+        site, me, _, user = found
+        count = await self._services.user_access.revoke_grants(user, actor=actor_of(request, me))
+        return self._done(
+            site,
+            me,
+            user_path(user, "#grants"),
+            notice=f"No app can use {user.email}'s account any more ({count} tokens revoked).",
+        )
+
     async def revoke_grant(self, request: Request) -> Response:
         found = await self._posted_user(request)
         if isinstance(found, Response):

@@ -94,7 +94,9 @@ class UserActions(UserPagesBase):
             if typed:
                 checked_password(typed)
         except AccountError as exc:
-            return self._done(site, me, user_path(user), notice=f"Not changed: {exc.description}")
+            return await self._user_page(
+                request, site, me, user, {"new_password": exc.description or "not accepted"}
+            )
         password = typed or new_password()
         await self._services.user_admin.set_password(user, password, actor=actor_of(request, me))
         flash = {"user_id": str(user.id), "notice": f"{user.email} has a new password."}

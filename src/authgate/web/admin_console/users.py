@@ -112,6 +112,45 @@ class UserPagesBase(ConsoleBase):
             return self.not_found(request)
         return site, me, form, user
 
+    async def _user_page(
+        self,
+        request: Request,
+        site: Site,
+        me: SignedIn,
+        user: User,
+        errors: dict[str, str] | None = None,
+    ) -> Response:
+        """A user's page; with ``errors``, the password form's, answered with a 400."""
+        flash = {} if errors else self._notice(request, me)
+        mine = flash.get("user_id") == str(user.id)
+        access = self._services.user_access
+        spaces = {s.id: s for s in await self._services.space_admin.all()}
+        grants = []
+        for grant in await access.grants(user):
+            client = await self._services.client_admin.by_pk(grant.client_pk)
+            if client is not None:
+                space = None if grant.space_id is None else spaces.get(grant.space_id)
+                grants.append({"grant": grant, "client": client, "space": space})
+        return self._page(
+            request,
+            site,
+            me,
+            "admin_user.html",
+            400 if errors else 200,
+            area="users",
+            notice=flash.get("notice", "") if mine or "user_id" not in flash else "",
+            shown=user,
+            password=flash.get("password", "") if mine else "",
+            sessions=await access.sessions(user),
+            spaces=spaces,
+            grants=grants,
+            memberships=await self._services.spaces.spaces_of(user.id),
+            owned=await self._services.user_admin.owned_clients(user),
+            current_session=me.session.id,
+            is_me=user.id == me.user.id,
+            errors=errors or {},
+        )
+
 
 class UserPages(UserPagesBase):
     async def list(self, request: Request) -> Response:
@@ -206,36 +245,7 @@ class UserPages(UserPagesBase):
         found = await self._user(request)
         if isinstance(found, Response):
             return found
-        site, me, user = found
-        flash = self._notice(request, me)
-        mine = flash.get("user_id") == str(user.id)
-        access = self._services.user_access
-        grants = []
-        for grant in await access.grants(user):
-            client = await self._services.client_admin.by_pk(grant.client_pk)
-            space = (
-                None
-                if grant.space_id is None
-                else await self._services.spaces.by_id(grant.space_id)
-            )
-            if client is not None:
-                grants.append({"grant": grant, "client": client, "space": space})
-        return self._page(
-            request,
-            site,
-            me,
-            "admin_user.html",
-            area="users",
-            notice=flash.get("notice", "") if mine or "user_id" not in flash else "",
-            shown=user,
-            password=flash.get("password", "") if mine else "",
-            sessions=await access.sessions(user),
-            grants=grants,
-            memberships=await self._services.spaces.spaces_of(user.id),
-            owned=await self._services.user_admin.owned_clients(user),
-            current_session=me.session.id,
-            is_me=user.id == me.user.id,
-        )
+        return await self._user_page(request, *found)
 
     async def edit(self, request: Request) -> Response:
         found = await self._user(request, "/edit")

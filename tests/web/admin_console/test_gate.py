@@ -55,13 +55,15 @@ async def test_a_user_without_the_admin_role_gets_403_and_changes_nothing(
     assert r.status_code == 403
     assert (await services.users.by_id(bob.id)).is_active  # type: ignore[union-attr]
     assert not (await services.users.by_id(alice.id)).is_admin  # type: ignore[union-attr]
-    page = await http.get("/account")
-    assert 'href="/admin"' not in page.text
+    for path in ("/account", "/"):
+        page = await http.get(path)
+        assert 'href="/admin"' not in page.text
 
 
 async def test_admins_see_the_console_in_the_nav(console: Console) -> None:
     page = await console.page("/account")
     assert '<a href="/admin">Admin console</a>' in page
+    assert 'href="/admin">Admin console</a>' in await console.page("/")
     page = await console.page("/admin")
     assert '<a href="/admin" aria-current="page">Admin console</a>' in page
     for label in ("Users", "Clients", "Spaces", "Signing keys", "Audit log"):

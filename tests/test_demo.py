@@ -121,3 +121,25 @@ def test_the_demo_client_has_the_grants_the_profile_offers(tmp_path: Path, profi
     )
     assert ("grant_type=password" in text) == ("password" in offered)
     assert ("grant_type=client_credentials" in text) == ("client_credentials" in offered)
+
+
+def test_the_demo_user_is_an_administrator_again_on_every_start(settings: Settings) -> None:
+    first = demo(settings)
+    assert "/admin" in describe(first, settings) and "(an administrator)" in describe(
+        first, settings
+    )
+
+    async def is_admin(services: Services) -> bool:
+        user = await services.users.by_email(DEMO_EMAIL)
+        return user is not None and user.is_admin
+
+    async def demote(services: Services) -> None:
+        user = await services.users.by_email(DEMO_EMAIL)
+        assert user is not None
+        await services.users.update(user.id, is_admin=False)
+
+    assert run_with(settings, is_admin)
+    run_with(settings, demote)
+    assert not run_with(settings, is_admin)
+    demo(settings)
+    assert run_with(settings, is_admin)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
+from authgate.audit.events import Actor
 from authgate.crypto.passwords import hash_password
 from authgate.crypto.tokens import matches
 from authgate.demo_api.scopes import ApiScopes
@@ -25,10 +26,14 @@ from authgate.settings import Settings
 CALLBACK_PATH = "/demo/callback"
 #: the developer portal's page (web/pages/developer.py), printed for newcomers
 PORTAL_PATH = "/developer"
+#: the admin console (web/admin_console/), for the demo user, who is an administrator
+CONSOLE_PATH = "/admin"
 #: the demo client's grants, those of them the server offers (setting ``grant_types``)
 DEMO_GRANTS = ("authorization_code", "client_credentials", "password", "refresh_token")
 
 DEMO_EMAIL = "demo@example.com"
+#: who the audit log says made the demo user an administrator
+DEMO_ACTOR = Actor("system", "authgate --demo", None)
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,13 @@ async def _demo_user(services: Services, saved: dict[str, str]) -> tuple[User, s
     return user, password, True
 
 
+async def _demo_admin(services: Services, user: User) -> None:
+    """The demo user is a server administrator, so that the admin console (``/admin``)
+    can be tried at once; made one again if the role was taken."""
+    if not user.is_admin:
+        await services.user_admin.update(user, actor=DEMO_ACTOR, is_admin=True)
+
+
 async def _demo_client(services: Services, saved: dict[str, str]) -> tuple[str, str, str, bool]:
     """The demo client's id, secret and test token: the saved ones while they still work,
     a new secret if it was rotated, a new client if it was deleted. True if anything changed."""
@@ -113,6 +125,7 @@ async def ensure_demo(services: Services) -> DemoData:
     path = demo_file(services)
     saved = _saved(path)
     user, password, user_changed = await _demo_user(services, saved)
+    await _demo_admin(services, user)
     client_id, client_secret, test_token, client_changed = await _demo_client(services, saved)
     data = DemoData(
         email=user.email,
@@ -151,13 +164,16 @@ def describe(data: DemoData, settings: Settings) -> str:
     offered = set(settings.grant_types)
     lines = [
         f"{verb} demo data (kept in the demo-credentials.json file beside the database):",
-        f"  demo user        {data.email}  password: {data.password}",
+        f"  demo user        {data.email}  password: {data.password}  (an administrator)",
         f"  demo client      client_id: {data.client_id}",
         f"                   client_secret: {data.client_secret}",
         f"  test token       {data.test_access_token}",
         "",
         "Register your own app in the developer portal (sign in as the demo user): open",
         f"  {issuer}{PORTAL_PATH}",
+        "Manage users, clients, spaces, keys and the audit log in the admin console (the",
+        "demo user is an administrator): open",
+        f"  {issuer}{CONSOLE_PATH}",
         "",
     ]
     if "authorization_code" in offered:

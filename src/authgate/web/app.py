@@ -35,6 +35,7 @@ from authgate.storage.sql.driver import DeferredDatabase
 from authgate.web.admin_api.app import PATH as ADMIN_API_PATH
 from authgate.web.admin_api.app import admin_api
 from authgate.web.admin_api.errors import admin_not_found
+from authgate.web.admin_console import console_routes
 from authgate.web.discovery import JWKS_PATH, PublishedDocuments
 from authgate.web.dynamic_registration import RegistrationEndpoints
 from authgate.web.edge import EdgeApp
@@ -168,6 +169,7 @@ def create_app(
     ]
     if settings.dynamic_registration != "off":
         routes += RegistrationEndpoints(services.dynamic_registration).routes()
+    routes += console_routes(services, pages, db)
     if settings.demo:
         from authgate.demo import CALLBACK_PATH, demo_file
 

@@ -184,6 +184,7 @@ class AccountPages:
             user_email=user.email,
             user_name=user.name,
             root=site.issuer.space is None,
+            is_admin=user.is_admin,
             logout_url=site.url(LOGOUT_PATH),
             csrf_token=self._services.csrf.token(token, "logout"),
         )

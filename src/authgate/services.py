@@ -19,6 +19,7 @@ from authgate.crypto.tokens import CLIENT_ID_GENERATORS
 from authgate.invalidation import Invalidation
 from authgate.protocol.accounts import Accounts
 from authgate.protocol.admin.clients import ClientAdmin
+from authgate.protocol.admin.space_edits import SpaceEdits
 from authgate.protocol.admin.spaces import SpaceAdmin
 from authgate.protocol.admin.user_access import UserAccess
 from authgate.protocol.authorization import AuthorizePolicy
@@ -73,6 +74,7 @@ from authgate.storage.sql.clients import SqlClientStore
 from authgate.storage.sql.driver import Database
 from authgate.storage.sql.grants import SqlGrantStore
 from authgate.storage.sql.registrations import SqlClientRegistrationStore, SqlInitialTokenStore
+from authgate.storage.sql.space_edits import SqlSpaceEdits
 from authgate.storage.sql.spaces import SqlSpaceStore
 from authgate.storage.sql.stores import (
     SqlCodeStore,
@@ -145,6 +147,8 @@ class Services:
     user_access: UserAccess
     #: spaces and members with the rules of ``authgate space`` (the admin API and console)
     space_admin: SpaceAdmin
+    #: renaming a space, its domains, deleting it (the admin console)
+    space_edits: SpaceEdits
 
     async def close(self) -> None:
         """Write the queued audit events, give back what the services hold besides the
@@ -398,5 +402,12 @@ def build_services(
             issuer=settings.issuer,
             base_domain=settings.base_domain,
             catalog=settings.scope_catalog,
+        ),
+        space_edits=SpaceEdits(
+            SqlSpaceEdits(db),
+            invalidation,
+            audit,
+            issuer=settings.issuer,
+            base_domain=settings.base_domain,
         ),
     )

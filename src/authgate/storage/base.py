@@ -56,6 +56,14 @@ class SlugTaken(Exception):
     """A space with this slug or one of these domains already exists."""
 
 
+class SpaceChanged(Exception):
+    """The space is no longer as the caller read it (or is gone): nothing was written."""
+
+
+class DomainTaken(Exception):
+    """Another space serves one of the domains."""
+
+
 class RevisionMismatch(Exception):
     """The row is no longer at the revision the caller read (``If-Match``): another
     change came first; nothing was written."""
@@ -406,3 +414,14 @@ class AdminStore(Protocol):
         """Consents by (user, client, issuer), those after ``after`` (a page's cursor:
         user id, client pk, space id or 0)."""
         ...
+
+
+class SpaceEditStore(Protocol):
+    """Renaming a space, replacing its domains, deleting it: each only while the space is
+    as ``seen`` (its name and domains), else :class:`SpaceChanged`."""
+
+    async def update(self, seen: Space, name: str, domains: tuple[str, ...]) -> None:
+        """:class:`DomainTaken` when another space serves one of ``domains``."""
+        ...
+
+    async def delete(self, seen: Space) -> None: ...

@@ -169,7 +169,7 @@ def create_app(
     ]
     if settings.dynamic_registration != "off":
         routes += RegistrationEndpoints(services.dynamic_registration).routes()
-    routes += console_routes(services, pages, db)
+    routes += console_routes(services, pages)
     if settings.demo:
         from authgate.demo import CALLBACK_PATH, demo_file
 

@@ -1,4 +1,4 @@
-"""Renaming a space, changing its custom domains and deleting it, for the admin console:
+"""Renaming a space, changing its custom domains and deleting it (SpaceEditStore):
 each only while the space is as the administrator's form showed it (its name and domains),
 checked in the write's own transaction. Spaces have no revision column; what they hold
 that can change is the name and the domains, so those are the revision.
@@ -11,15 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from authgate.domain import Space
+from authgate.storage.base import DomainTaken, SpaceChanged
 from authgate.storage.sql.driver import Database
-
-
-class SpaceChanged(Exception):
-    """The space is no longer as the form showed it (or is gone): nothing was written."""
-
-
-class DomainTaken(Exception):
-    """Another space serves one of the domains."""
 
 
 class SqlSpaceEdits:

@@ -7,14 +7,11 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from authgate.services import Services
-from authgate.storage.sql.driver import Database
-from authgate.storage.sql.space_edits import SqlSpaceEdits
 from authgate.web.admin_console.audit import AUDIT, AuditPages
 from authgate.web.admin_console.base import CONSOLE
 from authgate.web.admin_console.clients import CLIENTS, ClientPages
 from authgate.web.admin_console.keys import KEYS, KeyPages
 from authgate.web.admin_console.overview import OverviewPage
-from authgate.web.admin_console.space_edits import SpaceEdits
 from authgate.web.admin_console.space_settings import SpaceSettingsPages
 from authgate.web.admin_console.spaces import SPACES
 from authgate.web.admin_console.user_actions import UserActions
@@ -32,20 +29,13 @@ def _post(path: str, endpoint: object) -> Route:
     return Route(path, endpoint, methods=["POST"])  # type: ignore[arg-type]
 
 
-def console_routes(services: Services, pages: Pages, db: Database) -> list[Route]:
-    """The console's routes; ``db`` is for its own service (:class:`SpaceEdits`)."""
-    edits = SpaceEdits(
-        SqlSpaceEdits(db),
-        services.invalidation,
-        services.audit,
-        issuer=services.settings.issuer,
-        base_domain=services.settings.base_domain,
-    )
+def console_routes(services: Services, pages: Pages) -> list[Route]:
+    """The console's routes."""
     overview = OverviewPage(services, pages)
     users, acts = UserPages(services, pages), UserActions(services, pages)
     clients = ClientPages(services, pages)
     spaces, keys, audit = (
-        SpaceSettingsPages(services, pages, edits),
+        SpaceSettingsPages(services, pages),
         KeyPages(services, pages),
         AuditPages(services, pages),
     )

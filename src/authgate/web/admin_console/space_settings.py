@@ -1,6 +1,6 @@
 """A space's own settings in the console: renaming it and changing its domains at the
 revision the form was shown at, and deleting it after typing its slug
-(:class:`SpaceEdits`, this console's own service)."""
+(``services.space_edits``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from authgate.protocol.admin.errors import Conflict, PreconditionFailed
 from authgate.protocol.admin.spaces import SpaceError
 from authgate.services import Services
 from authgate.web.admin_console.base import STALE, actor_of
-from authgate.web.admin_console.space_edits import SpaceEdits
 from authgate.web.admin_console.spaces import SPACES, SpacePages, space_path, space_revision
 from authgate.web.pages.render import Pages
 from authgate.web.pages.signed_in import SignedIn
@@ -24,9 +23,9 @@ def domains_of(text: str) -> list[str]:
 
 
 class SpaceSettingsPages(SpacePages):
-    def __init__(self, services: Services, pages: Pages, edits: SpaceEdits) -> None:
+    def __init__(self, services: Services, pages: Pages) -> None:
         super().__init__(services, pages)
-        self._edits = edits
+        self._edits = services.space_edits
 
     async def update(self, request: Request) -> Response:
         found = await self._posted_space(request)

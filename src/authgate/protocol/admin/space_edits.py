@@ -1,31 +1,27 @@
-"""Renaming a space, changing its domains and deleting it: what the admin console needs
-and neither ``SpaceAdmin`` nor the admin API offers yet. The values are checked with the
-rules of ``authgate space create`` (``protocol/space_fields``); each change is made only
-while the space is as the form showed it, drops every worker's cached spaces and tokens
-(``Invalidation.changed``), and is recorded in the audit log with the administrator."""
+"""Renaming a space, changing its domains and deleting it. The values are checked with
+the rules of ``authgate space create`` (``protocol/space_fields``); each change is made
+only while the space is as the caller read it, drops every worker's cached spaces and
+tokens (``Invalidation.changed``), and is recorded in the audit log with the
+administrator."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Final
 
-from authgate.audit.events import Actor
+from authgate.audit.events import SPACE_DELETED, SPACE_UPDATED, Actor
 from authgate.audit.log import AuditLog
 from authgate.domain import Space
 from authgate.invalidation import Invalidation
 from authgate.protocol import space_fields
 from authgate.protocol.admin.errors import Conflict, PreconditionFailed
 from authgate.protocol.admin.spaces import SpaceError
-from authgate.storage.sql.space_edits import DomainTaken, SpaceChanged, SqlSpaceEdits
-
-SPACE_UPDATED: Final = "space.updated"
-SPACE_DELETED: Final = "space.deleted"
+from authgate.storage.base import DomainTaken, SpaceChanged, SpaceEditStore
 
 
 class SpaceEdits:
     def __init__(
         self,
-        store: SqlSpaceEdits,
+        store: SpaceEditStore,
         invalidation: Invalidation,
         audit: AuditLog,
         *,

@@ -27,8 +27,11 @@ async def test_the_document_is_valid_openapi_3_1(http: httpx.AsyncClient) -> Non
             assert requirement["admin"], (method, path)
             conditional = any(p["name"] == "If-Match" for p in op.get("parameters", []))
             assert conditional == ("412" in op["responses"]) == ("428" in op["responses"])
-            revisioned = path in ("/clients/{client_id}", "/users/{user_id}") or (
-                path == "/spaces/{slug}/members/{user_id}"
+            revisioned = path in (
+                "/clients/{client_id}",
+                "/users/{user_id}",
+                "/spaces/{slug}",
+                "/spaces/{slug}/members/{user_id}",
             )
             assert conditional == (revisioned and method in ("put", "patch", "delete")), path
     flows = document["components"]["securitySchemes"]["admin"]["flows"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import httpx
 
+from authgate.audit.events import AuditQuery
 from authgate.services import Services
 from tests.conftest import Factory
-from tests.web.admin_api.conftest import API
+from tests.web.admin_api.conftest import API, Tokens
 
 
 async def test_spaces_and_members(
@@ -62,6 +63,62 @@ async def test_spaces_and_members(
     assert (await http.get(path, headers=admin)).status_code == 404
     acme = await services.spaces.by_slug("acme")
     assert acme is not None and await services.spaces.membership(acme.id, user.id) is None
+
+
+async def test_a_space_is_renamed_given_domains_and_deleted_with_if_match(
+    http: httpx.AsyncClient, admin: dict[str, str], services: Services, make: Factory
+) -> None:
+    """RFC 9110 §13.1.1 on a resource without a revision column: the ETag is a digest of
+    the space as read, and the write runs only while the name and domains are those."""
+    made = await http.post(f"{API}/spaces", headers=admin, json={"slug": "acme", "name": "Acme"})
+    path = f"{API}/spaces/acme"
+    assert (await http.patch(path, headers=admin, json={"name": "Acme Inc"})).status_code == 428
+    etag = made.headers["ETag"]
+    renamed = await http.patch(
+        path,
+        headers={**admin, "If-Match": etag},
+        json={"name": "Acme Inc", "domains": ["login.acme.test"]},
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["name"], renamed.json()["domains"]) == ("Acme Inc", ["login.acme.test"])
+    assert renamed.headers["ETag"] != etag
+    stale = await http.patch(path, headers={**admin, "If-Match": etag}, json={"name": "Late"})
+    assert stale.status_code == 412
+    bad = await http.patch(path, headers={**admin, "If-Match": "*"}, json={"name": ""})
+    assert bad.status_code == 400
+    assert (await services.spaces.by_slug("acme")).name == "Acme Inc"  # type: ignore[union-attr]
+    other = await http.post(f"{API}/spaces", headers=admin, json={"slug": "beta", "name": "B"})
+    taken = await http.patch(
+        f"{API}/spaces/beta",
+        headers={**admin, "If-Match": other.headers["ETag"]},
+        json={"domains": ["login.acme.test"]},
+    )
+    assert taken.status_code == 409
+
+    user = await make.user()
+    put = await http.put(f"{path}/members/{user.id}", headers=admin, json={"role": "member"})
+    assert put.status_code == 201
+    assert (await http.delete(path, headers=admin)).status_code == 428
+    assert (await http.delete(path, headers={**admin, "If-Match": etag})).status_code == 412
+    gone = await http.delete(path, headers={**admin, "If-Match": renamed.headers["ETag"]})
+    assert gone.status_code == 204
+    assert (await http.get(path, headers=admin)).status_code == 404
+    assert await services.spaces.by_slug("acme") is None
+    await services.audit.flush()
+    events = {e.event for e in (await services.audit.page(AuditQuery(target="acme"))).events}
+    assert {"space.updated", "space.deleted"} <= events
+
+
+async def test_a_narrower_token_cannot_change_a_space(
+    http: httpx.AsyncClient, admin: dict[str, str], token_for: Tokens
+) -> None:
+    made = await http.post(f"{API}/spaces", headers=admin, json={"slug": "acme", "name": "Acme"})
+    reader = await token_for("authgate:spaces:read")
+    conditional = {**reader, "If-Match": made.headers["ETag"]}
+    r = await http.patch(f"{API}/spaces/acme", headers=conditional, json={"name": "X"})
+    assert r.status_code == 403
+    assert (await http.delete(f"{API}/spaces/acme", headers=conditional)).status_code == 403
+    assert (await http.get(f"{API}/spaces/acme", headers=admin)).json()["name"] == "Acme"
 
 
 async def test_keys_list_and_rotate(

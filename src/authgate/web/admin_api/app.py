@@ -107,7 +107,13 @@ def admin_api(services: Services, bearer: BearerAuth, pages: Pages) -> ASGIApp:
         consents.router(services.user_admin, services.user_access, services.client_admin, admin)
     )
     app.include_router(
-        spaces.router(services.space_admin, services.user_admin, services.issuers, admin)
+        spaces.router(
+            services.space_admin,
+            services.space_edits,
+            services.user_admin,
+            services.issuers,
+            admin,
+        )
     )
     app.include_router(keys.router(services.keys, services.minter.now, admin))
     app.include_router(audit.router(services.audit, admin))

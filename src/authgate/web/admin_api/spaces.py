@@ -6,6 +6,8 @@ from fastapi import APIRouter, Path, Request, Response, Security
 from pydantic import BaseModel, ConfigDict, Field
 
 from authgate.domain import Membership, Space, UserId
+from authgate.protocol.admin.errors import PreconditionFailed, PreconditionRequired
+from authgate.protocol.admin.space_edits import SpaceEdits
 from authgate.protocol.admin.spaces import SpaceAdmin
 from authgate.protocol.issuers import IssuerResolver
 from authgate.protocol.user_admin import UserAdmin
@@ -31,6 +33,17 @@ class SpaceCreate(BaseModel):
     slug: Annotated[str, Field(max_length=63)]
     name: Annotated[str, Field(max_length=200)]
     domains: Annotated[list[Annotated[str, Field(max_length=253)]], Field(max_length=20)] = []
+
+
+class SpacePatch(BaseModel):
+    """Values given replace the old ones (``domains`` as a whole); values left out are
+    kept."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(max_length=200)] | None = None
+    domains: Annotated[list[Annotated[str, Field(max_length=253)]], Field(max_length=20)] | None = (
+        None
+    )
 
 
 class MemberOut(BaseModel):
@@ -75,7 +88,11 @@ def member_out(member: Membership) -> MemberOut:
 
 
 def router(
-    spaces: SpaceAdmin, users: UserAdmin, issuers: IssuerResolver, bearer: AdminBearer
+    spaces: SpaceAdmin,
+    edits: SpaceEdits,
+    users: UserAdmin,
+    issuers: IssuerResolver,
+    bearer: AdminBearer,
 ) -> APIRouter:
     api = APIRouter(prefix="/spaces", tags=["spaces"])
 
@@ -90,6 +107,22 @@ def router(
         if response is not None:
             etags.tagged(response, etags.content_tag(out.model_dump()))
         return out
+
+    def space_tag(space: Space) -> str:
+        return etags.content_tag(space_out(space).model_dump())
+
+    async def as_read(request: Request, slug: str) -> Space:
+        """The space as the caller read it: its ETag in ``If-Match`` (or ``*``) must be
+        the current one. Spaces have no revision column: the write itself then runs only
+        while the name and domains are still these (:class:`SpaceEdits`)."""
+        space = await spaces.get(slug)
+        header = (request.headers.get("if-match") or "").strip()
+        if not header:
+            raise PreconditionRequired("send If-Match with the ETag of the space as you read it")
+        tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+        if tags != ["*"] and space_tag(space) not in tags:
+            raise PreconditionFailed("the space changed since it was read (If-Match)")
+        return space
 
     def tagged_member(response: Response, space: Space, member: Membership) -> MemberOut:
         etags.tagged(
@@ -132,6 +165,39 @@ def router(
         slug: Slug, response: Response, caller: Annotated[Caller, Security(bearer, scopes=READ)]
     ) -> SpaceOut:
         return space_out(await spaces.get(slug), response)
+
+    @api.patch("/{slug}", operation_id="updateSpace", openapi_extra=etags.CONDITIONAL)
+    async def update_space(
+        slug: Slug,
+        request: Request,
+        response: Response,
+        caller: Annotated[Caller, Security(bearer, scopes=WRITE)],
+        body: SpacePatch,
+    ) -> SpaceOut:
+        """Rename a space or replace its custom domains; needs ``If-Match``."""
+        seen = await as_read(request, slug)
+        name = seen.name if body.name is None else body.name
+        domains = seen.domains if body.domains is None else tuple(body.domains)
+        await edits.update(seen, name, domains, actor=caller.actor)
+        return space_out(await spaces.get(slug), response)
+
+    @api.delete(
+        "/{slug}",
+        status_code=204,
+        response_class=Response,
+        operation_id="deleteSpace",
+        openapi_extra=etags.CONDITIONAL,
+    )
+    async def delete_space(
+        slug: Slug,
+        request: Request,
+        caller: Annotated[Caller, Security(bearer, scopes=WRITE)],
+    ) -> Response:
+        """Delete a space with its memberships, sessions and the tokens bound to it; its
+        issuer answers 404 from then on. Needs ``If-Match``."""
+        seen = await as_read(request, slug)
+        await edits.delete(seen, actor=caller.actor)
+        return Response(status_code=204)
 
     @api.get("/{slug}/members", operation_id="listMembers")
     async def list_members(

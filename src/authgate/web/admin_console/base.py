@@ -14,13 +14,9 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.audit.events import Actor
-from authgate.services import Services
-from authgate.web.context import request_context
-from authgate.web.pages.account import login_url
-from authgate.web.pages.render import Pages
-from authgate.web.pages.signed_in import Flash, PageForm, SignedIn, checked_form, signed_in
-from authgate.web.pages.site import Site, site_of
+from authgate.web.pages.signed_in import PageForm, SignedIn
+from authgate.web.pages.signed_in_pages import SignedInPages
+from authgate.web.pages.site import Site
 
 T = TypeVar("T")
 Find = Callable[[], Awaitable[T | None]]
@@ -63,33 +59,20 @@ def revision_of(form: PageForm) -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else 0
 
 
-def actor_of(request: Request, me: SignedIn) -> Actor:
-    """The signed-in administrator, as the audit log names them."""
-    return Actor("user", me.user.email, request_context(request).client_address)
-
-
-class ConsoleBase:
+class ConsoleBase(SignedInPages):
     """The console's shared steps; one subclass per resource page."""
 
-    def __init__(self, services: Services, pages: Pages) -> None:
-        self._services = services
-        self._pages = pages
-        self._flash = Flash(services.box)
-
-    def not_found(self, request: Request) -> Response:
-        site = site_of(request)
-        return self._pages.render(site.issuer, "not_found.html", 404, home=site.url("/"))
+    purpose = PURPOSE
+    section = "admin"
 
     async def _gate(self, request: Request, back: str) -> tuple[Site, SignedIn] | Response:
-        """The signed-in administrator, or the answer instead: a 404 on a space's issuer,
-        the sign-in page (continuing to ``back``) for anyone signed out, a 403 page for
-        anyone without the admin role."""
-        site = site_of(request)
-        if site.issuer.space is not None:
-            return self.not_found(request)
-        me = await signed_in(self._services, request, site)
-        if me is None:
-            return self._pages.redirect(site.issuer, login_url(site, back))
+        """The signed-in administrator, or the answer instead: the portal's (a 404 on a
+        space's issuer, the sign-in page for anyone signed out), or a 403 page for anyone
+        without the admin role."""
+        gate = await super()._gate(request, back)
+        if isinstance(gate, Response):
+            return gate
+        site, me = gate
         if not me.user.is_admin:
             return self._pages.render_page(
                 site.issuer,
@@ -100,53 +83,6 @@ class ConsoleBase:
                 logout_csrf_token=self._services.csrf.token(me.token, "logout"),
             )
         return site, me
-
-    def _page(
-        self,
-        request: Request,
-        site: Site,
-        me: SignedIn,
-        template: str,
-        status: int = 200,
-        *,
-        area: str,
-        images: tuple[str | None, ...] = (),
-        notice: str = "",
-        **context: Any,
-    ) -> Response:
-        """A console page; ``area`` is the console's nav entry it belongs to."""
-        response = self._pages.render_page(
-            site.issuer,
-            template,
-            status,
-            images=images,
-            script=True,
-            uses_script=True,
-            section="admin",
-            area=area,
-            user=me.user,
-            notice=notice,
-            csrf_token=self._services.csrf.token(me.token, PURPOSE),
-            logout_csrf_token=self._services.csrf.token(me.token, "logout"),
-            **context,
-        )
-        Flash.clear(request, response, self._pages.framing.cookies(site.issuer))
-        return response
-
-    async def _posted(
-        self, request: Request, back: str
-    ) -> tuple[Site, SignedIn, PageForm] | Response:
-        """A form posted by the signed-in administrator (its CSRF token checked), or the
-        answer instead: the gate's (continuing to ``back``), or the page saying the form
-        is bad."""
-        gate = await self._gate(request, back)
-        if isinstance(gate, Response):
-            return gate
-        site, me = gate
-        form = await checked_form(self._services, self._pages, request, site, me, PURPOSE)
-        if isinstance(form, Response):
-            return form
-        return site, me, form
 
     async def _found(
         self, request: Request, back: str, find: Find[T]
@@ -196,14 +132,6 @@ class ConsoleBase:
             back=crumbs[-1][1],
             **context,
         )
-
-    def _done(self, site: Site, me: SignedIn, path: str, **flash: str) -> Response:
-        """The redirect after a POST, with a notice (or a secret) for the next page."""
-        response = self._pages.redirect(site.issuer, path)
-        if flash:
-            flags = self._pages.framing.cookies(site.issuer)
-            self._flash.put(response, flags, me.user, **flash)
-        return response
 
     def _notice(self, request: Request, me: SignedIn) -> dict[str, Any]:
         return self._flash.take(request, me.user)

@@ -22,12 +22,12 @@ from authgate.web.admin_console.base import (
     PAGE_SIZE,
     STALE,
     ConsoleBase,
-    actor_of,
     cursor,
     revision_of,
 )
 from authgate.web.admin_console.client_form import ClientForm
 from authgate.web.pages.signed_in import PageForm, SignedIn
+from authgate.web.pages.signed_in_pages import actor_of
 from authgate.web.pages.site import Site
 
 CLIENTS = CONSOLE + "/clients"

@@ -7,7 +7,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.web.admin_console.base import CONSOLE, ConsoleBase, actor_of
+from authgate.web.admin_console.base import CONSOLE, ConsoleBase
+from authgate.web.pages.signed_in_pages import actor_of
 
 KEYS = CONSOLE + "/keys"
 

@@ -11,10 +11,11 @@ from authgate.domain import Space
 from authgate.protocol.admin.errors import Conflict, PreconditionFailed
 from authgate.protocol.admin.spaces import SpaceError
 from authgate.services import Services
-from authgate.web.admin_console.base import STALE, actor_of
+from authgate.web.admin_console.base import STALE
 from authgate.web.admin_console.spaces import SPACES, SpacePages, space_path, space_revision
 from authgate.web.pages.render import Pages
 from authgate.web.pages.signed_in import SignedIn
+from authgate.web.pages.signed_in_pages import actor_of
 from authgate.web.pages.site import Site
 
 

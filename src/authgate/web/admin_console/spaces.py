@@ -20,10 +20,10 @@ from authgate.web.admin_console.base import (
     CONSOLE,
     STALE,
     ConsoleBase,
-    actor_of,
     revision_of,
 )
 from authgate.web.pages.signed_in import PageForm, SignedIn
+from authgate.web.pages.signed_in_pages import actor_of
 from authgate.web.pages.site import Site
 
 SPACES = CONSOLE + "/spaces"

@@ -18,9 +18,10 @@ from authgate.protocol.user_admin import (
     checked_password,
 )
 from authgate.storage.base import RevisionMismatch
-from authgate.web.admin_console.base import actor_of, revision_of
+from authgate.web.admin_console.base import revision_of
 from authgate.web.admin_console.users import USERS, UserPagesBase, new_password, user_path
 from authgate.web.pages.signed_in import SignedIn
+from authgate.web.pages.signed_in_pages import actor_of
 from authgate.web.pages.site import Site
 
 _SELF = "You cannot {} your own account here: another administrator can."

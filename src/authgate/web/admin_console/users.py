@@ -22,12 +22,12 @@ from authgate.web.admin_console.base import (
     PAGE_SIZE,
     STALE,
     ConsoleBase,
-    actor_of,
     cursor,
     query_text,
     revision_of,
 )
 from authgate.web.pages.signed_in import PageForm, SignedIn
+from authgate.web.pages.signed_in_pages import actor_of
 from authgate.web.pages.site import Site
 
 USERS = CONSOLE + "/users"

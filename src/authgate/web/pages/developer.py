@@ -18,11 +18,11 @@ from authgate.web.pages.developer_base import (
     APPS,
     PORTAL,
     PortalBase,
-    actor_of,
     app_form,
     app_path,
 )
 from authgate.web.pages.signed_in import SignedIn
+from authgate.web.pages.signed_in_pages import actor_of
 from authgate.web.pages.site import Site
 from authgate.web.pages.usage_chart import usage_chart
 

@@ -10,15 +10,13 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.audit.events import Actor
 from authgate.domain import Client
 from authgate.protocol.developer import AppForm
 from authgate.services import Services
-from authgate.web.context import request_context
-from authgate.web.pages.account import login_url
 from authgate.web.pages.render import Pages, duration
-from authgate.web.pages.signed_in import Flash, PageForm, SignedIn, checked_form, signed_in
-from authgate.web.pages.site import Site, site_of
+from authgate.web.pages.signed_in import PageForm, SignedIn
+from authgate.web.pages.signed_in_pages import SignedInPages
+from authgate.web.pages.site import Site
 
 PORTAL = "/developer"
 APPS = "/developer/apps"
@@ -46,70 +44,17 @@ def app_form(form: PageForm) -> AppForm:
     )
 
 
-class PortalBase:
+class PortalBase(SignedInPages):
+    purpose = PURPOSE
+    section = "developer"
+    multi = _MULTI
+
     def __init__(self, services: Services, pages: Pages) -> None:
-        self._services = services
+        super().__init__(services, pages)
         self._portal = services.developer
-        self._pages = pages
-        self._flash = Flash(services.box)
         settings = services.settings
         self._authorize_url = settings.issuer + settings.authorize_endpoint
         self._token_url = settings.issuer + settings.token_endpoint
-
-    async def _gate(self, request: Request, back: str) -> tuple[Site, SignedIn] | Response:
-        """The root issuer's signed-in person, or the answer instead: a 404 on a space's
-        issuer, the sign-in page (continuing to ``back``) for anyone signed out."""
-        site = site_of(request)
-        if site.issuer.space is not None:
-            return self.not_found(request)
-        me = await signed_in(self._services, request, site)
-        if me is None:
-            return self._pages.redirect(site.issuer, login_url(site, back))
-        return site, me
-
-    def not_found(self, request: Request) -> Response:
-        site = site_of(request)
-        return self._pages.render(site.issuer, "not_found.html", 404, home=site.url("/"))
-
-    def _page(
-        self,
-        request: Request,
-        site: Site,
-        me: SignedIn,
-        template: str,
-        status: int = 200,
-        *,
-        images: tuple[str | None, ...] = (),
-        notice: str = "",
-        **context: Any,
-    ) -> Response:
-        response = self._pages.render_page(
-            site.issuer,
-            template,
-            status,
-            images=images,
-            script=True,
-            uses_script=True,
-            section="developer",
-            user=me.user,
-            notice=notice,
-            csrf_token=self._services.csrf.token(me.token, PURPOSE),
-            logout_csrf_token=self._services.csrf.token(me.token, "logout"),
-            **context,
-        )
-        Flash.clear(request, response, self._pages.framing.cookies(site.issuer))
-        return response
-
-    async def _form(self, request: Request, site: Site, me: SignedIn) -> PageForm | Response:
-        """The posted form, once its CSRF token is checked; else the page that says so."""
-        return await checked_form(self._services, self._pages, request, site, me, PURPOSE, _MULTI)
-
-    def _done(self, site: Site, me: SignedIn, path: str, **flash: str) -> Response:
-        response = self._pages.redirect(site.issuer, path)
-        if flash:
-            flags = self._pages.framing.cookies(site.issuer)
-            self._flash.put(response, flags, me.user, **flash)
-        return response
 
     async def _owned(self, me: SignedIn, request: Request) -> Client | None:
         return await self._portal.owned(me.user, request.path_params.get("client_id", ""))
@@ -139,20 +84,6 @@ class PortalBase:
             return self.not_found(request)
         return site, me, client
 
-    async def _posted(
-        self, request: Request, back: str
-    ) -> tuple[Site, SignedIn, PageForm] | Response:
-        """A form posted by the signed-in person (its CSRF token checked), or the answer
-        instead: the gate's (continuing to ``back``), or the page saying the form is bad."""
-        gate = await self._gate(request, back)
-        if isinstance(gate, Response):
-            return gate
-        site, me = gate
-        posted = await self._form(request, site, me)
-        if isinstance(posted, Response):
-            return posted
-        return site, me, posted
-
     async def _app_post(
         self, request: Request, back: str
     ) -> tuple[Site, SignedIn, PageForm, Client | None] | Response:
@@ -176,8 +107,3 @@ class PortalBase:
         if client is None:
             return self.not_found(request)
         return site, me, posted, client
-
-
-def actor_of(request: Request, me: SignedIn) -> Actor:
-    """The signed-in developer, as the audit log names them."""
-    return Actor("user", me.user.email, request_context(request).client_address)

@@ -5,7 +5,7 @@ A token is ``<id>.<secret>`` (like every token of authgate): only the secret's S
 stored, compared in constant time. It may expire and may allow a number of
 registrations; each registration reserves one use first, atomically, and gives it back
 if the registration is refused, so that a token of one use registers exactly one client
-however many requests race for it. The CLI creates them today, an admin API can later.
+however many requests race for it. The CLI creates them (``authgate client initial-token``).
 """
 
 from __future__ import annotations

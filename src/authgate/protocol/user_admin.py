@@ -1,4 +1,5 @@
-"""Managing users as operators do: the rules shared by the CLI and (later) the admin API.
+"""Managing users as operators do: the rules shared by the CLI, the admin API and the
+admin console.
 
 Disabling a user both revokes and refuses. At disable time, in one transaction, every
 session, access token and refresh token of the user is revoked and their unredeemed codes

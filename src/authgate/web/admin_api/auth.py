@@ -2,7 +2,7 @@
 grant, checked by the server's own token check (revocation, expiry, the client's current
 scopes). The token needs one of the operation's scopes (protocol/admin/scopes.py); a token
 acting for a user, or bound to a space, is refused: the API acts for an operator's client,
-and the console will act for users through the services, not through tokens."""
+and the admin console acts for users through the services, not through tokens."""
 
 from __future__ import annotations
 

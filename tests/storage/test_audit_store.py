@@ -100,6 +100,19 @@ async def test_every_event_name_fits_its_column() -> None:
     assert max(map(len, EVENTS)) <= EVENT_CHARS
 
 
+def test_every_event_constant_is_listed() -> None:
+    """EVENTS is what the console's filter offers and the width tests cover: an event
+    defined beside it but left out of it would be written yet unlisted."""
+    from authgate.audit import events
+
+    defined = {
+        value
+        for name, value in vars(events).items()
+        if name.isupper() and isinstance(value, str) and "." in value and " " not in value
+    }
+    assert defined == set(EVENTS)
+
+
 async def test_what_an_attacker_names_is_stored_as_given_or_cleaned(db: Database) -> None:
     """A failed sign-in records the name tried: NUL, lone surrogates and huge values are
     cleaned, so that no batch of events is refused by PostgreSQL."""

@@ -47,6 +47,7 @@ SPACE_MEMBER_UPDATED: Final = "space.member_updated"
 SPACE_MEMBER_REMOVED: Final = "space.member_removed"
 #: RFC 7591 §3: an operator created an initial access token for dynamic registration
 INITIAL_TOKEN_CREATED: Final = "initial_token.created"
+INITIAL_TOKEN_REVOKED: Final = "initial_token.revoked"
 #: RFC 7592: an operator gave a dynamically registered client a new registration token
 CLIENT_REGISTRATION_TOKEN_ISSUED: Final = "client.registration_token_issued"
 #: every event name authgate writes (the column is as wide as the longest)
@@ -71,10 +72,13 @@ EVENTS: Final = (
     USER_PASSWORD_SET,
     USER_SESSIONS_REVOKED,
     SPACE_CREATED,
+    SPACE_UPDATED,
+    SPACE_DELETED,
     SPACE_MEMBER_ADDED,
     SPACE_MEMBER_UPDATED,
     SPACE_MEMBER_REMOVED,
     INITIAL_TOKEN_CREATED,
+    INITIAL_TOKEN_REVOKED,
     CLIENT_REGISTRATION_TOKEN_ISSUED,
 )
 EVENT_CHARS: Final = 40

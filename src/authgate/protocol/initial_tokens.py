@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from authgate.audit.events import INITIAL_TOKEN_CREATED, Actor
+from authgate.audit.events import INITIAL_TOKEN_CREATED, INITIAL_TOKEN_REVOKED, Actor
 from authgate.audit.log import AuditLog
 from authgate.crypto.tokens import digest, format_token, matches, new_secret, parse_token
 from authgate.errors import InvalidToken
@@ -131,6 +131,24 @@ class InitialTokens:
         if not await self._store.reserve(row.id, self.now()):
             raise RefusedToken(REFUSED)
         return row
+
+    async def page(self, *, after: int | None, limit: int) -> list[InitialAccessToken]:
+        """Tokens by creation (expired and used-up ones too, until revoked)."""
+        return await self._store.page(after=after, limit=limit)
+
+    async def get(self, token_id: int) -> InitialAccessToken | None:
+        return await self._store.get(token_id)
+
+    async def revoke(self, token_id: int, *, actor: Actor) -> bool:
+        """Delete the token (``False``: there was none): registrations that reserved a
+        use of it already go on; no new one can. The clients it registered stay."""
+        if not await self._store.delete(token_id):
+            return False
+        if self._audit is not None:
+            self._audit.record(
+                INITIAL_TOKEN_REVOKED, actor, target_type="initial_token", target=token_id
+            )
+        return True
 
     async def release(self, row: InitialAccessToken) -> None:
         """Give back the use a refused registration reserved."""

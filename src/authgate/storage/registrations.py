@@ -71,6 +71,14 @@ class InitialTokenStore(Protocol):
         """Give back a use :meth:`reserve` took (the registration failed)."""
         ...
 
+    async def page(self, *, after: int | None, limit: int) -> list[InitialAccessToken]:
+        """Tokens by id (creation order), those after ``after``."""
+        ...
+
+    async def delete(self, token_id: int) -> bool:
+        """Revoke the token: no registration reserves a use of it from then on."""
+        ...
+
 
 class ClientRegistrationStore(Protocol):
     async def add(self, registration: ClientRegistration) -> None: ...

@@ -95,6 +95,20 @@ class SqlInitialTokenStore:
             token_id,
         )
 
+    async def page(self, *, after: int | None, limit: int) -> list[InitialAccessToken]:
+        rows = await self._db.fetch(
+            f"SELECT {_TOKEN_COLUMNS} FROM initial_access_tokens WHERE id > $1 "
+            "ORDER BY id LIMIT $2",
+            after or 0,
+            limit,
+        )
+        return [_token(row) for row in rows]
+
+    async def delete(self, token_id: int) -> bool:
+        return (
+            await self._db.execute("DELETE FROM initial_access_tokens WHERE id = $1", token_id) > 0
+        )
+
 
 class SqlClientRegistrationStore:
     def __init__(self, db: Database) -> None:

@@ -14,6 +14,7 @@ from authgate.web.admin_api import (
     clients,
     consents,
     errors,
+    initial_tokens,
     keys,
     spaces,
     user_access,
@@ -115,6 +116,7 @@ def admin_api(services: Services, bearer: BearerAuth, pages: Pages) -> ASGIApp:
             admin,
         )
     )
+    app.include_router(initial_tokens.router(services.initial_tokens, admin))
     app.include_router(keys.router(services.keys, services.minter.now, admin))
     app.include_router(audit.router(services.audit, admin))
     app.openapi = _document(app)  # type: ignore[method-assign]

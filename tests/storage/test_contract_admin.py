@@ -4,6 +4,7 @@ consent)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 
@@ -14,7 +15,7 @@ from authgate.crypto.tokens import digest
 from authgate.domain import Membership, NewAccessToken, NewRefreshToken, TokenId
 from authgate.protocol.rules import RegistrationError
 from authgate.services import Services
-from authgate.storage.base import RevisionMismatch
+from authgate.storage.base import KeysChanged, RevisionMismatch
 from authgate.storage.sql.admin import SqlAdminStore
 from authgate.storage.sql.driver import Database, open_database
 from authgate.storage.sql.stores import SqlSessionStore
@@ -152,3 +153,18 @@ async def test_clients_come_a_page_at_a_time(services: Services, make: Factory) 
     rest = await services.clients.page(after=first[-1].pk, limit=10)
     assert [c.pk for c in rest] == [c.pk for c in made[2:]]
     assert await services.clients.page(after=made[-1].pk) == []
+
+
+async def test_of_rotations_made_after_seeing_one_key_one_happens(services: Services) -> None:
+    """KeyStore.add with ``newest``: four rotations at once, each made after seeing the
+    same newest key (the console's confirmation page): exactly one key is added."""
+    await services.keys.ensure()
+    before = await services.keys.keys()
+    seen = max(before, key=lambda k: (k.created_at, k.id)).kid
+    actor = Actor("user", "ops@example.com", "127.0.0.1")
+    results = await asyncio.gather(
+        *(services.keys.rotate_by(actor, newest=seen) for _ in range(4)), return_exceptions=True
+    )
+    assert sum(not isinstance(r, BaseException) for r in results) == 1
+    assert all(isinstance(r, KeysChanged) for r in results if isinstance(r, BaseException))
+    assert len(await services.keys.keys()) == len(before) + 1

@@ -185,10 +185,12 @@ class KeyRing:
         at_once: bool = False,
         actor: Actor | None = None,
         event: str = KEY_ROTATED,
+        newest: str | None = None,
     ) -> SigningKey:
         """Add a key that signs after :attr:`lead` seconds (at once if ``at_once``);
         the current key then retires and stays published for :attr:`grace` seconds.
-        An audit event by ``actor`` (None: authgate itself)."""
+        An audit event by ``actor`` (None: authgate itself). With ``newest``, only while
+        that kid is still the newest key (else ``KeysChanged``)."""
         alg = alg or self.alg
         sealed = seal(generate(alg), alg, self._box)
         now = int(self._clock())
@@ -199,6 +201,7 @@ class KeyRing:
             sealed.private_sealed,
             now,
             now if at_once else now + self.lead,
+            newest=newest,
         )
         self._loaded = None
         await self._store.delete_retired(now - self.grace)
@@ -214,14 +217,14 @@ class KeyRing:
         return key
 
     async def rotate_by(
-        self, actor: Actor, alg: Algorithm | None = None
+        self, actor: Actor, alg: Algorithm | None = None, *, newest: str | None = None
     ) -> tuple[SigningKey, list[str]]:
         """An operator's rotation (``authgate keys rotate``, the admin API): with no key
         signing yet, nobody can be waiting for the new one, so it signs at once. Returns
         the key and the kids of the keys it replaces."""
         now = self._clock()
         first = not any(self.state(k, now) == "active" for k in await self.keys())
-        key = await self.rotate(alg, at_once=first, actor=actor)
+        key = await self.rotate(alg, at_once=first, actor=actor, newest=newest)
         replaced = [
             k.kid for k in await self.keys() if k.kid != key.kid and k.retired_at == key.signs_from
         ]

@@ -56,6 +56,10 @@ class SlugTaken(Exception):
     """A space with this slug or one of these domains already exists."""
 
 
+class KeysChanged(Exception):
+    """A key was added since the caller looked (KeyStore.add with ``newest``)."""
+
+
 class SpaceChanged(Exception):
     """The space is no longer as the caller read it (or is gone): nothing was written."""
 
@@ -296,9 +300,13 @@ class KeyStore(Protocol):
         private_sealed: str,
         now: int,
         signs_from: int,
+        *,
+        newest: str | None = None,
     ) -> SigningKey:
         """Store a new key; in the same transaction, every older key that has not been
-        retired retires at ``signs_from``, when the new one takes over."""
+        retired retires at ``signs_from``, when the new one takes over. With ``newest``
+        (a kid), only while that is still the newest key, else :class:`KeysChanged` and
+        nothing is written: of two rotations made after seeing one key, one happens."""
         ...
 
     async def delete_retired(self, before: int) -> int:

@@ -21,6 +21,7 @@ from authgate.domain import (
     TokenId,
     UserId,
 )
+from authgate.storage.base import KeysChanged
 from authgate.storage.sql.driver import Database, Executor, Row
 
 ACCESS_COLUMNS = (
@@ -418,11 +419,22 @@ class SqlKeyStore:
         private_sealed: str,
         now: int,
         signs_from: int,
+        *,
+        newest: str | None = None,
     ) -> SigningKey:
         async with self._db.transaction() as tx:
             await tx.execute(
                 "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL", signs_from
             )
+            if newest is not None:
+                # After the UPDATE: on PostgreSQL a concurrent rotation holds the rows it
+                # retires until it commits, and this statement's snapshot then sees its
+                # key; SQLite's write transactions run one at a time.
+                current = await tx.fetchval(
+                    "SELECT kid FROM signing_keys ORDER BY created_at DESC, id DESC LIMIT 1"
+                )
+                if current is not None and current != newest:
+                    raise KeysChanged(current)
             row = await tx.fetchrow(
                 "INSERT INTO signing_keys "
                 "(kid, alg, public_jwk, private_sealed, created_at, signs_from) "

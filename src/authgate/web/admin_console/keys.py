@@ -7,6 +7,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authgate.storage.base import KeysChanged
 from authgate.web.admin_console.base import CONSOLE, ConsoleBase
 from authgate.web.pages.signed_in_pages import actor_of
 
@@ -63,9 +64,16 @@ class KeyPages(ConsoleBase):
         if isinstance(found, Response):
             return found
         site, me, form = found
-        if form.get("seen") != await self._newest():  # a form sent twice, or another admin
+        seen = form.get("seen")
+        try:
+            if seen != await self._newest():
+                raise KeysChanged(seen)
+            # checked again in the rotation's transaction: two posts at once rotate once
+            key, replaced = await self._services.keys.rotate_by(
+                actor_of(request, me), newest=seen or None
+            )
+        except KeysChanged:  # a form sent twice, or another administrator
             notice = "A key was added meanwhile; nothing was changed."
             return self._done(site, me, KEYS, notice=notice)
-        key, replaced = await self._services.keys.rotate_by(actor_of(request, me))
         after = f" It replaces {', '.join(replaced)}." if replaced else ""
         return self._done(site, me, KEYS, notice=f"The key {key.kid} was added.{after}")

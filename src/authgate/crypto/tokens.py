@@ -54,8 +54,15 @@ def parse_token(token: str) -> tuple[int, str] | None:
 
 
 def new_client_id() -> str:
-    """A random, URL-safe client identifier (128 bits)."""
-    return secrets.token_urlsafe(16)
+    """A random, URL-safe client identifier (128 bits) that does not begin with ``-``.
+
+    Client ids are typed into command lines as option values, and ``--client-id -x…``
+    reads as an option (argparse and click both refuse it): one id in 64 did that.
+    """
+    while True:
+        client_id = secrets.token_urlsafe(16)
+        if not client_id.startswith("-"):
+            return client_id
 
 
 #: integer client ids lie in [10**8, 2**31): 9 or 10 digits, no leading zero, and within

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,9 +11,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()
-# A real hash to verify against when the account does not exist, so that an unknown
-# e-mail costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("authgate-dummy-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the account does not exist, so that an unknown
+    e-mail costs the same time as a wrong password. Made once, when the first verifier is
+    (not at import: the CLI should not pay ~0.2 s to print its help)."""
+    return _hasher.hash("authgate-dummy-password")
 
 
 def hash_password(password: str) -> str:
@@ -21,7 +27,7 @@ def hash_password(password: str) -> str:
 
 def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -43,6 +49,7 @@ class PasswordVerifier:
 
     def __init__(self, workers: int = 0, queue: int = 8) -> None:
         self.workers = workers or cpu_count()
+        _dummy_hash()  # now, so that the first unknown e-mail costs no more than the rest
         self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="authgate-argon2")
         self._slots = self.workers + queue
         self._taken = 0

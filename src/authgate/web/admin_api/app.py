@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from authgate.resource.bearer import BearerAuth
 from authgate.services import Services
@@ -87,7 +88,32 @@ def _document(app: FastAPI) -> Any:
     return openapi
 
 
+class BuiltOnFirstRequest:
+    """An ASGI app built when its first request arrives. FastAPI spends ~0.1 s building the
+    admin API's routes (their dependencies and models): a worker that never serves the
+    admin API, and every worker's start, should not pay it."""
+
+    def __init__(self, build: Callable[[], ASGIApp]) -> None:
+        self._build: Callable[[], ASGIApp] | None = build
+        self._app: ASGIApp | None = None
+
+    @property
+    def app(self) -> ASGIApp:
+        if self._app is None:
+            assert self._build is not None
+            self._app, self._build = self._build(), None  # synchronous: built once per loop
+        return self._app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
 def admin_api(services: Services, bearer: BearerAuth, pages: Pages) -> ASGIApp:
+    """The admin API, built on its first request (:class:`BuiltOnFirstRequest`)."""
+    return BuiltOnFirstRequest(lambda: _build(services, bearer, pages))
+
+
+def _build(services: Services, bearer: BearerAuth, pages: Pages) -> ASGIApp:
     settings = services.settings
     app = FastAPI(
         title=f"{settings.platform_name} admin API",

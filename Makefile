@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pytest-xdist workers for `make test` (each test file runs whole in one worker, so that a
+# module's server starts once); TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 
 RP     := tests/e2e/rp
 AXE    := tests/e2e/axe
@@ -20,7 +23,7 @@ serve: $(STAMP)
 	$(BIN)/authgate serve --demo
 
 test: $(STAMP) lint browser rp axe
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser),
 # and curl, which they run on the demo callback page's command line.

@@ -54,6 +54,17 @@ def _tags(header: str) -> list[str]:
     return [t.strip().removeprefix("W/") for t in header.split(",") if t.strip()]
 
 
+def require_match(request: Request, current: str, what: str) -> None:
+    """``If-Match`` must name ``current`` or be ``*``: for a resource whose ETag is a
+    digest (no revision column). A missing header is 428, another tag 412."""
+    header = request.headers.get("if-match")
+    if header is None or not header.strip():
+        raise PreconditionRequired(f"send If-Match with the ETag of the {what} as you read it")
+    tags = _tags(header)
+    if tags != ["*"] and current not in tags:
+        raise PreconditionFailed(f"the {what} changed since it was read (If-Match)")
+
+
 def expected_revision(
     request: Request, kind: str, key: object, *, required: bool = True
 ) -> int | None:

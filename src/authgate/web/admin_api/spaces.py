@@ -6,7 +6,6 @@ from fastapi import APIRouter, Path, Request, Response, Security
 from pydantic import BaseModel, ConfigDict, Field
 
 from authgate.domain import Membership, Space, UserId
-from authgate.protocol.admin.errors import PreconditionFailed, PreconditionRequired
 from authgate.protocol.admin.space_edits import SpaceEdits
 from authgate.protocol.admin.spaces import SpaceAdmin
 from authgate.protocol.issuers import IssuerResolver
@@ -116,12 +115,7 @@ def router(
         the current one. Spaces have no revision column: the write itself then runs only
         while the name and domains are still these (:class:`SpaceEdits`)."""
         space = await spaces.get(slug)
-        header = (request.headers.get("if-match") or "").strip()
-        if not header:
-            raise PreconditionRequired("send If-Match with the ETag of the space as you read it")
-        tags = [t.strip().removeprefix("W/") for t in header.split(",")]
-        if tags != ["*"] and space_tag(space) not in tags:
-            raise PreconditionFailed("the space changed since it was read (If-Match)")
+        etags.require_match(request, space_tag(space), "space")
         return space
 
     def tagged_member(response: Response, space: Space, member: Membership) -> MemberOut:

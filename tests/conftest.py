@@ -87,11 +87,24 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         gc.freeze()
 
 
+def _setting_variables() -> list[str]:
+    return [
+        name
+        for name in os.environ
+        if name.startswith("AUTHGATE_") and not name.startswith("AUTHGATE_TEST_")
+    ]
+
+
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("AUTHGATE_") and not name.startswith("AUTHGATE_TEST_"):
-            monkeypatch.delenv(name)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in _setting_variables():
+        monkeypatch.delenv(name)
+    yield
+    # What the code under test set itself: the CLI sets AUTHGATE_PROFILE and others for the
+    # workers it starts. Left behind, they reached the next module's fixtures (which run
+    # before this fixture), depending on which tests a worker had run before.
+    for name in _setting_variables():
+        del os.environ[name]
 
 
 _KEYS: dict[str, list[Any]] = {}

@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from authgate.redis_pool import REDIS_ERRORS, OutageLog
+from authgate.redis_pool import REDIS_ERRORS, OutageLog, is_outage
 
 log = logging.getLogger("authgate.invalidation")
 
@@ -90,15 +90,15 @@ class Invalidation:
         while not self._stopping:
             try:
                 await self._subscription()
-            except REDIS_ERRORS as exc:
+            except Exception as exc:
                 self.subscribed.clear()
-                self._listen_outage.failed(exc)
-                await asyncio.sleep(self.BACKOFF[min(failures, len(self.BACKOFF) - 1)])
-                failures += 1
-            except Exception:  # a bug must not end the listener for the process's life
-                self.subscribed.clear()
-                log.exception("cache invalidation listener failed; restarting it")
-                await asyncio.sleep(self.BACKOFF[-1])
+                if is_outage(exc):
+                    self._listen_outage.failed(exc)
+                    await asyncio.sleep(self.BACKOFF[min(failures, len(self.BACKOFF) - 1)])
+                    failures += 1
+                else:  # a bug must not end the listener for the process's life
+                    log.exception("cache invalidation listener failed; restarting it")
+                    await asyncio.sleep(self.BACKOFF[-1])
             else:
                 failures = 0
 

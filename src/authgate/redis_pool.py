@@ -36,6 +36,15 @@ def connect(url: str) -> Any:
 REDIS_ERRORS: tuple[type[Exception], ...] = (redis.exceptions.RedisError, OSError, TimeoutError)
 
 
+def is_outage(exc: BaseException) -> bool:
+    """One of :data:`REDIS_ERRORS`, or uvloop's ``RuntimeError`` ("unable to perform
+    operation on <TCPTransport closed=True …>; the handler is closed") when redis-py
+    reconnects over a connection that the server has just closed (seen as Redis stopped)."""
+    return isinstance(exc, REDIS_ERRORS) or (
+        isinstance(exc, RuntimeError) and "handler is closed" in str(exc)
+    )
+
+
 class OutageLog:
     """Logs that ``what`` became unreachable once per outage, and once that it is back,
     however many requests notice in between. Only the exception's type is logged: never a

@@ -35,6 +35,28 @@ async def test_readyz_checks_the_database_and_its_schema(http: httpx.AsyncClient
     assert (await http.post("/readyz")).status_code == 405
 
 
+class TestRedisClosedUnderUs:
+    """uvloop's closed-transport ``RuntimeError`` from the ping is Redis being down, not a
+    failing probe: ``/readyz`` says so with ``503``."""
+
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"redis_url": "redis://127.0.0.1:1/0"}
+
+    async def test_readyz_names_redis_unreachable(
+        self, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        async def closed(self: Any, **options: Any) -> Any:
+            raise RuntimeError(
+                "unable to perform operation on <TCPTransport closed=True>; the handler is closed"
+            )
+
+        monkeypatch.setattr("redis.asyncio.Redis.ping", closed)
+        r = await http.get("/readyz")
+        assert r.status_code == 503
+        assert r.json()["checks"]["redis"] == "unreachable (RuntimeError)"
+
+
 async def test_readyz_names_an_outdated_schema(http: httpx.AsyncClient, settings: Settings) -> None:
     db = await open_database(settings.database_url)
     head = await db.fetchval("SELECT version_num FROM alembic_version")

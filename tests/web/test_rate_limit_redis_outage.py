@@ -132,3 +132,55 @@ class TestNothingListening:
             auth=(reg.client.client_id, reg.client_secret),
         )
         assert r.status_code == 503 and r.json()["error"] == "temporarily_unavailable"
+
+
+CLOSED_TRANSPORT = (
+    "unable to perform operation on <TCPTransport closed=True reading=False 0x7f>; "
+    "the handler is closed"
+)
+
+
+class TestClosedTransport:
+    """uvloop's ``RuntimeError`` when redis-py writes to a connection Redis has just closed
+    (seen as Redis stops) is the same outage as a refused connection: the setting's
+    behaviour and one warning, never a 500."""
+
+    @pytest.fixture(autouse=True)
+    def closed_under_us(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        async def closed(self: Any, batch: Any) -> Any:
+            raise RuntimeError(CLOSED_TRANSPORT)
+
+        monkeypatch.setattr("authgate.ratelimit.pipelined.ScriptPipeline._pipeline", closed)
+
+    @pytest.fixture
+    def settings_overrides(self, on_error: str) -> dict[str, Any]:
+        return {"redis_url": "redis://127.0.0.1:1/0", "rate_limit_on_redis_error": on_error}
+
+    async def test_open_counts_in_memory(
+        self, http: httpx.AsyncClient, make: Factory, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.INFO):
+            token = await client_token(http, make)  # the token endpoint's limit: counted too
+            answers = [await http.get("/api/me", headers=bearer(token)) for _ in range(2)]
+        assert [r.status_code for r in answers] == [200, 200]
+        assert [r.headers["ratelimit-remaining"] for r in answers] == ["59", "58"]
+        logs = _limiter_logs(caplog)
+        assert len(logs) == 1 and "unreachable (ConnectionError)" in logs[0]
+        assert not [r for r in caplog.records if r.exc_info], "logged a traceback"
+
+    @pytest.mark.parametrize("on_error", ["closed"])
+    async def test_closed_answers_503(
+        self, http: httpx.AsyncClient, make: Factory, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        reg = await make.client()
+        assert reg.client_secret
+        with caplog.at_level(logging.INFO):
+            r = await http.post(
+                "/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=(reg.client.client_id, reg.client_secret),
+            )
+        assert r.status_code == 503 and r.json()["error"] == "temporarily_unavailable"
+        logs = _limiter_logs(caplog)
+        assert len(logs) == 1 and "unreachable (ConnectionError)" in logs[0]
+        assert not [r for r in caplog.records if r.exc_info], "logged a traceback"

@@ -42,7 +42,7 @@ from limits.aio.storage.redis.bridge import RedisBridge
 from limits.util import WindowStats
 
 from authgate.ratelimit.pipelined import PipelinedRedisStorage, fresh_error
-from authgate.redis_pool import REDIS_ERRORS
+from authgate.redis_pool import is_outage
 
 #: limits' moving-window read, verbatim, then take up to ARGV[4] places stamped ARGV[5].
 #: KEYS[1] the window; ARGV: now, limit, expiry (s), wanted, stamp, key lifetime (s).
@@ -128,7 +128,9 @@ class Leases:
             flight = state.flight
             try:
                 await asyncio.shield(flight)
-            except REDIS_ERRORS as exc:
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
                 raise fresh_error(exc) from exc
 
     def _new_key(self) -> _Key:

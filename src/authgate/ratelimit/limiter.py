@@ -35,7 +35,7 @@ from limits.aio.storage import Storage
 from authgate.ratelimit.leases import Leases
 from authgate.ratelimit.memory import SweptMemoryStorage
 from authgate.ratelimit.pipelined import MovingWindow, PipelinedRedisStorage
-from authgate.redis_pool import REDIS_ERRORS, OutageLog
+from authgate.redis_pool import OutageLog, is_outage
 
 log = logging.getLogger("authgate.ratelimit")
 
@@ -133,7 +133,9 @@ class RateLimiter:
         else:
             try:
                 allowed, stats = await self._shared.hit_and_stats(limit, *key)
-            except REDIS_ERRORS as exc:
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
                 self._skip_until = self._clock() + self._retry_every
                 self._outage.failed(exc)
                 decision = await self._unavailable(limit, key)

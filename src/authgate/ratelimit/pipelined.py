@@ -19,7 +19,7 @@ from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.util import WindowStats
 
-from authgate.redis_pool import REDIS_ERRORS
+from authgate.redis_pool import is_outage
 
 Call = tuple[Any, list[str], list[Any], "asyncio.Future[Any]"]
 
@@ -144,8 +144,9 @@ def _evalsha(sha: str, keys: list[str], args: list[Any]) -> bytes:
 
 def fresh_error(exc: Exception) -> Exception:
     """A fresh exception per waiting caller (one instance raised in many tasks would
-    collect all their tracebacks)."""
-    if not isinstance(exc, REDIS_ERRORS):
+    collect all their tracebacks), as a ``redis.exceptions.ConnectionError`` when it is an
+    outage (:func:`~authgate.redis_pool.is_outage`), so that callers need catch only that."""
+    if not is_outage(exc):
         return exc
     each = redis.exceptions.ConnectionError(type(exc).__name__)
     each.__cause__ = exc

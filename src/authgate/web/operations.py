@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from authgate.redis_pool import REDIS_ERRORS
+from authgate.redis_pool import is_outage
 from authgate.storage.base import DatabaseUnavailable
 from authgate.storage.sql.connector import OUTAGES, Connector, schema_revision
 from authgate.storage.sql.driver import DeferredDatabase
@@ -28,7 +28,6 @@ READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
 PATHS = frozenset({HEALTH_PATH, READY_PATH})
 _DATABASE_DOWN: tuple[type[BaseException], ...] = (*OUTAGES, DatabaseUnavailable)
-_REDIS_DOWN: tuple[type[BaseException], ...] = (*REDIS_ERRORS, TimeoutError)
 
 
 class Readiness:
@@ -86,7 +85,9 @@ class Readiness:
         try:
             async with asyncio.timeout(self._wait):
                 await self._redis.ping()  # type: ignore[union-attr]
-        except _REDIS_DOWN as exc:
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
             return f"unreachable ({type(exc).__name__})"
         return "ok"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import authgate.web
 from tests.e2e.raw_http import (
     LoggedServer,
     connect,
@@ -230,3 +231,66 @@ def test_keep_alive_serves_requests_then_closes_when_idle(server: LoggedServer) 
         data, closed = read_until_closed(sock, KEEP_ALIVE + 3)
     assert data == b""
     assert closed is not None and closed < KEEP_ALIVE + 2
+
+
+# ------------------------------------------------ writes once per pass (web/pass_writes.py)
+
+
+def responses_in(data: bytes) -> list[tuple[int, bytes]]:
+    """(status, body) of each response in ``data``, all framed by a content-length."""
+    found = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        found.append((status_of(head), rest[:length]))
+        data = rest[length:]
+    return found
+
+
+def test_pipelined_requests_are_answered_in_order(server: LoggedServer) -> None:
+    """RFC 9112 §9.3.2: responses in the order of the requests, though several are written
+    in one pass of the server's loop."""
+    requests = [
+        get(server.port, "/.well-known/jwks.json"),
+        get(server.port, "/api/ping"),
+        get(server.port, "/.well-known/openid-configuration", "Connection: close"),
+    ]
+    with connect(server.port) as sock:
+        sock.sendall(b"".join(requests))
+        data, closed = read_until_closed(sock, 5)
+    assert closed is not None
+    answers = responses_in(data)
+    assert [status for status, _ in answers] == [200, 200, 200]
+    assert answers[0][1].startswith(b'{"keys"') and answers[1][1] == b'{"ok":true}'
+    assert answers[2][1].startswith(b'{"issuer"')
+
+
+def test_expect_100_continue_is_answered_before_the_body_is_sent(server: LoggedServer) -> None:
+    """RFC 9110 §10.1.1: the interim 100 is not held back waiting for the final response."""
+    body = b"grant_type=client_credentials"
+    head = post(server.port, "/oauth/token", f"Content-Length: {len(body)}", b"")
+    head = head.replace(b"\r\n\r\n", b"\r\nExpect: 100-continue\r\n\r\n")
+    with connect(server.port) as sock:
+        sock.sendall(head)
+        sock.settimeout(2)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 100 Continue\r\n")
+        sock.sendall(body)
+        assert status_of(read_response(sock)) == 401  # no client credentials
+
+
+def test_head_and_large_bodies_are_complete(server: LoggedServer) -> None:
+    """A HEAD response (no body write at all) and a static file larger than what is held
+    in one pass both arrive whole."""
+    with connect(server.port) as sock:
+        sock.sendall(get(server.port, "/api/ping").replace(b"GET ", b"HEAD ", 1))
+        sock.settimeout(5)
+        head = sock.recv(65536)
+        assert head.startswith(b"HTTP/1.1 200 ") and head.endswith(b"\r\n\r\n")
+        sock.sendall(get(server.port, "/static/authgate.css"))
+        response = read_response(sock)
+    css = (Path(authgate.web.__file__).parent / "static" / "authgate.css").read_bytes()
+    assert status_of(response) == 200 and response.endswith(css)

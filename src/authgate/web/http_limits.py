@@ -13,6 +13,8 @@ uvicorn buffers a request head of any size and waits for slow heads and bodies f
 Each of these logs one short line. The common request, whose head arrives in one read and
 whose body follows at once, arms no timer: only a head or body still incomplete at the end
 of a read does, and a body's timer is re-armed lazily (it checks a progress flag).
+
+The connection's writes go out once per pass of the event loop (web/pass_writes.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import httptools
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
+
+from authgate.web.pass_writes import PassWrites
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     # ------------------------------------------------------------------ transport events
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        # Every write of the connection, its responses' and the refusals below, goes out at
+        # the end of the event loop's pass (web/pass_writes.py).
+        super().connection_made(PassWrites(transport, self.loop))  # type: ignore[arg-type]
         self.timeout_keep_alive_task = self.loop.call_later(
             self.timeout_keep_alive, self.timeout_keep_alive_handler
         )

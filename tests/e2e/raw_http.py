@@ -100,17 +100,22 @@ def read_response(sock: socket.socket, limit: float = 5.0) -> bytes:
             return data
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
+    length = content_length_of(head)
     while len(body) < length:
         chunk = sock.recv(65536)
         if not chunk:
             break
         body += chunk
     return head + b"\r\n\r\n" + body
+
+
+def content_length_of(head: bytes) -> int:
+    """The ``content-length`` of a response head (0 without one)."""
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    return 0
 
 
 def get(port: int, path: str, *headers: str) -> bytes:

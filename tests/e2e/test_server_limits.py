@@ -18,6 +18,7 @@ import authgate.web
 from tests.e2e.raw_http import (
     LoggedServer,
     connect,
+    content_length_of,
     get,
     post,
     read_response,
@@ -241,11 +242,7 @@ def responses_in(data: bytes) -> list[tuple[int, bytes]]:
     found = []
     while data:
         head, _, rest = data.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
+        length = content_length_of(head)
         found.append((status_of(head), rest[:length]))
         data = rest[length:]
     return found

@@ -6,13 +6,14 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from authgate.protocol.context import RequestContext
-from authgate.web.issuers import Scope, issuer_of
+from authgate.web.issuers import Scope
 
 
 def context_of(scope: Scope) -> RequestContext:
+    """The issuer is the one the edge resolved (``issuer_of``, read here directly)."""
     client = scope.get("client")
     return RequestContext(
-        client_address=client[0] if client else "unknown", issuer=issuer_of(scope)
+        client_address=client[0] if client else "unknown", issuer=scope["state"]["issuer"]
     )
 
 

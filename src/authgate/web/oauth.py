@@ -31,6 +31,7 @@ from authgate.protocol.requests import (
     is_form_content_type,
     parse_form,
     parse_pairs,
+    plain_form,
 )
 from authgate.storage.base import DatabaseUnavailable
 from authgate.web.context import context_of
@@ -83,16 +84,7 @@ async def read_limited_body(
         chunks.append(chunk)
 
 
-_WANTED = (b"authorization", b"content-type", b"content-length")
-
-
-def _headers(scope: Scope) -> dict[bytes, str]:
-    """The first value of each header a form endpoint reads (as Starlette's ``get``)."""
-    found: dict[bytes, str] = {}
-    for name, value in scope["headers"]:
-        if name in _WANTED and name not in found:
-            found[name] = value.decode("latin-1")
-    return found
+FORM_TYPE = b"application/x-www-form-urlencoded"
 
 
 async def read_form_request(
@@ -108,17 +100,35 @@ async def read_form_request(
     ``Content-Type`` (``curl -X POST URL``)."""
     if scope["method"] != "POST":
         raise InvalidRequest(f"the {endpoint} endpoint accepts only POST (RFC 6749 §3.2)")
-    headers = _headers(scope)
+    # The first value of each header read here (as Starlette's ``get``), in one loop: this
+    # is every token, introspection and revocation request.
+    authorization = content_type = content_length = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            if authorization is None:
+                authorization = value
+        elif name == b"content-type":
+            if content_type is None:
+                content_type = value
+        elif name == b"content-length" and content_length is None:
+            content_length = value
     query: bytes = scope.get("query_string", b"")
     if query and not params_in_query:
         raise InvalidRequest("send parameters in the request body, not the URL (RFC 6749 §2.3.1)")
-    content_type = headers.get(b"content-type")
     bodiless = bool(query) and content_type is None
-    if not bodiless and not is_form_content_type(content_type):
+    if (
+        not bodiless
+        and content_type != FORM_TYPE
+        and not is_form_content_type(
+            None if content_type is None else content_type.decode("latin-1")
+        )
+    ):
         raise InvalidRequest(
             "send parameters as application/x-www-form-urlencoded (RFC 6749 §4.1.3)"
         )
-    body = await read_limited_body(receive, headers.get(b"content-length"))
+    body = await read_limited_body(
+        receive, None if content_length is None else content_length.decode("latin-1")
+    )
     if bodiless and body:
         raise InvalidRequest(
             "send parameters as application/x-www-form-urlencoded (RFC 6749 §4.1.3)"
@@ -127,8 +137,13 @@ async def read_form_request(
         pairs = form_pairs(query, "query string") + form_pairs(body, "request body")
         params = parse_pairs(pairs)
     else:
-        params = parse_form(body)
-    return FormRequest(params, headers.get(b"authorization"), context_of(scope))
+        plain = plain_form(body)
+        params = parse_form(body) if plain is None else plain
+    return FormRequest(
+        params,
+        None if authorization is None else authorization.decode("latin-1"),
+        context_of(scope),
+    )
 
 
 class FormEndpoint:

@@ -81,6 +81,20 @@ async def test_requests_tokens_and_failures_are_counted(
     assert ("process_cpu_seconds_total", ()) in found
 
 
+async def test_documents_answered_from_memory_are_counted(
+    http: httpx.AsyncClient, scrape: Any
+) -> None:
+    for _ in range(3):
+        r = await http.get("/.well-known/jwks.json")
+        assert r.status_code == 200
+    r = await http.get("/.well-known/jwks.json", headers={"If-None-Match": r.headers["etag"]})
+    assert r.status_code == 304
+    found = await scrape()
+    jwks = "/.well-known/jwks.json"
+    assert value(found, "authgate_http_requests_total", endpoint=jwks, status="200") == 3
+    assert value(found, "authgate_http_requests_total", endpoint=jwks, status="304") == 1
+
+
 async def test_labels_are_route_templates_not_raw_paths(
     http: httpx.AsyncClient, scrape: Any
 ) -> None:

@@ -34,3 +34,23 @@ async def test_anything_else_is_replaced(http: httpx.AsyncClient, sent: str) -> 
     r = await http.get("/api/ping", headers={"X-Request-Id": sent.encode("utf-8")})
     assert r.headers["x-request-id"] != sent
     assert 1 <= len(r.headers["x-request-id"]) <= 128
+
+
+@pytest.mark.parametrize("path", ["/.well-known/openid-configuration", "/.well-known/jwks.json"])
+async def test_documents_answered_from_memory_carry_the_id_too(
+    http: httpx.AsyncClient, path: str
+) -> None:
+    """The edge answers the published documents from memory after the first request
+    (web/edge.py): their 200s and 304s carry the request id like any other response."""
+    first = await http.get(path)  # builds the document
+    again = await http.get(path, headers={"X-Request-Id": "mine-1"})
+    assert first.status_code == again.status_code == 200 and again.content == first.content
+    assert again.headers["x-request-id"] == "mine-1"
+    unsane = await http.get(path, headers={"X-Request-Id": "two words"})
+    assert unsane.headers["x-request-id"] not in ("two words", first.headers["x-request-id"])
+    etag = first.headers["etag"]
+    cached = await http.get(path, headers={"If-None-Match": etag, "X-Request-Id": "mine-2"})
+    assert cached.status_code == 304 and cached.content == b""
+    assert cached.headers["x-request-id"] == "mine-2" and cached.headers["etag"] == etag
+    head = await http.head(path)
+    assert head.status_code == 200 and head.content == b"" and "x-request-id" in head.headers

@@ -25,6 +25,7 @@ from authgate.web.issuers import Scope
 JWKS_PATH = "/.well-known/jwks.json"
 #: Provider metadata changes only with a new release or new settings: an hour's caching.
 METADATA_MAX_AGE = 3600
+Header = tuple[bytes, bytes]
 _METADATA_PATHS = frozenset({OPENID_CONFIGURATION, OAUTH_AUTHORIZATION_SERVER})
 
 
@@ -110,20 +111,38 @@ class PublishedDocuments:
             self._metadata[(issuer_url, keys.etag)] = published
         return published
 
-    async def answer(self, scope: Scope, send: Any, issuer: Issuer, kind: str) -> None:
-        """Answer a GET or HEAD for the document ``kind`` (from :meth:`kind_of`)."""
+    def ready(self, kind: str, issuer: Issuer) -> Published | None:
+        """The document ``kind`` of ``issuer`` if it is in memory and current: then
+        :func:`send_published` answers without an await on anything but ``send``."""
+        return self._cached(kind, issuer.url)
+
+    async def answer(
+        self, scope: Scope, send: Any, issuer: Issuer, kind: str, *extra: Header
+    ) -> int:
+        """Answer a GET or HEAD for the document ``kind`` (from :meth:`kind_of`), with the
+        ``extra`` headers; the status answered."""
         published = self._cached(kind, issuer.url)
         if published is None:
             published = await (self.jwks() if kind == "jwks" else self.metadata(issuer.url))
-        if _if_none_match(scope) == published.etag:
-            start = {
-                "type": "http.response.start",
-                "status": 304,
-                "headers": published.not_modified,
-            }
-            await send(start)
-            await send({"type": "http.response.body", "body": b""})
-            return
-        await send({"type": "http.response.start", "status": 200, "headers": published.headers})
-        body = b"" if scope["method"] == "HEAD" else published.body
-        await send({"type": "http.response.body", "body": body})
+        return await send_published(scope, send, published, _if_none_match(scope), *extra)
+
+
+async def send_published(
+    scope: Scope, send: Any, published: Published, if_none_match: bytes | None, *extra: Header
+) -> int:
+    """``published`` as the answer to a GET or HEAD, or ``304`` when the client's
+    ``If-None-Match`` (``if_none_match``) names it (RFC 9110 §13.1.2); the status."""
+    if if_none_match == published.etag:
+        start = {
+            "type": "http.response.start",
+            "status": 304,
+            "headers": [*published.not_modified, *extra],
+        }
+        await send(start)
+        await send({"type": "http.response.body", "body": b""})
+        return 304
+    headers = [*published.headers, *extra]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    body = b"" if scope["method"] == "HEAD" else published.body
+    await send({"type": "http.response.body", "body": body})
+    return 200

@@ -205,3 +205,15 @@ def test_bad_rate_limit_settings_are_refused_at_start_with_a_readable_message(
 def test_endpoint_limits_are_normalized(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUTHGATE_API_RATE_LIMITS", '{"get  /api/me": " 5/minute "}')
     assert load_settings().api_rate_limits == {"GET /api/me": "5/minute"}
+
+
+@pytest.mark.parametrize(
+    "decision",
+    [
+        RateDecision(allowed=True, limit=60, remaining=59, reset=60, retry_after=0),
+        RateDecision(allowed=False, limit=2, remaining=0, reset=17, retry_after=17),
+    ],
+)
+def test_raw_headers_are_the_headers_as_asgi_pairs(decision: RateDecision) -> None:
+    expected = [(k.lower().encode(), v.encode()) for k, v in decision.headers().items()]
+    assert decision.raw_headers() == expected

@@ -91,6 +91,7 @@ class _Key:
     free: int = 0  # places the window had left after the last lease (all workers)
     oldest: float = 0.0  # wall time of the window's oldest entry then
     flight: asyncio.Future[None] | None = None
+    key: str = ""  # limits' key of the window (in Redis under the storage's prefix)
 
 
 class Leases:
@@ -106,16 +107,19 @@ class Leases:
         self.storage = storage
         self._monotonic = monotonic
         self._wall = wall
-        self._keys: dict[str, _Key] = {}
+        self._keys: dict[tuple[RateLimitItem, tuple[str, ...]], _Key] = {}
         self._script = storage.register_script(SCRIPT_LEASE)
 
     async def hit_and_stats(
         self, item: RateLimitItem, *identifiers: str
     ) -> tuple[bool, WindowStats]:
-        key = item.key_for(*identifiers)
-        state = self._keys.get(key)
+        # By the limit and the identifiers: limits' key_for (the Redis key) is built only
+        # for a key's first request, not for each (it was a tenth of a request's time).
+        found = (item, identifiers)
+        state = self._keys.get(found)
         if state is None:
-            state = self._keys[key] = self._new_key()
+            state = self._keys[found] = self._new_key()
+            state.key = item.key_for(*identifiers)
         while True:
             now = self._monotonic()
             if state.left > 0 and now < state.until:
@@ -124,7 +128,7 @@ class Leases:
             if state.refused and now < state.until:
                 return False, self._stats(item, state)
             if state.flight is None:
-                state.flight = asyncio.ensure_future(self._lease(item, key, state, now))
+                state.flight = asyncio.ensure_future(self._lease(item, state.key, state, now))
             flight = state.flight
             try:
                 await asyncio.shield(flight)

@@ -70,7 +70,14 @@ class RateDecision:
 
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         """:meth:`headers` as ASGI header pairs (cheaper to add to a built response)."""
-        return [(k.lower().encode(), v.encode()) for k, v in self.headers().items()]
+        found = [
+            (b"ratelimit-limit", b"%d" % self.limit),
+            (b"ratelimit-remaining", b"%d" % self.remaining),
+            (b"ratelimit-reset", b"%d" % self.reset),
+        ]
+        if not self.allowed:
+            found.append((b"retry-after", b"%d" % self.retry_after))
+        return found
 
 
 class CountersUnavailable(Exception):

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import unquote_plus
 
 from authgate.crypto.tokens import digest, matches
@@ -36,8 +35,8 @@ def plausible_client_id(value: str) -> bool:
     return len(value) <= MAX_CLIENT_ID_LENGTH and "\x00" not in value
 
 
-@dataclass(frozen=True, slots=True)
-class Credentials:
+# Immutable and built for every request: a NamedTuple costs half of a frozen dataclass.
+class Credentials(NamedTuple):
     client_id: str
     secret: str | None
     method: AuthMethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from authgate.domain import Space, SpaceId
 
@@ -22,8 +23,8 @@ class Issuer:
         return None if self.space is None else self.space.id
 
 
-@dataclass(frozen=True, slots=True)
-class RequestContext:
+# Immutable and built for every request: a NamedTuple costs half of a frozen dataclass.
+class RequestContext(NamedTuple):
     #: the peer's address (a configured proxy's forwarded address, else the socket's)
     client_address: str
     issuer: Issuer

@@ -26,8 +26,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from limits import RateLimitItem
 from limits.aio.storage import Storage
@@ -43,8 +42,8 @@ OnRedisError = Literal["open", "closed"]
 Limit = RateLimitItem
 
 
-@dataclass(frozen=True, slots=True)
-class RateDecision:
+# Immutable and built for every request: a NamedTuple costs half of a frozen dataclass.
+class RateDecision(NamedTuple):
     """One counted request: whether it may go on, and what the ``RateLimit-*`` headers say."""
 
     allowed: bool

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
@@ -49,8 +48,8 @@ REVOCATION_PATH = "/oauth/revoke"
 INTROSPECTION_PATH = "/oauth/introspect"
 
 
-@dataclass(frozen=True, slots=True)
-class FormRequest:
+# Immutable and built for every request: a NamedTuple costs half of a frozen dataclass.
+class FormRequest(NamedTuple):
     """What a form endpoint needs of its request."""
 
     params: Params

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from authgate.domain import User, UserId
     from authgate.protocol.token_check import TokenInfo
 
 
-@dataclass(frozen=True, slots=True)
-class VerifiedToken:
+# Immutable and built for every request: a NamedTuple costs half of a frozen dataclass.
+class VerifiedToken(NamedTuple):
     """An access token that is active now, as the API may rely on it.
 
     The same shape comes from a local check against authgate's database, from RFC 7662

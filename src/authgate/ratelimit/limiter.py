@@ -146,7 +146,8 @@ class RateLimiter:
                 self._outage.failed(exc)
                 decision = await self._unavailable(limit, key)
             else:
-                self._outage.succeeded()
+                if self._outage.down:
+                    self._outage.succeeded()
                 decision = _decision(limit, allowed, stats.reset_time, stats.remaining)
         if not decision.allowed and self.on_refused is not None:
             self.on_refused(key[0] if key else "")

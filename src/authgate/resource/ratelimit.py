@@ -72,7 +72,10 @@ class ApiRateLimits:
     async def decide(self, request: Request, info: VerifiedToken) -> RateDecision:
         """Count this request; raises :class:`CountersUnavailable` when Redis is away and
         the limiter fails closed."""
-        budget, limit = self.budget(request.method, route_template(request))
+        if self.per_endpoint:
+            budget, limit = self.budget(request.method, route_template(request))
+        else:  # one budget for every endpoint: no template to look up
+            budget, limit = "default", self.default
         # The user's subject, or the client's id: the same keys whichever way the token
         # was checked (locally, by introspection or as a JWT).
         subject = ("user", info.subject) if info.for_user else ("client", info.client_id)

@@ -6,7 +6,6 @@ only ``client_id``). A client MUST NOT use more than one method in a request.
 
 from __future__ import annotations
 
-import base64
 import binascii
 from typing import Literal, NamedTuple
 from urllib.parse import unquote_plus
@@ -46,7 +45,9 @@ def _basic(header: str) -> tuple[str, str]:
     scheme, _, encoded = header.strip().partition(" ")
     if scheme.lower() != "basic":
         raise ValueError("not Basic")
-    raw = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    # base64.b64decode(validate=True), without its wrapper's checks: the same strict
+    # decoding (a non-ASCII header raises UnicodeEncodeError, a ValueError)
+    raw = binascii.a2b_base64(encoded.strip().encode("ascii"), strict_mode=True).decode("utf-8")
     user, sep, password = raw.partition(":")
     if not sep:
         raise ValueError("no colon")
@@ -58,7 +59,9 @@ def _basic(header: str) -> tuple[str, str]:
 
 def extract_credentials(params: Params, authorization: str | None) -> Credentials:
     """Read the client's credentials from the request, without checking them."""
-    if authorization and authorization.strip().lower().startswith("basic"):
+    if authorization and (
+        authorization.startswith("Basic ") or authorization.strip().lower().startswith("basic")
+    ):
         try:
             client_id, secret = _basic(authorization)
         except (ValueError, binascii.Error, UnicodeDecodeError):

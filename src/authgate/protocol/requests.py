@@ -67,18 +67,24 @@ def plain_form(body: bytes) -> Params | None:
     plus-encoded, no NUL, no name twice, nothing over-long), in one pass: the parameters
     without the empty ones (§3.1). ``None`` for anything else, which :func:`parse_form`
     then parses and judges."""
-    if (
-        len(body) > MAX_VALUE_LENGTH
-        or not body.isascii()
-        or b"%" in body
-        or b"+" in body
-        or b"\x00" in body
-        or body.count(b"&") >= MAX_FIELDS
-    ):
+    if len(body) > MAX_VALUE_LENGTH or b"%" in body or b"+" in body or b"\x00" in body:
+        return None
+    try:
+        text = body.decode("ascii")
+    except UnicodeDecodeError:
         return None
     params: Params = {}
+    if "&" not in text:  # one parameter: introspection, revocation, most token requests
+        name, _, value = text.partition("=")
+        if len(name) > 128:
+            return None
+        if value:
+            params[name] = value
+        return params
+    if text.count("&") >= MAX_FIELDS:
+        return None
     seen: set[str] = set()
-    for part in body.decode("ascii").split("&"):
+    for part in text.split("&"):
         if part:
             name, _, value = part.partition("=")
             if name in seen or len(name) > 128:

@@ -15,7 +15,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp
 
 from authgate.demo_api.openapi import OAuthSecurity
 from authgate.demo_api.routes import demo_routes
@@ -43,6 +42,7 @@ from authgate.web.metrics import Metrics, stop_sync
 from authgate.web.oauth import (
     INTROSPECTION_PATH,
     REVOCATION_PATH,
+    FormEndpoint,
     IntrospectionHandler,
     RevocationHandler,
     TokenHandler,
@@ -88,7 +88,7 @@ def create_app(
     )
     revocation = RevocationHandler(services.revocation, descriptions=wording)
     introspection = IntrospectionHandler(services.introspection, descriptions=wording)
-    direct: dict[str, ASGIApp] = {path: token for path in settings.token_paths}
+    direct: dict[str, FormEndpoint] = {path: token for path in settings.token_paths}
     direct[REVOCATION_PATH] = revocation
     direct[INTROSPECTION_PATH] = introspection
     routes: list[BaseRoute] = []

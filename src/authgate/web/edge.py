@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
@@ -16,7 +16,7 @@ from authgate.logs import REQUEST_ID
 from authgate.protocol.context import Issuer
 from authgate.protocol.issuers import IssuerResolver
 from authgate.storage.base import DatabaseUnavailable
-from authgate.web.discovery import PublishedDocuments, send_published
+from authgate.web.discovery import Header, PublishedDocuments, send_published
 from authgate.web.issuers import Scope, host_of, resolve_request
 from authgate.web.request_id import HEADER, request_id_bytes, request_id_of
 from authgate.web.responses import unavailable_json
@@ -24,6 +24,17 @@ from authgate.web.routing import FixedPathRouter, route_path
 
 #: ``observe(scope, status, seconds)`` after each HTTP request (the metrics)
 Observer = Callable[[Any, int, float], None]
+
+
+class DirectApp(Protocol):
+    """An app the edge calls without Starlette (web/oauth.py's form endpoints)."""
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None: ...
+
+    async def serve(self, scope: Scope, receive: Any, send: Any, *extra: Header) -> int:
+        """Answer with the ``extra`` headers too; the status answered."""
+        ...
+
 
 log = logging.getLogger("authgate")
 
@@ -46,7 +57,7 @@ class EdgeApp(Starlette):
         *,
         issuers: IssuerResolver,
         documents: PublishedDocuments,
-        direct: Mapping[str, ASGIApp],
+        direct: Mapping[str, DirectApp],
         routes: Sequence[BaseRoute],
         lifespan: Any,
         operations: ASGIApp | None = None,
@@ -100,7 +111,9 @@ class EdgeApp(Starlette):
             if operations is not None:
                 await operations(scope, receive, respond)
             else:
-                await self._serve(scope, receive, respond)
+                answered = await self._serve(scope, receive, respond, send, header)
+                if answered:
+                    status = answered
         finally:
             REQUEST_ID.reset(reset)
             if self.observe is not None:
@@ -136,7 +149,16 @@ class EdgeApp(Starlette):
             self.observe(scope, status, time.perf_counter() - start)
         return True
 
-    async def _serve(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Any,
+        send: Any,
+        unwrapped: Any = None,
+        header: Header | None = None,
+    ) -> int | None:
+        """Serve the request; the status when a direct app answered it through
+        ``unwrapped`` (the server's own ``send``) with ``header`` added, else ``None``."""
         if scope["type"] == "http":
             # The root issuer is the common case: known without an await or a decode.
             issuer = self.issuers.root_of(host_of(scope), scope["path"])
@@ -149,16 +171,19 @@ class EdgeApp(Starlette):
             if (
                 issuer is None or scope["path"] in self._documents.root_paths
             ) and not await self._edge(scope, send, issuer):
-                return
+                return None
             direct = self._direct.get(route_path(scope))
             if direct is not None:
+                if unwrapped is not None and header is not None:
+                    return await direct.serve(scope, receive, unwrapped, header)
                 await direct(scope, receive, send)
-                return
+                return None
         # What Starlette.__call__ does, inline: no second coroutine per request.
         scope["app"] = self
         if self.middleware_stack is None:
             self.middleware_stack = self.build_middleware_stack()
         await self.middleware_stack(scope, receive, send)
+        return None
 
     async def _edge(self, scope: Scope, send: Any, issuer: Issuer | None) -> bool:
         """Resolve a space's issuer and answer the published documents; ``True`` when

@@ -162,6 +162,13 @@ class FormEndpoint:
         raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.serve(scope, receive, send)
+
+    async def serve(
+        self, scope: Scope, receive: Receive, send: Send, *extra: tuple[bytes, bytes]
+    ) -> int:
+        """Answer the request, with the ``extra`` headers; the status answered. The edge
+        calls this directly (with the request id's header), without wrapping ``send``."""
         try:
             form = await read_form_request(
                 scope, receive, self.name, params_in_query=self.params_in_query
@@ -181,7 +188,12 @@ class FormEndpoint:
             # The path only: a query string may hold a token or a code.
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             response = server_error_json(self.descriptions)
-        await response(scope, receive, send)
+        # What Response.__call__ sends (every response here has its whole body).
+        headers = [*response.raw_headers, *extra] if extra else response.raw_headers
+        status = response.status_code
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": response.body})
+        return status
 
 
 class TokenHandler(FormEndpoint):

@@ -73,13 +73,15 @@ class AccessTokenChecker:
         scopes = granted & client.scopes
         if scopes != granted:
             scopes |= granted & OIDC_SCOPE_NAMES
-        return await self._in_its_space(TokenInfo(token=token, client=client, scopes=scopes))
+        info = TokenInfo(token, client, scopes)
+        if token.space_id is None or token.user_id is None:
+            return info  # bound to no space: nothing more to ask
+        return await self._in_its_space(info)
 
     async def _in_its_space(self, info: TokenInfo) -> TokenInfo:
         """Seed 001: a token bound to a space is worth, at each check, what its user may
         still do there; a user who left the space has lost it."""
-        if info.space_id is None or info.user_id is None:
-            return info
+        assert info.space_id is not None and info.user_id is not None
         scopes = await self._permissions.effective(info.space_id, info.user_id, info.scopes)
         if scopes is None:
             raise InvalidToken("not_a_member")

@@ -29,8 +29,6 @@ Observer = Callable[[Any, int, float], None]
 class DirectApp(Protocol):
     """An app the edge calls without Starlette (web/oauth.py's form endpoints)."""
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None: ...
-
     async def serve(self, scope: Scope, receive: Any, send: Any, *extra: Header) -> int:
         """Answer with the ``extra`` headers too; the status answered."""
         ...
@@ -43,8 +41,9 @@ class EdgeApp(Starlette):
     """A Starlette app that resolves the issuer of each HTTP request before its
     middleware and routes run (so that nothing below it ever sees an unknown host).
 
-    ``direct`` maps route paths to self-contained ASGI apps, called without Starlette's
-    stack: apps that answer every outcome themselves, errors included (web/oauth.py).
+    ``direct`` maps route paths to direct apps (:class:`DirectApp`), called without Starlette's
+    stack: apps that answer every outcome themselves, errors included (web/oauth.py), with
+    the request id's header and without a wrapped ``send``.
     ``operations`` answers its paths first, for any host (health, readiness, metrics:
     probes and scrapers ask by address, not by the issuer's name), and every request to
     ``operations_port``.
@@ -95,8 +94,8 @@ class EdgeApp(Starlette):
         ):
             return
         request_id = request_id_of(scope)
-        reset = REQUEST_ID.set(request_id)
-        header = (HEADER, request_id.encode())
+        reset = REQUEST_ID.set(request_id.decode("ascii"))
+        header = (HEADER, request_id)
         status = 0
 
         async def respond(message: Any) -> None:
@@ -150,15 +149,11 @@ class EdgeApp(Starlette):
         return True
 
     async def _serve(
-        self,
-        scope: Scope,
-        receive: Any,
-        send: Any,
-        unwrapped: Any = None,
-        header: Header | None = None,
+        self, scope: Scope, receive: Any, send: Any, unwrapped: Any = None, *extra: Header
     ) -> int | None:
-        """Serve the request; the status when a direct app answered it through
-        ``unwrapped`` (the server's own ``send``) with ``header`` added, else ``None``."""
+        """Serve the request; the status when a direct app answered it, through
+        ``unwrapped`` (the server's own ``send``, else ``send``) with the ``extra``
+        headers, else ``None``."""
         if scope["type"] == "http":
             # The root issuer is the common case: known without an await or a decode.
             issuer = self.issuers.root_of(host_of(scope), scope["path"])
@@ -174,10 +169,7 @@ class EdgeApp(Starlette):
                 return None
             direct = self._direct.get(route_path(scope))
             if direct is not None:
-                if unwrapped is not None and header is not None:
-                    return await direct.serve(scope, receive, unwrapped, header)
-                await direct(scope, receive, send)
-                return None
+                return await direct.serve(scope, receive, unwrapped or send, *extra)
         # What Starlette.__call__ does, inline: no second coroutine per request.
         scope["app"] = self
         if self.middleware_stack is None:

@@ -1,8 +1,8 @@
 """HTTP adapters for the token endpoint (RFC 6749 §3.2), revocation (RFC 7009) and
 introspection (RFC 7662).
 
-Each is a self-contained ASGI app: it reads its request straight from the ASGI scope and
-``receive`` (the three headers it needs, the body), and answers every outcome itself (an
+Each answers its requests itself (``FormEndpoint.serve``): it reads them straight from the
+ASGI scope and ``receive`` (the three headers it needs, the body), and answers every outcome (an
 RFC error as JSON, anything unexpected as a logged 500 with the same JSON shape as the
 app's error handler). So the edge calls them directly for their paths, without
 Starlette's middleware and router on the hottest requests (web/edge.py)."""
@@ -146,7 +146,7 @@ async def read_form_request(
 
 
 class FormEndpoint:
-    """The ASGI side shared by the three endpoints; each gives :meth:`answer`."""
+    """The HTTP side shared by the three endpoints; each gives :meth:`answer`."""
 
     #: how error messages name the endpoint
     name = ""
@@ -160,9 +160,6 @@ class FormEndpoint:
 
     async def answer(self, form: FormRequest) -> Response:
         raise NotImplementedError
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.serve(scope, receive, send)
 
     async def serve(
         self, scope: Scope, receive: Receive, send: Send, *extra: tuple[bytes, bytes]

@@ -18,28 +18,21 @@ from authgate.web.issuers import Scope
 HEADER = b"x-request-id"
 _SANE = re.compile(rb"[A-Za-z0-9\-._:/+=@]{1,128}")
 #: new ids: this process's random prefix and a counter (unique without a random draw each)
-_PREFIX = secrets.token_hex(6)
-_PREFIX_BYTES = _PREFIX.encode()
+_PREFIX_BYTES = secrets.token_hex(6).encode()
 _COUNT = itertools.count(1)
-
-
-def new_request_id() -> str:
-    return f"{_PREFIX}-{next(_COUNT):x}"
 
 
 def request_id_bytes(sent: bytes | None) -> bytes:
     """The id for a request whose ``X-Request-Id`` is ``sent`` (``None``: none), as the
-    header's bytes."""
+    header's bytes (ASCII)."""
     if sent is not None and _SANE.fullmatch(sent):
         return bytes(sent)
     return b"%b-%x" % (_PREFIX_BYTES, next(_COUNT))
 
 
-def request_id_of(scope: Scope) -> str:
+def request_id_of(scope: Scope) -> bytes:
+    """:func:`request_id_bytes` of the request's first ``X-Request-Id``."""
     for name, value in scope["headers"]:
         if name == HEADER:
-            if _SANE.fullmatch(value):
-                sent: str = value.decode("ascii")
-                return sent
-            break
-    return new_request_id()
+            return request_id_bytes(value)
+    return request_id_bytes(None)

@@ -18,7 +18,7 @@ from authgate.protocol.issuers import IssuerResolver
 from authgate.storage.base import DatabaseUnavailable
 from authgate.web.discovery import Header, PublishedDocuments, send_published
 from authgate.web.issuers import Scope, host_of, resolve_request
-from authgate.web.request_id import HEADER, request_id_bytes, request_id_of
+from authgate.web.request_id import HEADER, request_id_bytes
 from authgate.web.responses import unavailable_json
 from authgate.web.routing import FixedPathRouter, route_path
 
@@ -80,43 +80,68 @@ class EdgeApp(Starlette):
         if scope["type"] != "http":
             await self._serve(scope, receive, send)
             return
+        path = scope["path"]
         port = self._operations_port
         operations = self._operations
         if operations is not None and not (
-            scope["path"] in self._operation_paths
+            path in self._operation_paths
             or (port is not None and (scope.get("server") or (None, None))[1] == port)
         ):
             operations = None
         if (
             operations is None
-            and scope["path"] in self._documents.root_paths
+            and path in self._documents.root_paths
             and await self._published(scope, send)
         ):
             return
-        request_id = request_id_of(scope)
+        # The Host and the first X-Request-Id, in one pass over the headers.
+        host = sent_id = None
+        for name, value in scope["headers"]:
+            if name == b"host":
+                if host is None:
+                    host = value
+            elif name == HEADER and sent_id is None:
+                sent_id = value
+        request_id = request_id_bytes(sent_id)
         reset = REQUEST_ID.set(request_id.decode("ascii"))
         header = (HEADER, request_id)
         status = 0
-
-        async def respond(message: Any) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
-            await send(message)
-
         start = time.perf_counter()
         try:
+            direct = None if operations is not None else self._direct_for(scope, host)
+            if direct is not None:
+                # Errors included, a direct app answers itself, through the server's send.
+                status = await direct.serve(scope, receive, send, header)
+                return
+
+            async def respond(message: Any) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    message["headers"] = [*message.get("headers", ()), header]
+                await send(message)
+
             if operations is not None:
                 await operations(scope, receive, respond)
             else:
-                answered = await self._serve(scope, receive, respond, send, header)
-                if answered:
-                    status = answered
+                await self._serve(scope, receive, respond)
         finally:
             REQUEST_ID.reset(reset)
             if self.observe is not None:
                 self.observe(scope, status, time.perf_counter() - start)
+
+    def _direct_for(self, scope: Scope, host: bytes | None) -> DirectApp | None:
+        """The direct app of a request for the root issuer (its issuer set in ``scope``);
+        ``None``: the request takes the general way (:meth:`_serve`)."""
+        issuer = self.issuers.root_of(b"" if host is None else bytes(host), scope["path"])
+        if issuer is None:
+            return None
+        state = scope.get("state")
+        if state is None:
+            scope["state"] = {"issuer": issuer}
+        else:
+            state["issuer"] = issuer
+        return self._direct.get(route_path(scope))
 
     async def _published(self, scope: Scope, send: Any) -> bool:
         """Answer a GET or HEAD of the root issuer's discovery or keys from memory, when
@@ -148,34 +173,35 @@ class EdgeApp(Starlette):
             self.observe(scope, status, time.perf_counter() - start)
         return True
 
-    async def _serve(
-        self, scope: Scope, receive: Any, send: Any, unwrapped: Any = None, *extra: Header
-    ) -> int | None:
-        """Serve the request; the status when a direct app answered it, through
-        ``unwrapped`` (the server's own ``send``, else ``send``) with the ``extra``
-        headers, else ``None``."""
+    async def _serve(self, scope: Scope, receive: Any, send: Any) -> None:
+        """Serve the request through Starlette, once its issuer is known (the root issuer
+        may be set already, by :meth:`_direct_for`)."""
         if scope["type"] == "http":
-            # The root issuer is the common case: known without an await or a decode.
-            issuer = self.issuers.root_of(host_of(scope), scope["path"])
-            if issuer is not None:
-                state = scope.get("state")
-                if state is None:
-                    scope["state"] = {"issuer": issuer}
-                else:
-                    state["issuer"] = issuer
-            if (
-                issuer is None or scope["path"] in self._documents.root_paths
-            ) and not await self._edge(scope, send, issuer):
-                return None
-            direct = self._direct.get(route_path(scope))
-            if direct is not None:
-                return await direct.serve(scope, receive, unwrapped or send, *extra)
+            state = scope.get("state")
+            known = None if state is None else state.get("issuer")
+            if known is not None:  # the root issuer, without a direct app for the path
+                if scope["path"] in self._documents.root_paths and not await self._edge(
+                    scope, send, known
+                ):
+                    return
+            else:
+                # The root issuer is the common case: known without an await or a decode.
+                issuer = self.issuers.root_of(host_of(scope), scope["path"])
+                if issuer is not None:
+                    scope.setdefault("state", {})["issuer"] = issuer
+                if (
+                    issuer is None or scope["path"] in self._documents.root_paths
+                ) and not await self._edge(scope, send, issuer):
+                    return
+                direct = self._direct.get(route_path(scope))
+                if direct is not None:
+                    await direct.serve(scope, receive, send)
+                    return
         # What Starlette.__call__ does, inline: no second coroutine per request.
         scope["app"] = self
         if self.middleware_stack is None:
             self.middleware_stack = self.build_middleware_stack()
         await self.middleware_stack(scope, receive, send)
-        return None
 
     async def _edge(self, scope: Scope, send: Any, issuer: Issuer | None) -> bool:
         """Resolve a space's issuer and answer the published documents; ``True`` when

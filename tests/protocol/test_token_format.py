@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from authgate.crypto.tokens import format_token, new_secret, parse_token
+from authgate.protocol.token_formats import AccessTokenFormats, OpaqueFormat
 
 SECRET = new_secret()
 
@@ -42,3 +45,23 @@ def test_canonical_tokens_round_trip() -> None:
 )
 def test_only_the_canonical_form_is_accepted(token: str) -> None:
     assert parse_token(token) is None
+
+
+class _NoJwt:
+    """A JWT format that must not be asked: parse_now never reads a JWT."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the JWT format was asked for {name}")
+
+
+@pytest.mark.parametrize("presented", [f"12.{SECRET}", "not-a-token", "", "1.2", "é"])
+async def test_parse_now_reads_what_parse_reads_for_anything_but_a_jwt(presented: str) -> None:
+    formats = AccessTokenFormats(OpaqueFormat(), _NoJwt(), default="opaque")
+    read, parsed = formats.parse_now(presented)
+    assert read is True
+    assert parsed == await formats.parse(presented)
+
+
+def test_parse_now_leaves_a_jwt_to_parse() -> None:
+    formats = AccessTokenFormats(OpaqueFormat(), _NoJwt(), default="opaque")
+    assert formats.parse_now("eyJh.eyJi.c2ln") == (False, None)

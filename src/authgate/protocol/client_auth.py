@@ -90,7 +90,9 @@ class ClientAuthenticator:
         creds = extract_credentials(params, authorization)
         client = None
         if plausible_client_id(creds.client_id):
-            client = await self._clients.by_client_id(creds.client_id)
+            found, client = self._clients.peek_by_client_id(creds.client_id)
+            if not found:
+                client = await self._clients.by_client_id(creds.client_id)
         if client is not None and client.is_public and creds.secret is None:
             return client  # a public client sends only its client_id
         expected = None if client is None or client.is_public else client.secret_digest

@@ -13,7 +13,7 @@ from authgate.domain import AccessToken, Client, SpaceId, UserId
 from authgate.errors import InvalidToken
 from authgate.protocol.permissions import Permissions
 from authgate.protocol.scopes import OIDC_SCOPE_NAMES
-from authgate.protocol.token_formats import AccessTokenFormat
+from authgate.protocol.token_formats import AccessTokenFormats
 from authgate.storage.base import ClientStore, TokenStore
 
 
@@ -44,7 +44,7 @@ class AccessTokenChecker:
         clock: Callable[[], float],
         permissions: Permissions,
         *,
-        formats: AccessTokenFormat,
+        formats: AccessTokenFormats,
     ) -> None:
         self._tokens = tokens
         self._clients = clients
@@ -53,17 +53,25 @@ class AccessTokenChecker:
         self._formats = formats
 
     async def check(self, presented: str) -> TokenInfo:
-        parsed = await self._formats.parse(presented)
+        # A cache hit, and an opaque token's parse, cost no coroutine (peek_*, parse_now):
+        # this runs for every API call and introspection.
+        read, parsed = self._formats.parse_now(presented)
+        if not read:
+            parsed = await self._formats.parse(presented)
         if parsed is None:
             raise InvalidToken("invalid")
-        token = await self._tokens.access(parsed.token_id)
+        found, token = self._tokens.peek_access(parsed.token_id)
+        if not found:
+            token = await self._tokens.access(parsed.token_id)
         if token is None or not parsed.proves(token):
             raise InvalidToken("invalid")
         if token.revoked_at is not None:
             raise InvalidToken("revoked")
         if token.expires_at is not None and token.expires_at <= self._clock():
             raise InvalidToken("expired")
-        client = await self._clients.by_pk(token.client_pk)
+        found, client = self._clients.peek_by_pk(token.client_pk)
+        if not found:
+            client = await self._clients.by_pk(token.client_pk)
         if client is None:
             raise InvalidToken("revoked")
         # Seed 000: changing a client's scopes never adds scopes to tokens issued before;

@@ -91,12 +91,21 @@ class UserHoldings:
     owned_clients: int = 0
 
 
+#: a store's ``peek_*`` answer when it holds nothing in memory (the SQL stores: always)
+NOT_HELD: tuple[bool, None] = (False, None)
+
+
 class UserStore(Protocol):
     async def create(self, email: str, name: str, password_hash: str, now: int) -> User:
         """Raises :class:`EmailTaken`; e-mail addresses are compared case-insensitively."""
         ...
 
     async def by_id(self, user_id: UserId) -> User | None: ...
+    def peek_by_id(self, user_id: UserId) -> tuple[bool, User | None]:
+        """``(True, user)`` when this store holds the answer in memory (a cache hit: no
+        await, no coroutine); ``(False, None)``: ask :meth:`by_id`."""
+        ...
+
     async def by_email(self, email: str) -> User | None: ...
     async def set_password(self, user_id: UserId, password_hash: str) -> None: ...
 
@@ -159,6 +168,16 @@ class ClientStore(Protocol):
 
     async def by_client_id(self, client_id: str) -> Client | None: ...
     async def by_pk(self, pk: ClientPk) -> Client | None: ...
+    def peek_by_client_id(self, client_id: str) -> tuple[bool, Client | None]:
+        """``(True, client)`` when this store holds the answer in memory (a cache hit: no
+        await, no coroutine); ``(False, None)``: ask :meth:`by_client_id`."""
+        ...
+
+    def peek_by_pk(self, pk: ClientPk) -> tuple[bool, Client | None]:
+        """``(True, client)`` when this store holds the answer in memory (a cache hit: no
+        await, no coroutine); ``(False, None)``: ask :meth:`by_pk`."""
+        ...
+
     async def all(self) -> list[Client]: ...
 
     async def page(self, *, after: ClientPk | None = None, limit: int = 100) -> list[Client]:
@@ -207,6 +226,11 @@ class TokenStore(Protocol):
         ...
 
     async def access(self, token_id: TokenId) -> AccessToken | None: ...
+    def peek_access(self, token_id: TokenId) -> tuple[bool, AccessToken | None]:
+        """``(True, row)`` when this store holds the answer in memory (a cache hit: no
+        await, no coroutine); ``(False, None)``: ask :meth:`access`."""
+        ...
+
     async def refresh(self, token_id: TokenId) -> RefreshToken | None: ...
 
     async def rotate(

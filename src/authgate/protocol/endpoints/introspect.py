@@ -147,7 +147,9 @@ class IntrospectionEndpoint:
         if expires_at is not None:
             body["exp"] = expires_at
         if user_id is not None:
-            user = await self._users.by_id(user_id)
+            found, user = self._users.peek_by_id(user_id)
+            if not found:
+                user = await self._users.by_id(user_id)
             if user is None or not user.is_active:
                 return INACTIVE
             body["sub"] = user.subject

@@ -13,6 +13,7 @@ from authgate.protocol.token_formats.base import (
     PresentedAccessToken,
     TokenDraft,
 )
+from authgate.protocol.token_formats.opaque import OpaqueFormat
 
 
 class AccessTokenFormats:
@@ -26,7 +27,7 @@ class AccessTokenFormats:
     """
 
     def __init__(
-        self, opaque: AccessTokenFormat, jwt: AccessTokenFormat, *, default: TokenFormat
+        self, opaque: OpaqueFormat, jwt: AccessTokenFormat, *, default: TokenFormat
     ) -> None:
         self._opaque = opaque
         self._jwt = jwt
@@ -47,5 +48,15 @@ class AccessTokenFormats:
         return await chosen.render(minted)
 
     async def parse(self, presented: str) -> PresentedAccessToken | None:
-        chosen = self._jwt if presented.count(".") == 2 else self._opaque
-        return await chosen.parse(presented)
+        if presented.count(".") == 2:
+            return await self._jwt.parse(presented)
+        return self._opaque.parse_now(presented)
+
+    def parse_now(self, presented: str) -> tuple[bool, PresentedAccessToken | None]:
+        """``(True, what parse() says)`` for a string read without I/O (anything but a
+        JWT's shape); ``(False, None)`` for a JWT, whose key may have to be loaded: await
+        :meth:`parse`. Every bearer check starts here, so an opaque token costs no
+        coroutine."""
+        if presented.count(".") == 2:
+            return False, None
+        return True, self._opaque.parse_now(presented)

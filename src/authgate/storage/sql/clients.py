@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from authgate.domain import Client, ClientPk, NewClient, RefreshPolicy, TokenFormat, UserId
-from authgate.storage.base import ClientIdTaken, RegistrationTaken, RevisionMismatch
+from authgate.storage.base import NOT_HELD, ClientIdTaken, RegistrationTaken, RevisionMismatch
 from authgate.storage.sql.driver import Database, Row
 from authgate.storage.sql.revisions import ANY_REVISION
 from authgate.text import storable
@@ -145,6 +145,14 @@ class SqlClientStore:
                 old,
             )
         return changed > 0
+
+    def peek_by_client_id(self, client_id: str) -> tuple[bool, Client | None]:
+        """Nothing is held in memory here."""
+        return NOT_HELD
+
+    def peek_by_pk(self, pk: ClientPk) -> tuple[bool, Client | None]:
+        """Nothing is held in memory here."""
+        return NOT_HELD
 
     async def by_client_id(self, client_id: str) -> Client | None:
         if not storable(client_id):

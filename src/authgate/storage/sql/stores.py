@@ -21,7 +21,7 @@ from authgate.domain import (
     TokenId,
     UserId,
 )
-from authgate.storage.base import KeysChanged
+from authgate.storage.base import NOT_HELD, KeysChanged
 from authgate.storage.sql.driver import Database, Executor, Row
 
 ACCESS_COLUMNS = (
@@ -124,6 +124,10 @@ class SqlTokenStore:
             access_id = await _insert_access(tx, access)
             family = access.family_id if access.family_id is not None else access_id
             return access_id, await _insert_refresh(tx, refresh, family)
+
+    def peek_access(self, token_id: TokenId) -> tuple[bool, AccessToken | None]:
+        """Nothing is held in memory here."""
+        return NOT_HELD
 
     async def access(self, token_id: TokenId) -> AccessToken | None:
         row = await self._db.fetchrow(

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from authgate.domain import User, UserId
-from authgate.storage.base import EmailTaken, RevisionMismatch, UserHoldings
+from authgate.storage.base import NOT_HELD, EmailTaken, RevisionMismatch, UserHoldings
 from authgate.storage.sql.driver import Database, Row
 from authgate.storage.sql.revisions import ANY_REVISION
 from authgate.text import storable
@@ -55,6 +55,10 @@ class SqlUserStore:
             )
         assert row is not None
         return _user(row)
+
+    def peek_by_id(self, user_id: UserId) -> tuple[bool, User | None]:
+        """Nothing is held in memory here."""
+        return NOT_HELD
 
     async def by_id(self, user_id: UserId) -> User | None:
         row = await self._db.fetchrow(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1", user_id)

@@ -54,7 +54,7 @@ class _NoJwt:
         raise AssertionError(f"the JWT format was asked for {name}")
 
 
-@pytest.mark.parametrize("presented", [f"12.{SECRET}", "not-a-token", "", "1.2", "é"])
+@pytest.mark.parametrize("presented", ["12." + "A" * 43, "not-a-token", "", "1.2", "é"])
 async def test_parse_now_reads_what_parse_reads_for_anything_but_a_jwt(presented: str) -> None:
     formats = AccessTokenFormats(OpaqueFormat(), _NoJwt(), default="opaque")
     read, parsed = formats.parse_now(presented)

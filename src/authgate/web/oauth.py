@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from authgate.errors import InvalidRequest, OAuthError
 from authgate.protocol.context import RequestContext
@@ -65,10 +65,14 @@ async def read_limited_body(
     straight from ASGI ``receive`` (most bodies arrive in one message)."""
     if content_length_exceeds(content_length, limit):
         raise InvalidRequest("request body is too large")
+    return await read_body_from(await receive(), receive, limit)
+
+
+async def read_body_from(message: Message, receive: Receive, limit: int) -> bytes:
+    """The body that begins with ``message``, the first ASGI message of the request."""
     chunks: list[bytes] = []
     size = 0
     while True:
-        message = await receive()
         if message["type"] != "http.request":
             raise ClientDisconnect()
         chunk: bytes = message.get("body", b"")
@@ -81,6 +85,7 @@ async def read_limited_body(
             chunks.append(chunk)
             return b"".join(chunks)
         chunks.append(chunk)
+        message = await receive()
 
 
 FORM_TYPE = b"application/x-www-form-urlencoded"
@@ -125,9 +130,18 @@ async def read_form_request(
         raise InvalidRequest(
             "send parameters as application/x-www-form-urlencoded (RFC 6749 §4.1.3)"
         )
-    body = await read_limited_body(
-        receive, None if content_length is None else content_length.decode("latin-1")
-    )
+    if content_length is not None and content_length_exceeds(content_length.decode("latin-1")):
+        raise InvalidRequest("request body is too large")
+    # A body that came whole in the first message (nearly every one) is taken here, without
+    # a coroutine; anything else is read on by read_body_from.
+    first = await receive()
+    body = first.get("body", b"")
+    if (
+        first["type"] != "http.request"
+        or first.get("more_body", False)
+        or len(body) > MAX_BODY_BYTES
+    ):
+        body = await read_body_from(first, receive, MAX_BODY_BYTES)
     if bodiless and body:
         raise InvalidRequest(
             "send parameters as application/x-www-form-urlencoded (RFC 6749 §4.1.3)"

@@ -88,7 +88,7 @@ def create_app(
     )
     revocation = RevocationHandler(services.revocation, descriptions=wording)
     introspection = IntrospectionHandler(services.introspection, descriptions=wording)
-    direct: dict[str, FormEndpoint] = {path: token for path in settings.token_paths}
+    direct: dict[str, FormEndpoint[Any]] = {path: token for path in settings.token_paths}
     direct[REVOCATION_PATH] = revocation
     direct[INTROSPECTION_PATH] = introspection
     routes: list[BaseRoute] = []

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
+from authgate.domain import IssuedTokens
 from authgate.errors import InvalidRequest, OAuthError
 from authgate.protocol.context import RequestContext
 from authgate.protocol.endpoints.introspect import IntrospectionEndpoint
@@ -43,6 +44,8 @@ from authgate.web.responses import (
 )
 
 log = logging.getLogger("authgate")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 REVOCATION_PATH = "/oauth/revoke"
 INTROSPECTION_PATH = "/oauth/introspect"
@@ -159,8 +162,18 @@ async def read_form_request(
     )
 
 
-class FormEndpoint:
-    """The HTTP side shared by the three endpoints; each gives :meth:`answer`."""
+class HandlesForm(Protocol[R_co]):
+    """A protocol endpoint (protocol/endpoints/): one request's parameters, client
+    authentication header and context in, its result out (or an :class:`OAuthError`)."""
+
+    async def handle(
+        self, params: Params, authorization: str | None, context: RequestContext
+    ) -> R_co: ...
+
+
+class FormEndpoint(Generic[R]):
+    """The HTTP side shared by the three endpoints: each renders its protocol endpoint's
+    result (:meth:`render`); :meth:`serve` does the rest."""
 
     #: how error messages name the endpoint
     name = ""
@@ -172,7 +185,14 @@ class FormEndpoint:
     #: ``on_client_auth_failure(name)`` for each ``invalid_client`` answered (the metrics)
     on_client_auth_failure: Callable[[str], None] | None = None
 
-    async def answer(self, form: FormRequest) -> Response:
+    def __init__(
+        self, endpoint: HandlesForm[R], *, descriptions: Mapping[str, str] | None = None
+    ) -> None:
+        self.endpoint = endpoint
+        self.descriptions = descriptions
+
+    def render(self, form: FormRequest, result: R) -> Response:
+        """The response for the endpoint's ``result``."""
         raise NotImplementedError
 
     async def serve(
@@ -184,7 +204,8 @@ class FormEndpoint:
             form = await read_form_request(
                 scope, receive, self.name, params_in_query=self.params_in_query
             )
-            response = await self.answer(form)
+            result = await self.endpoint.handle(form.params, form.authorization, form.context)
+            response = self.render(form, result)
         except OAuthError as exc:
             if exc.error == "invalid_client" and self.on_client_auth_failure is not None:
                 self.on_client_auth_failure(self.name)
@@ -207,7 +228,7 @@ class FormEndpoint:
         return status
 
 
-class TokenHandler(FormEndpoint):
+class TokenHandler(FormEndpoint[IssuedTokens]):
     name = "token"
 
     def __init__(
@@ -217,20 +238,18 @@ class TokenHandler(FormEndpoint):
         descriptions: Mapping[str, str] | None = None,
         params_in_query: bool = False,
     ) -> None:
-        self._endpoint = endpoint
-        self.descriptions = descriptions
+        super().__init__(endpoint, descriptions=descriptions)
         self.params_in_query = params_in_query
         #: ``on_issued(grant_type)`` for each token response (the metrics)
         self.on_issued: Callable[[str], None] | None = None
 
-    async def answer(self, form: FormRequest) -> Response:
-        issued = await self._endpoint.handle(form.params, form.authorization, form.context)
+    def render(self, form: FormRequest, result: IssuedTokens) -> Response:
         if self.on_issued is not None:
             self.on_issued(form.params.get("grant_type") or "")
-        return token_json(issued.to_response())
+        return token_json(result.to_response())
 
 
-class RevocationHandler(FormEndpoint):
+class RevocationHandler(FormEndpoint[None]):
     """RFC 7009 §2.2: 200 with an empty body, errors as at the token endpoint."""
 
     name = "revocation"
@@ -238,15 +257,13 @@ class RevocationHandler(FormEndpoint):
     def __init__(
         self, endpoint: RevocationEndpoint, *, descriptions: Mapping[str, str] | None = None
     ) -> None:
-        self._endpoint = endpoint
-        self.descriptions = descriptions
+        super().__init__(endpoint, descriptions=descriptions)
 
-    async def answer(self, form: FormRequest) -> Response:
-        await self._endpoint.handle(form.params, form.authorization, form.context)
+    def render(self, form: FormRequest, result: None) -> Response:
         return Response(status_code=200, headers=NO_STORE)
 
 
-class IntrospectionHandler(FormEndpoint):
+class IntrospectionHandler(FormEndpoint[dict[str, Any]]):
     """RFC 7662 §2.2: a JSON object, never cached."""
 
     name = "introspection"
@@ -254,11 +271,7 @@ class IntrospectionHandler(FormEndpoint):
     def __init__(
         self, endpoint: IntrospectionEndpoint, *, descriptions: Mapping[str, str] | None = None
     ) -> None:
-        self._endpoint = endpoint
-        self.descriptions = descriptions
+        super().__init__(endpoint, descriptions=descriptions)
 
-    async def answer(self, form: FormRequest) -> Response:
-        body: dict[str, Any] = await self._endpoint.handle(
-            form.params, form.authorization, form.context
-        )
-        return token_json(body)
+    def render(self, form: FormRequest, result: dict[str, Any]) -> Response:
+        return token_json(result)

@@ -103,9 +103,9 @@ class BearerAuth:
                 body_token = (await _form_params(request)).get("access_token")
                 if body_token is not None:
                     found.append(body_token)
-        if b"access_token" in request.scope.get("query_string", b"") and (
-            "access_token" in request.query_params
-        ):
+        query: bytes = request.scope.get("query_string", b"")
+        # find(), not ``in``: CPython 3.11's bytes ``in`` raises and clears a TypeError first
+        if query and query.find(b"access_token") >= 0 and "access_token" in request.query_params:
             if not self.allow_query:
                 raise InvalidRequest(
                     "send the access token in the Authorization header, not the URL"
@@ -187,7 +187,9 @@ class BearerAuth:
             async def guarded(request: Request) -> Response:
                 try:
                     info = await self.authenticate(request, needed, user=user)
-                    request.state.token = info
+                    # ``request.state.token``: Starlette's State keeps it in the scope's
+                    # "state", written here without going through its __setattr__
+                    request.scope.setdefault("state", {})[STATE_KEY] = info
                 except OAuthError as exc:
                     return self.error_response(exc)
                 if self.rate_limits is not None:  # the rate-limit hook
@@ -199,6 +201,10 @@ class BearerAuth:
             return guarded
 
         return decorate
+
+
+#: the name of the checked token in ``request.state``
+STATE_KEY = "token"
 
 
 def required_scopes(endpoint: Any) -> frozenset[str] | None:
@@ -213,6 +219,9 @@ def requires_user(endpoint: Any) -> bool:
 
 
 def token_of(request: Request) -> VerifiedToken:
-    info: Any = request.state.token
+    """The token :meth:`BearerAuth.requires` checked (``request.state.token``), read from
+    the scope's state directly: ``request.state``'s ``__getattr__`` would first fail a
+    normal attribute look-up, an AttributeError made and dropped on every API call."""
+    info: Any = request.scope["state"][STATE_KEY]
     assert isinstance(info, VerifiedToken)
     return info

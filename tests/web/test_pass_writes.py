@@ -33,6 +33,15 @@ class Transport:
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         return ("127.0.0.1", 8000) if name == "sockname" else default
 
+    def write_eof(self) -> None:
+        self.writes.append(b"<eof>")
+
+    def abort(self) -> None:
+        self.closed = True
+
+    def get_write_buffer_size(self) -> int:
+        return 7
+
 
 async def next_pass() -> None:
     await asyncio.sleep(0)
@@ -112,3 +121,29 @@ async def test_everything_else_is_the_transports() -> None:
     writes.pause_reading()
     assert raw.paused and writes.get_extra_info("sockname") == ("127.0.0.1", 8000)
     assert writes.transport is raw
+
+
+def test_every_method_of_a_transport_is_there() -> None:
+    """Named one by one (no __getattr__), so none may be missing."""
+    for name in dir(asyncio.Transport):
+        if not name.startswith("_"):
+            assert callable(getattr(PassWrites, name, None)), name
+
+
+async def test_write_eof_sends_what_is_held_first() -> None:
+    raw = Transport()
+    writes = PassWrites(raw, asyncio.get_running_loop())  # type: ignore[arg-type]
+    writes.write(b"body")
+    writes.write_eof()
+    assert raw.writes == [b"body", b"<eof>"]
+
+
+async def test_abort_drops_what_is_held_and_the_buffer_size_counts_it() -> None:
+    raw = Transport()
+    writes = PassWrites(raw, asyncio.get_running_loop())  # type: ignore[arg-type]
+    writes.write(b"12345")
+    assert writes.get_write_buffer_size() == 5 + 7
+    writes.abort()
+    await next_pass()
+    assert raw.closed and raw.writes == []
+    assert writes.get_write_buffer_size() == 7

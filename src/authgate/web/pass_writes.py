@@ -80,6 +80,47 @@ class PassWrites:
     def is_closing(self) -> bool:
         return self._transport.is_closing()
 
-    def __getattr__(self, name: str) -> Any:
-        # Everything else (get_extra_info, pause_reading, abort, ...) is the transport's.
-        return getattr(self._transport, name)
+    # The rest of asyncio.Transport's interface is the transport's own, each method named
+    # (a __getattr__ would put every attribute access of this class, the writes' too,
+    # through CPython's slower look-up hook).
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def can_write_eof(self) -> bool:
+        return self._transport.can_write_eof()
+
+    def abort(self) -> None:
+        """Close at once: what is held is dropped, as the transport drops its buffer."""
+        self._held = None
+        self._transport.abort()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
+
+    def is_reading(self) -> bool:
+        return self._transport.is_reading()
+
+    def pause_reading(self) -> None:
+        self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._transport.resume_reading()
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self._transport.set_protocol(protocol)
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._transport.get_protocol()
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self._transport.set_write_buffer_limits(high, low)
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return self._transport.get_write_buffer_limits()
+
+    def get_write_buffer_size(self) -> int:
+        """What waits to be sent: the held bytes and the transport's buffer."""
+        held = 0 if self._held is None else self._size
+        return held + self._transport.get_write_buffer_size()

@@ -234,6 +234,21 @@ def test_keep_alive_serves_requests_then_closes_when_idle(server: LoggedServer) 
     assert closed is not None and closed < KEEP_ALIVE + 2
 
 
+def test_keep_alive_counts_from_the_last_response_not_the_connection(
+    server: LoggedServer,
+) -> None:
+    """The keep-alive timer is armed once per connection and waits again for what is
+    left (web/http_limits.py): a connection idle since its last response is closed a
+    whole timeout after it, neither at the first timer's end nor much later."""
+    with connect(server.port) as sock:
+        time.sleep(KEEP_ALIVE * 0.7)
+        sock.sendall(get(server.port, "/api/ping"))
+        assert status_of(read_response(sock)) == 200
+        data, closed = read_until_closed(sock, KEEP_ALIVE + 3)
+    assert data == b""
+    assert closed is not None and KEEP_ALIVE - 0.15 < closed < KEEP_ALIVE + 1
+
+
 # ------------------------------------------------ writes once per pass (web/pass_writes.py)
 
 

@@ -13,8 +13,6 @@ import itertools
 import re
 import secrets
 
-from authgate.web.issuers import Scope
-
 HEADER = b"x-request-id"
 _SANE = re.compile(rb"[A-Za-z0-9\-._:/+=@]{1,128}")
 #: new ids: this process's random prefix and a counter (unique without a random draw each)
@@ -28,11 +26,3 @@ def request_id_bytes(sent: bytes | None) -> bytes:
     if sent is not None and _SANE.fullmatch(sent):
         return bytes(sent)
     return b"%b-%x" % (_PREFIX_BYTES, next(_COUNT))
-
-
-def request_id_of(scope: Scope) -> bytes:
-    """:func:`request_id_bytes` of the request's first ``X-Request-Id``."""
-    for name, value in scope["headers"]:
-        if name == HEADER:
-            return request_id_bytes(value)
-    return request_id_bytes(None)

@@ -98,6 +98,8 @@ class Services:
     revocation: RevocationEndpoint
     introspection: IntrospectionEndpoint
     checker: AccessTokenChecker
+    #: client authentication of the token, revocation and introspection endpoints
+    authenticator: ClientAuthenticator
     authorize: AuthorizeEndpoint
     sessions: SessionManager
     csrf: CsrfSigner
@@ -302,6 +304,7 @@ def build_services(
         ),
         revocation=RevocationEndpoint(authenticator, tokens, minter, formats),
         checker=checker,
+        authenticator=authenticator,
         introspection=IntrospectionEndpoint(
             authenticator,
             checker,

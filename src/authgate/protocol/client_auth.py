@@ -13,6 +13,7 @@ from urllib.parse import unquote_plus
 from authgate.crypto.tokens import digest, matches
 from authgate.domain import Client
 from authgate.errors import InvalidClient, InvalidRequest
+from authgate.protocol.proven import ProvenMemo
 from authgate.protocol.requests import Params
 from authgate.storage.base import ClientStore
 
@@ -82,11 +83,25 @@ def extract_credentials(params: Params, authorization: str | None) -> Credential
 
 
 class ClientAuthenticator:
-    def __init__(self, clients: ClientStore) -> None:
+    def __init__(self, clients: ClientStore, *, proven_entries: int = 10_000) -> None:
         self._clients = clients
+        #: HTTP Basic credentials proven, by the header's digest: the client they proved,
+        #: while the client cache still holds that very object (protocol/proven.py)
+        self.proven: ProvenMemo[Client] = ProvenMemo(proven_entries)
 
     async def authenticate(self, params: Params, authorization: str | None) -> Client:
         """The authenticated client, or :class:`InvalidClient` (401)."""
+        key = None
+        if authorization is not None:
+            key = ProvenMemo.key(authorization)
+            proven = self.proven.recall(key)
+            if (
+                proven is not None
+                and self._clients.peek_by_client_id(proven.client_id)[1] is proven
+                and "client_secret" not in params
+                and params.get("client_id", proven.client_id) == proven.client_id
+            ):
+                return proven
         creds = extract_credentials(params, authorization)
         client = None
         if plausible_client_id(creds.client_id):
@@ -100,4 +115,6 @@ class ClientAuthenticator:
         ok = creds.secret is not None and matches(creds.secret, expected or _DUMMY_DIGEST)
         if client is None or expected is None or not ok:
             raise InvalidClient(AUTH_FAILED)
+        if key is not None and creds.method == "client_secret_basic":
+            self.proven.remember(key, client)
         return client

@@ -12,6 +12,7 @@ from typing import NamedTuple
 from authgate.domain import AccessToken, Client, SpaceId, UserId
 from authgate.errors import InvalidToken
 from authgate.protocol.permissions import Permissions
+from authgate.protocol.proven import ProvenMemo
 from authgate.protocol.scopes import OIDC_SCOPE_NAMES
 from authgate.protocol.token_formats import AccessTokenFormats
 from authgate.storage.base import ClientStore, TokenStore
@@ -45,16 +46,35 @@ class AccessTokenChecker:
         permissions: Permissions,
         *,
         formats: AccessTokenFormats,
+        proven_entries: int = 100_000,
     ) -> None:
         self._tokens = tokens
         self._clients = clients
         self._clock = clock
         self._permissions = permissions
         self._formats = formats
+        #: opaque tokens proven, by digest: what they concluded (protocol/proven.py)
+        self.proven: ProvenMemo[TokenInfo] = ProvenMemo(proven_entries)
 
     async def check(self, presented: str) -> TokenInfo:
-        # A cache hit, and an opaque token's parse, cost no coroutine (peek_*, parse_now):
-        # this runs for every API call and introspection.
+        # Every API call and introspection runs this: an opaque token already proven
+        # against the rows still cached is answered from its memo (protocol/proven.py).
+        key = ProvenMemo.key(presented)
+        proven = self.proven.recall(key)
+        if proven is not None:
+            row = proven.token
+            if (
+                self._tokens.peek_access(row.id)[1] is row
+                and self._clients.peek_by_pk(row.client_pk)[1] is proven.client
+            ):
+                if row.expires_at is not None and row.expires_at <= self._clock():
+                    self.proven.forget(key)
+                    raise InvalidToken("expired")
+                if row.space_id is None or row.user_id is None:
+                    return proven
+                return await self._in_its_space(proven)
+            self.proven.forget(key)
+        # A cache hit, and an opaque token's parse, cost no coroutine (peek_*, parse_now).
         read, parsed = self._formats.parse_now(presented)
         if not read:
             parsed = await self._formats.parse(presented)
@@ -82,6 +102,10 @@ class AccessTokenChecker:
         if scopes != granted:
             scopes |= granted & OIDC_SCOPE_NAMES
         info = TokenInfo(token, client, scopes)
+        if read:
+            # A string read without I/O is proven by the rows alone. A JWT also needs its
+            # signing key still published, which no cached row stands for: not remembered.
+            self.proven.remember(key, info)
         if token.space_id is None or token.user_id is None:
             return info  # bound to no space: nothing more to ask
         return await self._in_its_space(info)

@@ -281,6 +281,35 @@ def test_pipelined_requests_are_answered_in_order(server: LoggedServer) -> None:
     assert answers[2][1].startswith(b'{"issuer"')
 
 
+@pytest.mark.parametrize(
+    ("bad", "status"),
+    [
+        (b"NOT AN HTTP REQUEST\r\n\r\n", 400),
+        (b"GET /api/ping HTTP/1.1\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n", 431),
+    ],
+    ids=["malformed", "head-too-large"],
+)
+def test_a_refused_request_behind_pipelined_ones_waits_for_their_responses(
+    server: LoggedServer, bad: bytes, status: int
+) -> None:
+    """RFC 9112 §9.3.2: the requests before the bad one are answered, in order, then the
+    refusal, then the close; none of their responses is lost to it."""
+    since = server.mark()
+    body = b"grant_type=client_credentials"
+    requests = [
+        post(server.port, "/oauth/token", f"Content-Length: {len(body)}", body),
+        get(server.port, "/api/ping"),
+        bad,
+    ]
+    with connect(server.port) as sock:
+        sock.sendall(b"".join(requests))
+        data, closed = read_until_closed(sock, 5)
+    assert closed is not None
+    assert [answer for answer, _ in responses_in(data)] == [401, 200, status]
+    assert_still_serves(server)
+    assert_quiet(server.settled_output(since), requests=4)
+
+
 def test_expect_100_continue_is_answered_before_the_body_is_sent(server: LoggedServer) -> None:
     """RFC 9110 §10.1.1: the interim 100 is not held back waiting for the final response."""
     body = b"grant_type=client_credentials"

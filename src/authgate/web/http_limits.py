@@ -16,6 +16,9 @@ a libuv timer per request (measured in uvloop). Here a response only notes when 
 connection became idle; the one timer, when it fires, closes the connection if it has been
 idle for the whole timeout, and otherwise waits for the rest of it.
 
+A refused request behind pipelined ones that are still being answered (RFC 9112 §9.3.2)
+waits for them: their responses go out first, in order, then the refusal, then the close.
+
 Each of these logs one short line. The common request, whose head arrives in one read and
 whose body follows at once, arms no timer: only a head or body still incomplete at the end
 of a read does, and a body's timer is re-armed lazily (it checks a progress flag).
@@ -77,6 +80,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._read_timer: asyncio.TimerHandle | None = None
         #: when the connection last became idle (no request in progress); None: busy
         self._idle_since: float | None = None
+        #: a refusal (status, reason, level) waiting for the responses owed before it
+        self._refusal: tuple[int, str, int] | None = None
 
     def _unsupported_upgrade_warning(self) -> None:
         """authgate speaks no WebSocket (``ws="none"``), so an ``Upgrade`` request is
@@ -98,6 +103,10 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._refusal is not None:
+            # Read and dropped, not left unread: a close with unread bytes would be a
+            # reset, which can destroy the responses still on their way to the client.
+            return
         self._idle_since = None  # busy: the keep-alive timer, if it fires, waits
         if self._in_head:
             self._head_reads += len(data)
@@ -141,6 +150,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         if self.pipeline:
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
+        elif self._refusal is not None:
+            self._refuse(*self._refusal)
         else:
             self._idle_since = self.loop.time()
             if self.timeout_keep_alive_task is None:
@@ -211,9 +222,15 @@ class LimitedHttpProtocol(HttpToolsProtocol):
                 self._refuse(408, "request body stalled", logging.INFO)
 
     def _refuse(self, status: int, reason: str, level: int = logging.WARNING) -> None:
-        """Answer ``status`` if no response has begun on the wire, and close."""
+        """Answer ``status`` if no response has begun on the wire, and close; a request
+        refused in its head while earlier ones are still being answered, once they are."""
         self._cancel_read_timer()
         cycle: Any = self.cycle  # None before the first request; in a head, the previous one
+        if not self._in_body and cycle is not None and not cycle.response_complete:
+            self._in_head = False
+            self._refusal = (status, reason, level)
+            return
+        self._refusal = None
         if self._in_body:
             may_answer = not cycle.response_started
         else:

@@ -166,6 +166,14 @@ def scenarios(client: dict[str, Any], jwt_client: dict[str, Any], jwt: str) -> l
             body=f"token={access_token}",
         ),
         Scenario(
+            "bare-doc",
+            "bare ASGI, document",
+            "bare",
+            "GET",
+            "/document",
+            expect='"document"',
+        ),
+        Scenario(
             "token",
             "token issue",
             "authgate",

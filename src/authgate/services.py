@@ -313,6 +313,7 @@ def build_services(
             users,
             clock,
             token_type=settings.token_type_name,
+            audience=settings.access_token_audience,
         ),
         authorize=AuthorizeEndpoint(
             clients,

@@ -49,7 +49,7 @@ async def test_an_active_access_token_rfc7662_2_2(
         "iat": int(clock.now),
         "exp": int(clock.now) + 3600,
         "iss": "http://testserver",
-        "aud": app_client.client.client_id,
+        "aud": "http://testserver",  # the API's (access_token_audience), as in a JWT
         "sub": alice.subject,
         "username": "alice@example.com",
     }

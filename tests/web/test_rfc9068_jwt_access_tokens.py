@@ -154,6 +154,7 @@ async def test_a_space_token_names_its_issuer_and_space(
         auth=client_auth(api),
     )
     assert r.json()["active"] is True and r.json()["space"] == "acme"
+    assert r.json()["aud"] == claims["aud"]
 
 
 async def test_userinfo_takes_a_jwt(
@@ -173,6 +174,23 @@ async def test_the_audience_setting(http: httpx.AsyncClient, jwt_client: Registe
         http, (await _client_token(http, jwt_client))["access_token"]
     )
     assert claims["aud"] == "https://api.example"
+
+
+@pytest.mark.parametrize("settings_overrides", [{"access_token_audience": "https://api.example"}])
+async def test_introspection_names_the_audience_of_both_formats_rfc7662_2_2(
+    http: httpx.AsyncClient, jwt_client: Registered, make: Factory
+) -> None:
+    """An access token's ``aud`` is the API it is for, the same in its JWT and in its
+    introspection, opaque or not; a refresh token's is the authorization server."""
+    opaque = await make.client(
+        name="Opaque", grant_types=["password", "refresh_token"], scopes=["read"]
+    )
+    for reg in (jwt_client, opaque):
+        tokens = await password_tokens(http, reg, scope="read")
+        assert (await _introspect(http, reg, tokens["access_token"]))["aud"] == (
+            "https://api.example"
+        )
+        assert (await _introspect(http, reg, tokens["refresh_token"]))["aud"] == ISSUER
 
 
 # --- which format: per client, else the setting ------------------------------------------------
@@ -266,6 +284,7 @@ async def test_introspecting_a_jwt(
     assert body["sub"] == alice.subject and body["username"] == alice.email
     assert (body["iat"], body["exp"], body["scope"]) == (claims["iat"], claims["exp"], "read")
     assert body["client_id"] == claims["client_id"] and body["iss"] == claims["iss"]
+    assert body["aud"] == claims["aud"]  # one token, one audience, however it is read
     other = await make.client(name="Other")
     assert await _introspect(http, other, tokens["access_token"]) == {"active": False}
 

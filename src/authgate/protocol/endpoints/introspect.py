@@ -36,8 +36,12 @@ class IntrospectionEndpoint:
         clock: Callable[[], float],
         *,
         token_type: TokenTypeName = BEARER,
+        audience: str | None = None,
     ) -> None:
         self._authenticator = authenticator
+        #: §2.2 ``aud`` of access tokens: what their JWTs say (``access_token_audience``,
+        #: else the issuer URL), whichever format they are in
+        self._audience = audience
         #: §2.2 ``token_type`` of access tokens, spelled as in the token responses
         self._token_type = token_type
         self._checker = checker
@@ -91,6 +95,7 @@ class IntrospectionEndpoint:
             token.expires_at,
             self._token_type,
             token.space_id,
+            self._audience or context.issuer.url,
         )
 
     async def _refresh(
@@ -121,6 +126,7 @@ class IntrospectionEndpoint:
             refresh.expires_at,
             "refresh_token",
             refresh.space_id,
+            context.issuer.url,  # presented to the authorization server only
         )
 
     async def _active(
@@ -133,6 +139,7 @@ class IntrospectionEndpoint:
         expires_at: int | None,
         token_type: str,
         space_id: int | None,
+        audience: str,
     ) -> dict[str, Any]:
         """§2.2's members for an active token."""
         body: dict[str, Any] = {
@@ -142,7 +149,7 @@ class IntrospectionEndpoint:
             "token_type": token_type,
             "iat": issued_at,
             "iss": context.issuer.url,
-            "aud": owner.client_id,
+            "aud": audience,
         }
         if expires_at is not None:
             body["exp"] = expires_at

@@ -19,6 +19,7 @@ import pytest
 from authgate.domain import Space, User
 from authgate.protocol.proven import ProvenMemo
 from authgate.protocol.registration import Registered
+from authgate.protocol.token_formats.jwt import JwtFormat
 from authgate.services import Services
 from authgate.settings import Settings
 from authgate.storage.sql.spaces import SqlSpaceStore
@@ -137,6 +138,65 @@ async def test_concurrent_checks_of_a_token_being_revoked_end_with_refusal(
     assert {r.status_code for r in answers[:-1]} <= {200, 401}
     after = await asyncio.gather(*[me(http, token) for _ in range(20)])
     assert {r.status_code for r in after} == {401}
+
+
+# ---------------------------------------------------------------------- JWT access tokens
+
+
+@pytest.fixture
+async def jwt_reg(make: Factory) -> Registered:
+    return await make.client(scopes=["read"], access_token_format="jwt")
+
+
+async def jwt_token(http: httpx.AsyncClient, reg: Registered) -> str:
+    r = await http.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=client_auth(reg)
+    )
+    assert r.status_code == 200, r.text
+    token: str = r.json()["access_token"]
+    assert token.count(".") == 2
+    return token
+
+
+async def test_a_jwt_is_verified_once_while_the_keys_stay_rfc9068(
+    http: httpx.AsyncClient,
+    services: Services,
+    jwt_reg: Registered,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = await jwt_token(http, jwt_reg)
+    verified = []
+    parse = JwtFormat.parse
+
+    async def counted(self: JwtFormat, presented: str) -> Any:
+        verified.append(presented)
+        return await parse(self, presented)
+
+    monkeypatch.setattr(JwtFormat, "parse", counted)
+    for _ in range(2):  # the first check may read the keys, and then proves it again
+        assert (await me(http, token)).json()["type"] == "client"
+    before = len(verified)
+    for _ in range(3):
+        assert (await me(http, token)).json()["type"] == "client"
+    assert len(verified) == before <= 2
+    assert len(services.checker.proven) == 1
+
+
+class TestKeysNoLongerPublished:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {**CACHES_ON, "signing_key_grace_seconds": 0}
+
+    async def test_a_remembered_jwt_dies_with_its_key(
+        self, http: httpx.AsyncClient, services: Services, jwt_reg: Registered
+    ) -> None:
+        """Its rows stay cached: only the keys say that its signature no longer counts."""
+        token = await jwt_token(http, jwt_reg)
+        for _ in range(2):
+            assert (await me(http, token)).status_code == 200
+        await services.keys.rotate(at_once=True)  # the old key unpublished at once
+        assert (await me(http, token)).status_code == 401
+        assert (await me(http, await jwt_token(http, jwt_reg))).status_code == 200
 
 
 # --------------------------------------------------------------- space-bound tokens

@@ -193,6 +193,22 @@ async def test_introspection_names_the_audience_of_both_formats_rfc7662_2_2(
         assert (await _introspect(http, reg, tokens["refresh_token"]))["aud"] == ISSUER
 
 
+@pytest.mark.parametrize("settings_overrides", [{"signing_key_grace_seconds": 0}])
+async def test_a_jwt_whose_key_is_no_longer_published_is_refused_at_once(
+    http: httpx.AsyncClient, jwt_client: Registered, services: Services
+) -> None:
+    """RFC 7517: only published keys verify. A rotation replaces the verifiers at once,
+    even within the clock tick of the previous key read."""
+    token = (await _client_token(http, jwt_client))["access_token"]
+    assert (await _me(http, token)).status_code == 200
+    await services.keys.rotate(at_once=True)  # no grace: the old key is gone
+    assert (await _me(http, token)).status_code == 401
+    assert await _introspect(http, jwt_client, token) == {"active": False}
+    assert (
+        await _me(http, (await _client_token(http, jwt_client))["access_token"])
+    ).status_code == 200
+
+
 # --- which format: per client, else the setting ------------------------------------------------
 
 

@@ -70,8 +70,8 @@ class KeyRing:
         self.grace = grace
         self._loaded: _Loaded | None = None
         self._lock = asyncio.Lock()
-        self._jwks: tuple[float, KeySetDocument] | None = None
-        self._verifiers: tuple[float, dict[str, Verifier]] | None = None
+        self._jwks: tuple[_Loaded, KeySetDocument] | None = None
+        self._verifiers: tuple[_Loaded, dict[str, Verifier]] | None = None
 
     @property
     def lead(self) -> int:
@@ -121,7 +121,7 @@ class KeyRing:
         """The published key set when it needs no reload (no await: the hot path of
         :meth:`jwks`); ``None`` means call :meth:`jwks`."""
         loaded, cached = self._loaded, self._jwks
-        if loaded is None or cached is None or cached[0] != loaded.loaded_at:
+        if loaded is None or cached is None or cached[0] is not loaded:
             return None
         return cached[1] if self._clock() - loaded.loaded_at < self.refresh else None
 
@@ -129,14 +129,14 @@ class KeyRing:
         """The public keys to publish, serialized once per reload."""
         loaded = await self._load()
         cached = self._jwks
-        if cached is not None and cached[0] == loaded.loaded_at:
+        if cached is not None and cached[0] is loaded:
             return cached[1]
         published = self._published(loaded, self._clock())
         keys = [json.loads(k.public_jwk) for k in published]
         body = json.dumps({"keys": keys}, separators=(",", ":")).encode()
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         document = KeySetDocument(body, etag, tuple(sorted({k.alg for k in published})))
-        self._jwks = (loaded.loaded_at, document)
+        self._jwks = (loaded, document)
         return document
 
     async def verifier(self, kid: str) -> Verifier | None:
@@ -146,21 +146,36 @@ class KeyRing:
         if (
             loaded is None
             or cached is None
-            or cached[0] != loaded.loaded_at
+            or cached[0] is not loaded
             or self._clock() - loaded.loaded_at >= self.refresh
         ):
             loaded = await self._load()
             cached = self._verifiers
-            if cached is None or cached[0] != loaded.loaded_at:
+            if cached is None or cached[0] is not loaded:
                 published = self._published(loaded, self._clock())
                 cached = self._verifiers = (
-                    loaded.loaded_at,
+                    loaded,
                     {
                         k.kid: Verifier(json.loads(k.public_jwk), k.kid, k.alg)  # type: ignore[arg-type]
                         for k in published
                     },
                 )
         return cached[1].get(kid)
+
+    def verifiers_epoch(self) -> object | None:
+        """The published keys' verifiers as :meth:`verifier` has them, while no reload is
+        due: the same object until the keys are read again; ``None`` when the next
+        verification would read them (or none were ever read). Whatever was verified
+        under one epoch holds while it lasts (protocol/proven.py)."""
+        loaded, cached = self._loaded, self._verifiers
+        if (
+            loaded is None
+            or cached is None
+            or cached[0] is not loaded
+            or self._clock() - loaded.loaded_at >= self.refresh
+        ):
+            return None
+        return cached
 
     async def public_keys(self) -> KeySet:
         """The published keys, to verify what this server signed."""

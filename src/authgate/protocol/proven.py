@@ -14,7 +14,10 @@ revocation, a rotated secret, a deleted or changed client, and an entry's own ex
 drop or replace them, and the next request takes the whole way again. A memo therefore
 never trusts a row longer than the caches do; with the caches off (``ttl = 0``) it never
 answers. What can change without touching a row is checked at every recall all the same:
-expiry, request parameters, a space member's live permissions.
+expiry, request parameters, a space member's live permissions. A JWT access token is proven
+by its signature too: its memo also holds the published keys it was verified with
+(``KeyRing.verifiers_epoch``) and answers only while those are still the keys loaded, so
+a key that stops being published stops its tokens when the keys are next read, as before.
 
 Only successes are remembered, so a flood of made-up strings leaves a memo as it was, and
 a memo is bounded like the caches (emptied when full).

@@ -53,19 +53,23 @@ class AccessTokenChecker:
         self._clock = clock
         self._permissions = permissions
         self._formats = formats
-        #: opaque tokens proven, by digest: what they concluded (protocol/proven.py)
-        self.proven: ProvenMemo[TokenInfo] = ProvenMemo(proven_entries)
+        #: tokens proven, by digest: what they concluded, and for a JWT the published keys
+        #: it was verified with (protocol/proven.py)
+        self.proven: ProvenMemo[tuple[TokenInfo, object | None]] = ProvenMemo(proven_entries)
 
     async def check(self, presented: str) -> TokenInfo:
-        # Every API call and introspection runs this: an opaque token already proven
-        # against the rows still cached is answered from its memo (protocol/proven.py).
+        # Every API call and introspection runs this: a token already proven against the
+        # rows still cached (a JWT: and the keys still published) is answered from its
+        # memo (protocol/proven.py).
         key = ProvenMemo.key(presented)
-        proven = self.proven.recall(key)
-        if proven is not None:
+        memo = self.proven.recall(key)
+        if memo is not None:
+            proven, keys = memo
             row = proven.token
             if (
                 self._tokens.peek_access(row.id)[1] is row
                 and self._clients.peek_by_pk(row.client_pk)[1] is proven.client
+                and (keys is None or self._formats.epoch() is keys)
             ):
                 if row.expires_at is not None and row.expires_at <= self._clock():
                     self.proven.forget(key)
@@ -75,8 +79,10 @@ class AccessTokenChecker:
                 return await self._in_its_space(proven)
             self.proven.forget(key)
         # A cache hit, and an opaque token's parse, cost no coroutine (peek_*, parse_now).
+        keys = None
         read, parsed = self._formats.parse_now(presented)
         if not read:
+            keys = self._formats.epoch()  # before the verification: what it will use
             parsed = await self._formats.parse(presented)
         if parsed is None:
             raise InvalidToken("invalid")
@@ -103,9 +109,11 @@ class AccessTokenChecker:
             scopes |= granted & OIDC_SCOPE_NAMES
         info = TokenInfo(token, client, scopes)
         if read:
-            # A string read without I/O is proven by the rows alone. A JWT also needs its
-            # signing key still published, which no cached row stands for: not remembered.
-            self.proven.remember(key, info)
+            self.proven.remember(key, (info, None))  # proven by the rows alone
+        elif keys is not None and self._formats.epoch() is keys:
+            # A JWT verified with keys that were current before and after: good while
+            # they are. (Keys read again meanwhile: the next check remembers it.)
+            self.proven.remember(key, (info, keys))
         if token.space_id is None or token.user_id is None:
             return info  # bound to no space: nothing more to ask
         return await self._in_its_space(info)

@@ -63,3 +63,9 @@ class AccessTokenFormat(Protocol):
         """The row ``presented`` claims to be, or ``None`` for anything this format did
         not write. Never raises on hostile input."""
         ...
+
+    def epoch(self) -> object | None:
+        """What :meth:`parse` depends on besides the string (a JWT's: the published
+        keys), as one object that stays the same while a parse of the same string would
+        say the same; ``None`` when that is not known now (protocol/proven.py)."""
+        ...

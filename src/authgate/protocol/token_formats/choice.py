@@ -60,3 +60,8 @@ class AccessTokenFormats:
         if presented.count(".") == 2:
             return False, None
         return True, self._opaque.parse_now(presented)
+
+    def epoch(self) -> object | None:
+        """What a parse depends on besides the string: the JWT format's (its published
+        keys); an opaque token's parse depends on nothing else."""
+        return self._jwt.epoch()

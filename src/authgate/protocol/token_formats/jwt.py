@@ -127,6 +127,11 @@ class JwtFormat:
             raise InvalidScope("the scope is too long for a JWT access token: ask for less")
         return token
 
+    def epoch(self) -> object | None:
+        """What a JWT's verification depends on besides the string: the published keys
+        (:meth:`KeyRing.verifiers_epoch`)."""
+        return self._keys.verifiers_epoch()
+
     async def parse(self, presented: str) -> JwtPresented | None:
         jws = split(presented, max_length=MAX_LENGTH, max_header_length=MAX_HEADER_LENGTH)
         if jws is None:

@@ -35,6 +35,7 @@ from authgate.web.admin_api.app import PATH as ADMIN_API_PATH
 from authgate.web.admin_api.app import admin_api
 from authgate.web.admin_api.errors import admin_not_found
 from authgate.web.admin_console import console_routes
+from authgate.web.collector import tune_for_serving
 from authgate.web.discovery import JWKS_PATH, PublishedDocuments
 from authgate.web.dynamic_registration import RegistrationEndpoints
 from authgate.web.edge import EdgeApp
@@ -63,8 +64,13 @@ log = logging.getLogger("authgate")
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Callable[[], float] = time.time
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+    serving: bool = False,
 ) -> Starlette:
+    """The app. ``serving``: this process is ``authgate serve``'s, and the garbage
+    collector is set for it once the app has started (web/collector.py)."""
     settings = settings or load_settings()
     db = DeferredDatabase()
     services = build_services(settings, db, clock=clock)
@@ -219,6 +225,8 @@ def create_app(
         listener = asyncio.create_task(services.invalidation.listen())
         audit_writer = asyncio.create_task(services.audit.run())
         syncing = None if metrics is None else asyncio.create_task(metrics.sync_every())
+        if serving:
+            tune_for_serving()
         try:
             yield
         finally:
@@ -296,7 +304,7 @@ async def client_gone(request: Request, exc: Exception) -> Response:
 
 def app_factory() -> Starlette:
     """Entry point for ``uvicorn --factory`` workers: settings from the environment."""
-    return create_app()
+    return create_app(serving=True)
 
 
 __all__ = ["Services", "create_app"]

@@ -142,13 +142,8 @@ class KeyRing:
     async def verifier(self, kid: str) -> Verifier | None:
         """The published key named ``kid``, parsed once per reload; ``None`` for a key that
         is not (or no longer) published. An unknown ``kid`` never forces a reload."""
-        loaded, cached = self._loaded, self._verifiers
-        if (
-            loaded is None
-            or cached is None
-            or cached[0] is not loaded
-            or self._clock() - loaded.loaded_at >= self.refresh
-        ):
+        cached = self._fresh_verifiers()
+        if cached is None:
             loaded = await self._load()
             cached = self._verifiers
             if cached is None or cached[0] is not loaded:
@@ -162,11 +157,8 @@ class KeyRing:
                 )
         return cached[1].get(kid)
 
-    def verifiers_epoch(self) -> object | None:
-        """The published keys' verifiers as :meth:`verifier` has them, while no reload is
-        due: the same object until the keys are read again; ``None`` when the next
-        verification would read them (or none were ever read). Whatever was verified
-        under one epoch holds while it lasts (protocol/proven.py)."""
+    def _fresh_verifiers(self) -> tuple[_Loaded, dict[str, Verifier]] | None:
+        """The verifiers of the keys last read, while no reload is due."""
         loaded, cached = self._loaded, self._verifiers
         if (
             loaded is None
@@ -176,6 +168,13 @@ class KeyRing:
         ):
             return None
         return cached
+
+    def verifiers_epoch(self) -> object | None:
+        """The published keys' verifiers as :meth:`verifier` has them, while no reload is
+        due: the same object until the keys are read again; ``None`` when the next
+        verification would read them (or none were ever read). Whatever was verified
+        under one epoch holds while it lasts (protocol/proven.py)."""
+        return self._fresh_verifiers()
 
     async def public_keys(self) -> KeySet:
         """The published keys, to verify what this server signed."""

@@ -198,6 +198,18 @@ class TestKeysNoLongerPublished:
         assert (await me(http, token)).status_code == 401
         assert (await me(http, await jwt_token(http, jwt_reg))).status_code == 200
 
+    async def test_concurrent_checks_during_a_key_rotation_end_with_refusal(
+        self, http: httpx.AsyncClient, services: Services, jwt_reg: Registered
+    ) -> None:
+        token = await jwt_token(http, jwt_reg)
+        for _ in range(2):
+            assert (await me(http, token)).status_code == 200
+        racing = [me(http, token) for _ in range(20)]
+        *answers, _ = await asyncio.gather(*racing, services.keys.rotate(at_once=True))
+        assert {r.status_code for r in answers} <= {200, 401}
+        after = await asyncio.gather(*[me(http, token) for _ in range(20)])
+        assert {r.status_code for r in after} == {401}
+
 
 # --------------------------------------------------------------- space-bound tokens
 
@@ -247,6 +259,27 @@ async def test_remembered_credentials_stop_working_when_the_secret_is_rotated(
     assert r.status_code == 401
     assert r.json()["error"] == "invalid_client"
     assert (await introspect(http, (reg.client.client_id, secret), token)).status_code == 200
+
+
+async def test_concurrent_introspections_during_a_secret_rotation_end_with_the_new_secret(
+    http: httpx.AsyncClient, services: Services, reg: Registered
+) -> None:
+    """Requests racing the rotation may go either way; every one after it is refused with
+    the old secret, however many were answered from the memo before."""
+    token = await remembered_token(http, services, reg)
+    old = client_auth(reg)
+    for _ in range(2):
+        assert (await introspect(http, old, token)).status_code == 200
+    racing = [introspect(http, old, token) for _ in range(20)]
+    *answers, secret = await asyncio.gather(
+        *racing, services.registry.rotate_secret(reg.client.client_id)
+    )
+    assert {r.status_code for r in answers} <= {200, 401}
+    after = await asyncio.gather(*[introspect(http, old, token) for _ in range(20)])
+    assert {r.status_code for r in after} == {401}
+    new = (reg.client.client_id, secret)
+    fresh = await asyncio.gather(*[introspect(http, new, token) for _ in range(20)])
+    assert {r.status_code for r in fresh} == {200}
 
 
 async def test_remembered_credentials_stop_working_when_the_client_is_deleted(
